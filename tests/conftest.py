@@ -1,0 +1,195 @@
+"""Fixtures: one app per test session, a clean database per test, a user per role.
+
+The database is built by the real migrations (so tests run on the schema production gets),
+on SQLite by default or on TEST_DATABASE_URL (PostgreSQL). Between tests every table is
+emptied; tests/test_isolation.py fails if rows leak from one test to the next.
+"""
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from tests import factories as make
+from tracker import create_app
+from tracker.audit.models import GENESIS_HASH, AuditChainHead
+from tracker.extensions import db
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _reset_schema(url: str) -> None:
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from config import TestingConfig
+    from flask_migrate import upgrade
+
+    url = _database_url(tmp_path_factory)
+    _reset_schema(url)
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.execute(sa.insert(AuditChainHead).values(id=1, last_hash=GENESIS_HASH))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    if "app" not in request.fixturenames and not request.node.get_closest_marker("db"):
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        yield
+        db.session.rollback()
+        _empty_all_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- people -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def clinic(app):
+    return make.clinic()
+
+
+@pytest.fixture
+def lead(clinic):
+    return make.user(clinic, "lead", email="lead@test.example", name="Lee Lead")
+
+
+@pytest.fixture
+def clinician(clinic):
+    return make.user(clinic, "clinician", email="clin@test.example", name="Casey Clinician")
+
+
+@pytest.fixture
+def clinician2(clinic):
+    """Shares no patient with `clinician`: must never see their records."""
+    return make.user(clinic, "clinician", email="clin2@test.example", name="Dana Otherclinician")
+
+
+@pytest.fixture
+def patient_user(clinic):
+    return make.user(clinic, "patient", email="pat@test.example", name="Alex Patient")
+
+
+@pytest.fixture
+def patient2_user(clinic):
+    return make.user(clinic, "patient", email="pat2@test.example", name="Blair Secondpatient")
+
+
+@pytest.fixture
+def patient(clinic, clinician, patient_user):
+    return make.patient(clinic, clinicians=[clinician], account=patient_user, given="Alex",
+                        family="Patient")
+
+
+@pytest.fixture
+def patient2(clinic, clinician, clinician2, patient2_user):
+    """On `clinician2`'s team only (and `clinician`'s second patient is someone else)."""
+    return make.patient(clinic, clinicians=[clinician2], account=patient2_user, given="Blair",
+                        family="Secondpatient")
+
+
+@pytest.fixture
+def intruder(app):
+    """A lead of another clinic: the deliberately malicious user of FlaskBB's tests."""
+    other = make.clinic(name="Other Clinic")
+    return make.user(other, "lead", email="intruder@other.example", name="Ivy Intruder")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def login(client, user_or_email, password: str = make.PASSWORD, follow: bool = False):
+    """Sign in through the real form."""
+    email = getattr(user_or_email, "email", user_or_email)
+    db.session.commit()
+    return client.post("/login", data={"email": email, "password": password},
+                       follow_redirects=follow)
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(user):
+        response = login(client, user)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+    return _login
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as q: ...; q.count` - SQL statements run inside the block."""
+    @contextmanager
+    def _count():
+        counter = QueryCounter()
+        sa.event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counter)
+    return _count
+
+
+def page_text(response) -> str:
+    """The response body with tags removed and whitespace folded, for 'sees/does not see'."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

@@ -1,0 +1,92 @@
+"""The session-journey tracker for guided ketamine therapy."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Build the app. `config` is a config class, a name ('testing'), or None for FLASK_CONFIG."""
+    from config import CONFIGS, config_from_env
+
+    if config is None:
+        config = config_from_env()
+    elif isinstance(config, str):
+        config = CONFIGS[config]
+    if hasattr(config, "validate"):
+        config.validate()
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
+    app.config.from_object(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from tracker import models  # noqa: F401  (every model registered before migrations look)
+    from tracker.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from tracker.auth.loader import load_user
+    login_manager.user_loader(load_user)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from tracker.sqlite import enable_sqlite_pragmas
+        with app.app_context():
+            enable_sqlite_pragmas(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.blueprints import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+
+def register_hooks(app: Flask) -> None:
+    from tracker.access import enforce_route_rule
+    from tracker.security import enforce_session_timeouts, set_security_headers
+
+    app.before_request(enforce_session_timeouts)
+    app.before_request(enforce_route_rule)
+    app.after_request(set_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from tracker.errors import register
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker.templating import register
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from tracker.cli import register
+    register(app)

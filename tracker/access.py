@@ -1,0 +1,150 @@
+"""Who may use which route, and who may see which patient's records. Decided here only.
+
+Every view declares its rule with @allow(...) or @public; a view without one is refused
+(default deny; tests walk app.url_map to prove every endpoint declares one). Patient-scoped
+data is reached only through visible_patients() / record_or_404(), which apply the same rule
+as a SQL filter: lead = the whole clinic, clinician = their care team, patient = themself.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from tracker.audit.service import record_event
+from tracker.auth.models import CLINICIAN, LEAD, PATIENT
+from tracker.extensions import db, login_manager
+from tracker.patients.models import CareTeamMember, Patient
+
+PUBLIC = "public"
+STAFF = (LEAD, CLINICIAN)
+ANY_ROLE = (LEAD, CLINICIAN, PATIENT)
+
+
+def allow(*roles: str) -> Callable:
+    """Declare the roles that may use a view (signed in, role in `roles`)."""
+    unknown = set(roles) - set(ANY_ROLE)
+    if not roles or unknown:
+        raise ValueError(f"allow() needs known roles, got {roles!r}")
+
+    def mark(view):
+        view.access_roles = frozenset(roles)
+        return view
+    return mark
+
+
+def public(view):
+    """Declare a view open to anyone (sign-in, invitation links, static files)."""
+    view.access_roles = PUBLIC
+    return view
+
+
+def declared_rule(endpoint: str):
+    if endpoint == "static":
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_roles", None)
+
+
+def enforce_route_rule():
+    """before_request: apply the declared rule of the matched endpoint; no rule, no entry."""
+    if request.endpoint is None:  # no route matched: let the 404/405 handlers answer
+        return None
+    rule = declared_rule(request.endpoint)
+    if rule is None:
+        abort(403)
+    if rule == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in rule:
+        abort(403)
+    return None
+
+
+# --- patients -------------------------------------------------------------------------------
+
+def visible_patient_ids(user) -> sa.Select:
+    """The ids of the patients `user` may see, as a subquery for IN (...) filters."""
+    stmt = sa.select(Patient.id)
+    return stmt.where(_patient_visibility(user))
+
+
+def _patient_visibility(user) -> sa.ColumnElement[bool]:
+    if user.role == LEAD:
+        return Patient.clinic_id == user.clinic_id
+    if user.role == CLINICIAN:
+        return sa.and_(
+            Patient.clinic_id == user.clinic_id,
+            Patient.id.in_(sa.select(CareTeamMember.patient_id)
+                           .where(CareTeamMember.clinician_id == user.id)),
+        )
+    if user.role == PATIENT:
+        return Patient.user_id == user.id
+    return sa.false()
+
+
+def visible_patients(user) -> sa.Select:
+    """SELECT of the Patient rows `user` may see; lists build on this."""
+    return sa.select(Patient).where(_patient_visibility(user))
+
+
+def patient_is_visible(patient_id_column) -> sa.ColumnElement[bool]:
+    """Filter for any clinical table by its patient_id column, for the current user."""
+    return patient_id_column.in_(visible_patient_ids(current_user))
+
+
+def can_change_clinical(user) -> bool:
+    """Clinical records are written by clinicians; leads audit, they do not chart."""
+    return user.role == CLINICIAN
+
+
+def _deny(record_type: str, record_id) -> None:
+    record_event("read", record_type, _as_int(record_id), outcome="denied")
+    db.session.commit()
+    abort(404)
+
+
+def _as_int(value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -2**63 <= number < 2**63 else None
+
+
+def patient_or_404(patient_id, *, audit_action: str | None = "read",
+                   record_type: str = "patient") -> Patient:
+    """The patient if the current user may see them, else 404 (and a denied audit event).
+
+    A successful look-up records `audit_action` on the patient unless it is None (the caller
+    then records a more specific event itself)."""
+    pid = _as_int(patient_id)
+    patient = None
+    if pid is not None:
+        patient = db.session.scalar(visible_patients(current_user).where(Patient.id == pid))
+    if patient is None:
+        _deny(record_type, patient_id)
+    if audit_action:
+        record_event(audit_action, record_type, patient.id, patient_id=patient.id)
+    return patient
+
+
+def record_or_404(model, record_id, *, options=(), audit_action: str | None = "read",
+                  record_type: str | None = None):
+    """A clinical record (any model with patient_id) if its patient is visible, else 404."""
+    rtype = record_type or model.__tablename__
+    rid = _as_int(record_id)
+    record = None
+    if rid is not None:
+        record = db.session.scalar(
+            sa.select(model).where(model.id == rid, patient_is_visible(model.patient_id))
+            .options(*options)
+        )
+    if record is None:
+        _deny(rtype, record_id)
+    if audit_action:
+        record_event(audit_action, rtype, record.id, patient_id=record.patient_id)
+    return record

@@ -1,0 +1,51 @@
+"""The append-only audit trail, chained by hashes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.db import Choice
+from tracker.extensions import db
+
+GENESIS_HASH = "0" * 64
+OUTCOMES = ("success", "denied", "failure")
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, when, from where, and how it ended. Never clinical text,
+    passwords or tokens. Each row holds the hash of the row before it."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    occurred_at: Mapped[datetime]
+    clinic_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clinic.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    role: Mapped[str | None] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    record_type: Mapped[str] = mapped_column(sa.String(40))
+    record_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    patient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("patient.id"))
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    outcome: Mapped[str] = mapped_column(Choice(*OUTCOMES, name="audit_outcome"))
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    __table_args__ = (
+        sa.Index("ix_audit_event_patient_occurred", "patient_id", "occurred_at"),
+        sa.Index("ix_audit_event_user_occurred", "user_id", "occurred_at"),
+        sa.Index("ix_audit_event_occurred_at", "occurred_at"),
+    )
+
+
+class AuditChainHead(db.Model):
+    """One row: the newest event's hash. Updating it first serialises writers (a row lock on
+    PostgreSQL, the write lock on SQLite), so two app instances never fork the chain."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_event_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    last_hash: Mapped[str] = mapped_column(sa.String(64))

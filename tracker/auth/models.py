@@ -1,0 +1,72 @@
+"""Accounts: clinic leads, clinicians and patients; one-time links."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Choice, TimestampMixin
+from tracker.extensions import db
+
+LEAD, CLINICIAN, PATIENT = "lead", "clinician", "patient"
+ROLES = (LEAD, CLINICIAN, PATIENT)
+ROLE_LABELS = {LEAD: "Clinic lead", CLINICIAN: "Clinician", PATIENT: "Patient"}
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(Choice(*ROLES, name="role"))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    deactivated_at: Mapped[datetime | None]
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    # Bumped on password change or deactivation: every cookie minted before is void.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+
+    clinic = relationship("Clinic", lazy="joined", innerjoin=True)
+
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class OneTimeLink(db.Model):
+    """A link to set a password: a patient's invitation, a new clinician, a reset.
+
+    Only a hash of the token is stored; the token itself is shown once to whoever made it.
+    """
+
+    __tablename__ = "one_time_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[str] = mapped_column(Choice("invite", "reset", name="link_purpose"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user = relationship("User", foreign_keys=[user_id])

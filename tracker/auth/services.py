@@ -1,0 +1,132 @@
+"""Signing in, lockout, passwords and one-time links. Services flush; views commit."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from tracker.audit.service import record_event
+from tracker.auth.models import OneTimeLink, User
+from tracker.auth.passwords import hash_password, password_problem, verify_password
+from tracker.db import utcnow
+from tracker.extensions import db
+
+SIGN_IN_FAILED = "That email and password do not match an active account, or the account is locked."
+
+
+class AuthError(ValueError):
+    """A message that is safe to show the user."""
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the password is right and the account usable; else None.
+
+    Failures count toward a per-account lockout; the caller shows one generic message whatever
+    the reason (unknown email, wrong password, locked, deactivated)."""
+    user = user_by_email(email)
+    now = utcnow()
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None:
+        record_event("sign_in", "user", None, outcome="failure")
+        return None
+    if not user.active or (user.locked_until and user.locked_until > now):
+        record_event("sign_in", "user", user.id, outcome="denied", user=user)
+        return None
+    if not password_ok:
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+            user.failed_logins = 0
+            record_event("lock_account", "user", user.id, outcome="success", user=user)
+        record_event("sign_in", "user", user.id, outcome="failure", user=user)
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    record_event("sign_in", "user", user.id, user=user)
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Set a new password and end every other session of this user (bump the epoch)."""
+    problem = password_problem(new_password, email=user.email)
+    if problem:
+        raise AuthError(problem)
+    user.password_hash = hash_password(new_password)
+    user.session_epoch += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        record_event("change_password", "user", user.id, outcome="failure", user=user)
+        raise AuthError("Your current password is not right.")
+    set_password(user, new_password)
+    record_event("change_password", "user", user.id, user=user)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_link(user: User, purpose: str, created_by: User | None) -> str:
+    """Make a one-time link token for `user` (revoking older unused ones); return the token.
+
+    Only its hash is stored: the token is shown once, to the person who passes it on."""
+    now = utcnow()
+    db.session.execute(
+        sa.update(OneTimeLink)
+        .where(OneTimeLink.user_id == user.id, OneTimeLink.used_at.is_(None),
+               OneTimeLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(OneTimeLink(
+        user_id=user.id, purpose=purpose, token_hash=_token_hash(token),
+        created_by_id=created_by.id if created_by else None, created_at=now,
+        expires_at=now + timedelta(hours=current_app.config["INVITE_TTL_HOURS"]),
+    ))
+    db.session.flush()
+    record_event(f"issue_{purpose}_link", "user", user.id, user=created_by)
+    return token
+
+
+def link_for_token(token: str) -> OneTimeLink:
+    """The usable link for `token`, or AuthError saying plainly why not."""
+    link = db.session.scalar(sa.select(OneTimeLink).where(OneTimeLink.token_hash == _token_hash(token)))
+    if link is None or link.revoked_at is not None:
+        raise AuthError("This link is not valid. It may have been replaced by a newer one: "
+                        "ask your clinic for a new link.")
+    if link.used_at is not None:
+        raise AuthError("This link has already been used. Sign in with your password, or ask "
+                        "your clinic for a new link.")
+    if link.expires_at <= utcnow():
+        raise AuthError("This link has expired. Ask your clinic for a new link.")
+    if not link.user.active:
+        raise AuthError("This account is not active. Ask your clinic.")
+    return link
+
+
+def redeem_link(token: str, new_password: str) -> User:
+    link = link_for_token(token)
+    set_password(link.user, new_password)
+    link.used_at = utcnow()
+    record_event("redeem_link", "user", link.user_id, user=link.user)
+    return link.user
+
+
+def deactivate_user(user: User, by: User) -> None:
+    """Deactivate (never delete): sign-in refused, existing sessions end."""
+    user.active = False
+    user.deactivated_at = utcnow()
+    user.session_epoch += 1
+    record_event("deactivate", "user", user.id, user=by)

@@ -1,0 +1,8 @@
+"""The app's blueprints, in one list."""
+from tracker.auth.routes import bp as auth_bp
+from tracker.home.routes import bp as home_bp
+from tracker.lead.routes import bp as lead_bp
+from tracker.patients.routes import bp as patients_bp
+from tracker.portal.routes import bp as portal_bp
+
+BLUEPRINTS = [auth_bp, home_bp, patients_bp, portal_bp, lead_bp]

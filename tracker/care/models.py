@@ -1,0 +1,147 @@
+"""Stage 4: follow-ups, questionnaires and safety flags."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Choice, utcnow
+from tracker.extensions import db
+
+FOLLOW_UP_KINDS = {"integration": "Integration session", "check_in": "Check-in call",
+                   "booster_assessment": "Booster assessment", "other": "Other"}
+FOLLOW_UP_OUTCOMES = {"scheduled": "Scheduled", "completed": "Completed", "missed": "Missed",
+                      "cancelled": "Cancelled"}
+INSTRUMENT_CODES = ("phq9", "gad7", "pcl5")
+RESPONSE_SOURCES = ("patient", "clinician")
+FLAG_SOURCES = {"phq9_item9": "PHQ-9 item 9 above 0", "adverse_event": "Severe adverse event",
+                "vital_alert": "Alert-level vital sign"}
+
+
+class FollowUp(db.Model):
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    kind: Mapped[str] = mapped_column(Choice(*FOLLOW_UP_KINDS, name="follow_up_kind"))
+    scheduled_at: Mapped[datetime]
+    clinician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    outcome: Mapped[str] = mapped_column(Choice(*FOLLOW_UP_OUTCOMES, name="follow_up_outcome"),
+                                         default="scheduled")
+    completed_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    clinician = relationship("User", foreign_keys=[clinician_id])
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("outcome <> 'completed' OR completed_at IS NOT NULL",
+                           name="completed_has_time"),
+        sa.Index("ix_follow_up_patient_scheduled", "patient_id", "scheduled_at"),
+    )
+
+
+class QuestionnaireResponse(db.Model):
+    """One completed PHQ-9, GAD-7 or PCL-5, scored by the app (tracker.care.scoring)."""
+
+    __tablename__ = "questionnaire_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
+    instrument: Mapped[str] = mapped_column(Choice(*INSTRUMENT_CODES, name="instrument"))
+    completed_at: Mapped[datetime]
+    total: Mapped[int]
+    band: Mapped[str] = mapped_column(sa.String(40))
+    source: Mapped[str] = mapped_column(Choice(*RESPONSE_SOURCES, name="response_source"))
+    entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
+
+    answers = relationship("QuestionnaireAnswer", lazy="raise_on_sql",
+                           order_by="QuestionnaireAnswer.item", cascade="all")
+
+    __table_args__ = (
+        sa.UniqueConstraint("id", "instrument"),  # target of the answers' composite key
+        sa.CheckConstraint(
+            "(instrument = 'phq9' AND total BETWEEN 0 AND 27) OR "
+            "(instrument = 'gad7' AND total BETWEEN 0 AND 21) OR "
+            "(instrument = 'pcl5' AND total BETWEEN 0 AND 80)", name="total_range"),
+        sa.Index("ix_questionnaire_response_patient_instrument", "patient_id", "instrument",
+                 "completed_at"),
+    )
+
+
+class QuestionnaireAnswer(db.Model):
+    """One item's answer; the instrument is repeated so the database can check the range."""
+
+    __tablename__ = "questionnaire_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column()
+    instrument: Mapped[str] = mapped_column(Choice(*INSTRUMENT_CODES, name="answer_instrument"))
+    item: Mapped[int]
+    value: Mapped[int]
+
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["response_id", "instrument"],
+                                ["questionnaire_response.id", "questionnaire_response.instrument"],
+                                name="fk_questionnaire_answer_response"),
+        sa.UniqueConstraint("response_id", "item"),
+        sa.CheckConstraint(
+            "(instrument = 'phq9' AND item BETWEEN 1 AND 9 AND value BETWEEN 0 AND 3) OR "
+            "(instrument = 'gad7' AND item BETWEEN 1 AND 7 AND value BETWEEN 0 AND 3) OR "
+            "(instrument = 'pcl5' AND item BETWEEN 1 AND 20 AND value BETWEEN 0 AND 4)",
+            name="item_and_value_range"),
+    )
+
+
+class QuestionnaireAssignment(db.Model):
+    """A questionnaire a clinician asked the patient to complete (e.g. PCL-5)."""
+
+    __tablename__ = "questionnaire_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    instrument: Mapped[str] = mapped_column(Choice(*INSTRUMENT_CODES, name="assigned_instrument"))
+    assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_on: Mapped[date | None]
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("questionnaire_response.id"))
+    cancelled_at: Mapped[datetime | None]
+
+
+class SafetyFlag(db.Model):
+    """Raised by PHQ-9 item 9, a severe adverse event or an alert-level vital; shown until
+    a clinician acknowledges it with a note."""
+
+    __tablename__ = "safety_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
+    source: Mapped[str] = mapped_column(Choice(*FLAG_SOURCES, name="flag_source"))
+    source_id: Mapped[int]
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    summary: Mapped[str] = mapped_column(sa.String(300))
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    acknowledgement_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    acknowledged_by = relationship("User")
+
+    __table_args__ = (
+        sa.UniqueConstraint("source", "source_id"),
+        sa.CheckConstraint(
+            "(acknowledged_at IS NULL AND acknowledged_by_id IS NULL) OR "
+            "(acknowledged_at IS NOT NULL AND acknowledged_by_id IS NOT NULL "
+            "AND acknowledgement_note IS NOT NULL)", name="acknowledgement_whole"),
+        sa.Index("ix_safety_flag_patient_open", "patient_id", "acknowledged_at"),
+    )
+
+    @property
+    def source_label(self) -> str:
+        return FLAG_SOURCES[self.source]

@@ -1,0 +1,85 @@
+"""Command-line tools: flask create-user, flask seed-demo, flask audit verify."""
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from tracker.extensions import db
+
+
+def register(app) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(audit_cli)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice(["lead", "clinician"]), default="lead", show_default=True)
+@click.option("--clinic", "clinic_name", default=None, help="Clinic name (created if there is none yet).")
+@click.option("--timezone", default="America/New_York", show_default=True)
+@click.password_option(help="Prompted for if not given.")
+def create_user(email, full_name, role, clinic_name, timezone, password):
+    """Create a staff account (the first clinic lead on a real install)."""
+    from tracker.audit.service import record_event
+    from tracker.auth.models import User
+    from tracker.auth.passwords import hash_password, password_problem
+    from tracker.clinic.models import Clinic
+
+    email = email.strip().lower()
+    problem = password_problem(password, email=email)
+    if problem:
+        raise click.ClickException(problem)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise click.ClickException(f"An account for {email} already exists.")
+    clinic = db.session.scalar(sa.select(Clinic).order_by(Clinic.id).limit(1))
+    if clinic is None:
+        clinic = Clinic(name=clinic_name or "Clinic", timezone=timezone)
+        db.session.add(clinic)
+        db.session.flush()
+    user = User(clinic_id=clinic.id, email=email, full_name=full_name, role=role,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    record_event("create", "user", user.id, user=user)
+    db.session.commit()
+    click.echo(f"Created {role} {email} in {clinic.name}.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (quietly) when the database holds data.")
+def seed_demo(if_empty):
+    """Fill an empty development database with a realistic demo clinic."""
+    from tracker.auth.models import User
+    from tracker.demo.seed import seed_demo_clinic
+
+    if current_app.config.get("ENV_NAME") == "production" or current_app.config.get("SESSION_COOKIE_SECURE"):
+        raise click.ClickException("seed-demo refuses to run in production.")
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        if if_empty:
+            return
+        raise click.ClickException("The database already holds data; seed-demo only fills an empty one.")
+    summary = seed_demo_clinic()
+    db.session.commit()
+    click.echo(summary)
+
+
+audit_cli = AppGroup("audit", help="The audit trail.")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Recompute the hash chain; exit 1 if any event was changed or removed."""
+    from tracker.audit.service import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"Audit chain intact: {report.checked} events verified"
+                   + (f", up to event {report.verified_up_to}." if report.verified_up_to else "."))
+        return
+    click.echo(f"Audit chain BROKEN at event {report.broken_at}: {report.reason}. "
+               f"Verified up to event {report.verified_up_to}.", err=True)
+    raise SystemExit(1)

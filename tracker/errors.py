@@ -1,0 +1,43 @@
+"""Friendly error pages; never a stack trace outside development."""
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from tracker.extensions import db
+
+MESSAGES = {
+    400: ("The request could not be understood", "Something in the request was malformed. Go back and try again."),
+    403: ("You do not have access to this page", "Your role does not include this page. If you think it should, ask your clinic lead."),
+    404: ("Not found", "There is nothing here, or you do not have access to it."),
+    405: ("Not allowed", "That action is not available this way."),
+    410: ("This link is no longer valid", "Ask your clinic for a new link."),
+    413: ("Too large", "What you sent is larger than the tracker accepts."),
+    429: ("Too many attempts", "Too many requests from this address. Wait a minute and try again."),
+    500: ("Something went wrong", "The tracker hit an error; nothing you saved before this is lost. The error has been logged."),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
+    return render_template("errors/error.html", code=code, title=title,
+                           message=detail or message), code
+
+
+def register(app) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        detail = error.description if error.code in (400, 429) and getattr(error, "description", None) else None
+        if error.code == 429:
+            detail = str(error.description)
+        return render_error(error.code or 500, detail if error.code != 400 else None)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, "The form had expired or was not sent from this site. "
+                                 "Reload the page and submit again; what you typed may need re-entering.")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

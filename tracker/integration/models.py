@@ -1,0 +1,151 @@
+"""Stage 3: the debrief, the integration plan (tasks), and the patient's reflections."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Choice, TimestampMixin, utcnow
+from tracker.extensions import db
+
+TASK_KINDS = {
+    "mindfulness": "Mindfulness", "journaling": "Journaling", "new_habit": "New habit",
+    "routine": "Routine", "reading": "Reading", "movement": "Movement",
+    "connection": "Connection", "other": "Other",
+}
+REPEATS = {"none": "Once", "daily": "Daily", "weekly": "Weekly"}
+TASK_OUTCOMES = ("done", "skipped")
+
+
+class Debrief(TimestampMixin, db.Model):
+    """The conversation after a session; signed like the in-session record."""
+
+    __tablename__ = "debrief"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    held_at: Mapped[datetime]
+    clinician_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    emotions: Mapped[str | None] = mapped_column(sa.Text)
+    insights: Mapped[str | None] = mapped_column(sa.Text)
+    what_surfaced: Mapped[str | None] = mapped_column(sa.Text)
+    relation_to_intention: Mapped[str | None] = mapped_column(sa.Text)
+    signed_at: Mapped[datetime | None]
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    version: Mapped[int] = mapped_column(default=1)
+
+    session = relationship("DosingSession", back_populates="debrief")
+    clinician = relationship("User", foreign_keys=[clinician_id])
+    signed_by = relationship("User", foreign_keys=[signed_by_id])
+    goal_progress = relationship("GoalProgress", cascade="all, delete-orphan", lazy="selectin")
+    tasks = relationship("IntegrationTask", back_populates="debrief", lazy="raise_on_sql",
+                         order_by="IntegrationTask.id")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("(signed_at IS NULL) = (signed_by_id IS NULL)", name="signature_whole"),
+    )
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class GoalProgress(db.Model):
+    __tablename__ = "goal_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debrief_id: Mapped[int] = mapped_column(sa.ForeignKey("debrief.id"))
+    goal_id: Mapped[int] = mapped_column(sa.ForeignKey("goal.id"))
+    note: Mapped[str] = mapped_column(sa.Text)
+
+    goal = relationship("Goal", lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("debrief_id", "goal_id"),)
+
+
+class IntegrationTask(TimestampMixin, db.Model):
+    """A task of the integration plan; once, or repeating daily/weekly until a date."""
+
+    __tablename__ = "integration_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    debrief_id: Mapped[int | None] = mapped_column(sa.ForeignKey("debrief.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(Choice(*TASK_KINDS, name="task_kind"))
+    instructions: Mapped[str | None] = mapped_column(sa.Text)
+    starts_on: Mapped[date]
+    due_on: Mapped[date | None]          # for a one-off task
+    repeat: Mapped[str] = mapped_column(Choice(*REPEATS, name="task_repeat"), default="none")
+    repeat_until: Mapped[date | None]    # for a repeating task
+    active: Mapped[bool] = mapped_column(default=True)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    debrief = relationship("Debrief", back_populates="tasks")
+    completions = relationship("TaskCompletion", back_populates="task", lazy="raise_on_sql",
+                               order_by="TaskCompletion.occurrence_on")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(repeat = 'none' AND due_on IS NOT NULL) OR "
+            "(repeat <> 'none' AND repeat_until IS NOT NULL AND repeat_until >= starts_on)",
+            name="schedule_whole"),
+        sa.Index("ix_integration_task_due_on", "due_on"),
+    )
+
+
+class TaskCompletion(db.Model):
+    """The patient's mark on one occurrence of a task: done, or skipped with a word why."""
+
+    __tablename__ = "task_completion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("integration_task.id"))
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    occurrence_on: Mapped[date]
+    outcome: Mapped[str] = mapped_column(Choice(*TASK_OUTCOMES, name="task_outcome"))
+    skip_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    task = relationship("IntegrationTask", back_populates="completions")
+
+    __table_args__ = (
+        sa.UniqueConstraint("task_id", "occurrence_on"),
+        sa.CheckConstraint("outcome = 'done' OR skip_reason IS NOT NULL", name="skip_has_reason"),
+    )
+
+
+class Reflection(TimestampMixin, db.Model):
+    """The patient's own words: on a task, or a free journal entry (task_id empty)."""
+
+    __tablename__ = "reflection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("integration_task.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    task = relationship("IntegrationTask")
+    revisions = relationship("ReflectionRevision", lazy="raise_on_sql",
+                             order_by="ReflectionRevision.revised_at.desc()")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (sa.CheckConstraint("length(text) <= 20000", name="text_length"),)
+
+
+class ReflectionRevision(db.Model):
+    """An earlier text of a reflection, kept when the patient edits it."""
+
+    __tablename__ = "reflection_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reflection_id: Mapped[int] = mapped_column(sa.ForeignKey("reflection.id"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    revised_at: Mapped[datetime] = mapped_column(default=utcnow)

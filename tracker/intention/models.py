@@ -1,0 +1,92 @@
+"""Stage 1: the intention set before a dosing session, its goals and the readiness checklist."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Choice, TimestampMixin
+from tracker.extensions import db
+
+FOCUS_AREAS = {
+    "depression": "Depression",
+    "trauma": "Trauma / PTSD",
+    "anxiety": "Anxiety",
+    "grief": "Grief",
+    "substance_use": "Substance use",
+    "existential": "Existential distress",
+    "other": "Other",
+}
+
+# The readiness checklist: (column, label). All must be true before dosing, or overridden.
+CHECKLIST_ITEMS = (
+    ("fasted", "Fasted as instructed"),
+    ("escort_arranged", "Escort / driver arranged"),
+    ("medications_reviewed", "Current medications reviewed"),
+    ("consent_on_file", "Consent on file"),
+    ("baseline_vitals_ok", "Baseline vitals acceptable"),
+)
+
+
+class Intention(TimestampMixin, db.Model):
+    __tablename__ = "intention"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    intention_text: Mapped[str] = mapped_column(sa.Text)
+    focus_other: Mapped[str | None] = mapped_column(sa.String(200))
+    preparation_notes: Mapped[str | None] = mapped_column(sa.Text)  # clinician-only
+    # readiness checklist
+    fasted: Mapped[bool] = mapped_column(default=False)
+    escort_arranged: Mapped[bool] = mapped_column(default=False)
+    escort_name: Mapped[str | None] = mapped_column(sa.String(200))
+    escort_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    medications_reviewed: Mapped[bool] = mapped_column(default=False)
+    consent_on_file: Mapped[bool] = mapped_column(default=False)
+    baseline_vitals_ok: Mapped[bool] = mapped_column(default=False)
+    checklist_completed_at: Mapped[datetime | None]
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    session = relationship("DosingSession", back_populates="intention")
+    focus_areas = relationship("IntentionFocus", cascade="all, delete-orphan", lazy="selectin",
+                               order_by="IntentionFocus.area")
+    goals = relationship("Goal", cascade="all, delete-orphan", lazy="selectin",
+                         order_by="Goal.position")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def checklist_complete(self) -> bool:
+        return all(getattr(self, column) for column, _ in CHECKLIST_ITEMS)
+
+    @property
+    def open_checklist_items(self) -> list[str]:
+        return [label for column, label in CHECKLIST_ITEMS if not getattr(self, column)]
+
+
+class IntentionFocus(db.Model):
+    __tablename__ = "intention_focus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intention_id: Mapped[int] = mapped_column(sa.ForeignKey("intention.id"))
+    area: Mapped[str] = mapped_column(Choice(*FOCUS_AREAS, name="focus_area"))
+
+    __table_args__ = (sa.UniqueConstraint("intention_id", "area"),)
+
+    @property
+    def label(self) -> str:
+        return FOCUS_AREAS[self.area]
+
+
+class Goal(db.Model):
+    """A concrete, observable goal, e.g. "walk outside three mornings a week"."""
+
+    __tablename__ = "goal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intention_id: Mapped[int] = mapped_column(sa.ForeignKey("intention.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(sa.String(500))

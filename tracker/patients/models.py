@@ -1,0 +1,116 @@
+"""Patients, their care teams, treatment courses and status history."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Choice, TimestampMixin, utcnow
+from tracker.extensions import db
+
+PATIENT_STATUSES = ("active", "paused", "discharged")
+COURSE_KINDS = ("induction", "maintenance", "booster")
+COURSE_STATUSES = ("active", "paused", "completed", "discharged")
+
+
+class Patient(TimestampMixin, db.Model):
+    __tablename__ = "patient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
+    record_number: Mapped[str] = mapped_column(sa.String(32))
+    given_name: Mapped[str] = mapped_column(sa.String(100))
+    family_name: Mapped[str] = mapped_column(sa.String(100))
+    date_of_birth: Mapped[date]
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    weight_kg: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 1))
+    status: Mapped[str] = mapped_column(Choice(*PATIENT_STATUSES, name="patient_status"), default="active")
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    user = relationship("User", foreign_keys=[user_id])
+    care_team = relationship("CareTeamMember", back_populates="patient", lazy="raise_on_sql",
+                             order_by="CareTeamMember.id")
+    courses = relationship("TreatmentCourse", back_populates="patient", lazy="raise_on_sql",
+                           order_by="TreatmentCourse.started_on.desc()")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.UniqueConstraint("clinic_id", "record_number"),
+        sa.CheckConstraint("weight_kg IS NULL OR (weight_kg >= 20 AND weight_kg <= 350)",
+                           name="weight_plausible"),
+        sa.Index("ix_patient_clinic_family_name", "clinic_id", "family_name", "given_name"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def __repr__(self) -> str:
+        return f"<Patient {self.id}>"
+
+
+class CareTeamMember(db.Model):
+    """A clinician on a patient's care team: the clinician may see and change that record."""
+
+    __tablename__ = "care_team_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
+    clinician_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    patient = relationship("Patient", back_populates="care_team")
+    clinician = relationship("User", foreign_keys=[clinician_id], lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("patient_id", "clinician_id"),)
+
+
+class TreatmentCourse(TimestampMixin, db.Model):
+    """An induction series, maintenance or booster course: the episode of care."""
+
+    __tablename__ = "treatment_course"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    kind: Mapped[str] = mapped_column(Choice(*COURSE_KINDS, name="course_kind"))
+    started_on: Mapped[date]
+    planned_sessions: Mapped[int] = mapped_column(default=6)
+    status: Mapped[str] = mapped_column(Choice(*COURSE_STATUSES, name="course_status"), default="active")
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    patient = relationship("Patient", back_populates="courses")
+    sessions = relationship("DosingSession", back_populates="course", lazy="raise_on_sql",
+                            order_by="DosingSession.scheduled_at")
+
+    __table_args__ = (
+        sa.CheckConstraint("planned_sessions BETWEEN 1 AND 60", name="planned_sessions_range"),
+    )
+
+
+class StatusChange(db.Model):
+    """Why a patient or a course was paused, resumed or discharged: reasons are never lost."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("treatment_course.id"))
+    from_status: Mapped[str] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    changed_by = relationship("User", lazy="joined")

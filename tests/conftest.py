@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests import factories as make
 from tracker import create_app
@@ -35,6 +36,20 @@ def _reset_schema(url: str) -> None:
         engine.dispose()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` and its own
+    database session. The test's session is committed first (so the request sees the test's
+    rows) and expired after (so the test then reads what the request stored). A view that
+    forgets to commit therefore fails its tests instead of passing on a shared session."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from config import TestingConfig
@@ -46,13 +61,24 @@ def app(tmp_path_factory):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url
 
+    Config.TEST_CONFIG_CLASS = Config
+
     app = create_app(Config)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         upgrade()
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def probe_app(app):
+    """A second app on the same database, not yet serving: tests may add probe routes to it."""
+    probe = create_app(app.config["TEST_CONFIG_CLASS"])
+    probe.test_client_class = FreshContextClient
+    return probe
 
 
 def _empty_all_tables() -> None:

@@ -1,5 +1,7 @@
 """Every endpoint declares who may use it; the default is deny."""
 import pytest
+
+from tracker.extensions import db
 from flask import Blueprint
 
 from tracker.access import PUBLIC, declared_rule
@@ -19,23 +21,22 @@ def test_only_the_known_endpoints_are_public(app):
     assert public == PUBLIC_ENDPOINTS
 
 
-def test_an_undeclared_route_is_refused_even_when_signed_in(app, login_as, lead):
-    # Register a route with no rule on a copy-free path: the before_request hook must refuse it.
+def test_an_undeclared_route_is_refused_even_when_signed_in(probe_app, lead):
+    from tests.conftest import login
+
     bp = Blueprint("undeclared_probe", __name__)
 
     @bp.route("/__probe")
     def probe():
         return "should never be served"
-    app.blueprints.pop("undeclared_probe", None)
-    app._got_first_request = False
-    app.register_blueprint(bp)
-    try:
-        client = login_as(lead)
+    probe_app.register_blueprint(bp)
+    client = probe_app.test_client()
+    db.session.commit()  # the probe app has its own engine: release the test's write lock
+    with probe_app.app_context():
+        login(client, lead)
         response = client.get("/__probe")
-        assert response.status_code == 403
-        assert "should never be served" not in response.get_data(as_text=True)
-    finally:
-        app.view_functions.pop("undeclared_probe.probe", None)
+    assert response.status_code == 403
+    assert "should never be served" not in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["/", "/patients/", "/lead/", "/me/", "/account/password"])

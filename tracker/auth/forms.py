@@ -12,7 +12,7 @@ class SignInForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=12, max=256)],
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=12, max=256, message="Use at least 12 characters (and at most 256).")],
                              description="At least 12 characters. A few unrelated words work well.",
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat the new password",

@@ -29,7 +29,8 @@ def password_problem(password: str, *, email: str = "") -> str | None:
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > 256:
         return "Use at most 256 characters."
-    if email and email.split("@")[0].lower() in password.lower():
+    local = email.split("@")[0].lower() if email else ""
+    if len(local) >= 4 and local in password.lower():
         return "Do not include your email name in the password."
     if len(set(password)) < 5:
         return "Use a less repetitive password."

@@ -77,7 +77,7 @@ def change_password():
             target.errors.append(str(error))
         else:
             db.session.commit()
-            login_user(current_user)  # re-mint this session's cookie with the new epoch
+            login_user(current_user._get_current_object())  # re-mint the cookie with the new epoch
             start_session_clock()
             flash("Your password is changed. Your other sessions have been signed out.", "success")
             return redirect(url_for("home.index"))

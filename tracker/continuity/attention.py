@@ -1,0 +1,87 @@
+"""Which patients need attention now, and why: the clinician's "needs attention" filter and the
+chart's flags. Built on the predicates of the continuity rules (tracker.continuity.rules), so a
+patient flagged here is one the lead's dashboard counts as missing (or an open flag):
+
+- safety_flag: an unacknowledged safety flag (flags_acknowledged: missing or pending).
+- session_today: a dosing session, not cancelled, scheduled today in the clinic's zone.
+- late_debrief: a session ended in the last ATTENTION_WINDOW_DAYS days whose debrief is not
+  signed although debrief_within_hours have passed (debrief_signed: missing).
+- overdue_tasks: an occurrence of a live task, dated in the last ATTENTION_WINDOW_DAYS days,
+  left unmarked past task_overdue_flag_days (tasks_not_overdue: missing).
+- no_contact: active, enrolled for lost_to_follow_up_days, and no completed contact in that
+  many days (in_contact: missing, judged now).
+
+Older misses stay on the dashboard and its drill-downs; the window keeps the everyday list to
+what can still be put right.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from tracker.continuity import predicates as p
+from tracker.continuity.scope import local_midnight
+from tracker.dosing.models import DosingSession
+from tracker.extensions import db
+from tracker.patients.models import Patient
+
+ATTENTION_REASONS: dict[str, str] = {
+    "safety_flag": "Open safety flag",
+    "session_today": "Session today",
+    "late_debrief": "Late debrief",
+    "overdue_tasks": "Overdue integration tasks",
+    "no_contact": "No contact lately",
+}
+ATTENTION_WINDOW_DAYS = 30
+
+
+def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
+    """A predicate on Patient (EXISTS subqueries on Patient.id) true when `reason` applies
+    at `now` (aware UTC), with the clinic's thresholds. Raises KeyError for an unknown reason."""
+    if reason not in ATTENTION_REASONS:
+        raise KeyError(f"unknown attention reason {reason!r}")
+    tz = ZoneInfo(clinic.timezone)
+    today = now.astimezone(tz).date()
+    window = timedelta(days=ATTENTION_WINDOW_DAYS)
+    pid = Patient.id
+
+    if reason == "safety_flag":
+        return p.open_flag(pid)
+    if reason == "session_today":
+        s = aliased(DosingSession)
+        return sa.exists().where(
+            s.patient_id == pid, s.status != "cancelled",
+            s.scheduled_at >= local_midnight(today, tz),
+            s.scheduled_at < local_midnight(today + timedelta(days=1), tz))
+    if reason == "late_debrief":
+        s = aliased(DosingSession)
+        overdue_since = now - timedelta(hours=clinic.setting("debrief_within_hours"))
+        return sa.exists().where(
+            s.patient_id == pid, s.status != "cancelled", s.started_at.is_not(None),
+            s.ended_at >= now - window, s.ended_at <= overdue_since, ~p.has_signed_debrief(s))
+    if reason == "overdue_tasks":
+        days = clinic.setting("task_overdue_flag_days")
+        occ = p.task_occurrences(clinic.id, today - window, today - timedelta(days=days + 1),
+                                 name="attention_task_days")
+        return sa.exists().where(occ.c.patient_id == pid, occ.c.marked_at.is_(None))
+    # no_contact
+    since = now - timedelta(days=clinic.setting("lost_to_follow_up_days"))
+    return sa.and_(Patient.status == "active",
+                   p.enrolled_by(pid, since.astimezone(tz).date()),
+                   ~p.contact_between(pid, since, now))
+
+
+def attention_map(patient_ids: list[int], clinic, now) -> dict[int, list[str]]:
+    """{patient id: [reason, ...]} for each of `patient_ids` (an empty list when none apply),
+    reasons in ATTENTION_REASONS order. One query, whatever the number of patients."""
+    ids = list(dict.fromkeys(patient_ids))
+    if not ids:
+        return {}
+    flags = [sa.case((attention_condition(reason, clinic, now), 1), else_=0).label(reason)
+             for reason in ATTENTION_REASONS]
+    rows = db.session.execute(sa.select(Patient.id, *flags).where(Patient.id.in_(ids)))
+    found = {row.id: [r for r in ATTENTION_REASONS if row._mapping[r]] for row in rows}
+    return {pid: found.get(pid, []) for pid in ids}

@@ -1,0 +1,293 @@
+"""Stage 4 for clinicians: follow-ups, questionnaires and safety flags of one patient.
+
+Clinicians on the care team read and change; clinic leads read (GET) and are refused (403)
+on every change; patients use the portal instead. Records outside the user's view answer 404.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.access import STAFF, allow, can_change_clinical, patient_or_404, record_or_404
+from tracker.audit.service import record_event
+from tracker.auth.models import CLINICIAN, User
+from tracker.care import queries, services
+from tracker.care.forms import (
+    AcknowledgeFlagForm, AssignQuestionnaireForm, FollowUpForm, OutcomeForm, questionnaire_form)
+from tracker.care.models import (
+    FLAG_SOURCES, FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES, FollowUp, QuestionnaireResponse, SafetyFlag)
+from tracker.care.scoring import INSTRUMENTS, InvalidAnswers, change_from_baseline
+from tracker.extensions import db
+from tracker.patients.models import Patient
+
+bp = Blueprint("care", __name__)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _refuse_changes_unless_clinician() -> None:
+    """Leads read these pages; a change (POST) is for clinicians on the care team only."""
+    if request.method == "POST" and not can_change_clinical(current_user):
+        abort(403)
+
+
+def _read(record_type: str, record_id: int, patient_id: int) -> None:
+    record_event("read", record_type, record_id, patient_id=patient_id)
+
+
+def _show_error(form, error: Exception) -> str | None:
+    """Put a service's refusal beside its field; return it when it belongs to no field."""
+    field = getattr(form, getattr(error, "field", None) or "", None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(error)]
+        return None
+    return str(error)
+
+
+def _status_for(error: Exception) -> int:
+    return 409 if isinstance(error, services.Conflict) else 422
+
+
+def _page_size() -> int:
+    return current_app.config["PAGE_SIZE"]
+
+
+def _common(patient: Patient, **context) -> dict:
+    return {"patient": patient, "can_change": can_change_clinical(current_user), **context}
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+
+def _follow_ups_page(patient: Patient, form: FollowUpForm, clinicians, schedule, status=200):
+    page = db.paginate(queries.follow_up_list(patient.id), per_page=_page_size(), error_out=False)
+    db.session.commit()
+    return render_template(
+        "care/follow_ups.html", **_common(patient), form=form, page=page, schedule=schedule,
+        next_due=queries.next_follow_up_due(schedule), sessions={s.id: s for s in schedule},
+        within_days=current_user.clinic.setting("follow_up_within_days"),
+        kinds=FOLLOW_UP_KINDS, outcomes=FOLLOW_UP_OUTCOMES), status
+
+
+def _follow_up_choices(patient: Patient):
+    clinicians = db.session.scalars(queries.care_team_clinicians(patient.id)).all()
+    schedule = queries.follow_up_schedule(
+        patient.id, current_user.clinic.setting("follow_up_within_days"))
+    return clinicians, schedule
+
+
+@bp.get("/patients/<int:patient_id>/follow-ups")
+@allow(*STAFF)
+def follow_ups(patient_id):
+    patient = patient_or_404(patient_id, record_type="follow_ups")
+    clinicians, schedule = _follow_up_choices(patient)
+    form = FollowUpForm(clinician_id=current_user.id if current_user.role == CLINICIAN else None)
+    form.set_choices(clinicians, schedule)
+    return _follow_ups_page(patient, form, clinicians, schedule)
+
+
+@bp.post("/patients/<int:patient_id>/follow-ups")
+@allow(CLINICIAN)
+def add_follow_up(patient_id):
+    patient = patient_or_404(patient_id, audit_action=None, record_type="follow_ups")
+    clinicians, schedule = _follow_up_choices(patient)
+    form = FollowUpForm()
+    form.set_choices(clinicians, schedule)
+    if form.validate():
+        try:
+            services.schedule_follow_up(
+                patient, kind=form.kind.data, scheduled_at=form.scheduled_at.data,
+                clinician_id=form.clinician_id.data, session_id=form.session_id.data,
+                note=form.note.data, by=current_user)
+            db.session.commit()
+        except services.CareError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash("Follow-up scheduled.", "success")
+            return redirect(url_for("care.follow_ups", patient_id=patient.id))
+    _read("follow_ups", patient.id, patient.id)
+    return _follow_ups_page(patient, form, clinicians, schedule, status=422)
+
+
+def _follow_up_or_404(patient_id, follow_up_id) -> tuple[Patient, FollowUp]:
+    patient = patient_or_404(patient_id, audit_action=None)
+    follow_up = record_or_404(FollowUp, follow_up_id, options=(joinedload(FollowUp.clinician),),
+                              audit_action="read" if request.method == "GET" else None)
+    if follow_up.patient_id != patient.id:
+        abort(404)
+    return patient, follow_up
+
+
+@bp.route("/patients/<int:patient_id>/follow-ups/<int:follow_up_id>/outcome",
+          methods=["GET", "POST"])
+@allow(*STAFF)
+def record_outcome(patient_id, follow_up_id):
+    _refuse_changes_unless_clinician()
+    patient, follow_up = _follow_up_or_404(patient_id, follow_up_id)
+    form = OutcomeForm() if request.method == "POST" else OutcomeForm(obj=follow_up)
+    status, conflict = 200, None
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            try:
+                services.record_follow_up_outcome(
+                    follow_up, outcome=form.outcome.data, completed_at=form.completed_at.data,
+                    note=form.note.data, version=form.version.data, by=current_user)
+                db.session.commit()
+            except (services.StaleRecord, StaleDataError):
+                db.session.rollback()
+                status, conflict = 409, str(services.StaleRecord("follow-up"))
+                db.session.refresh(follow_up)
+                form.version.raw_data, form.version.data = [], follow_up.version
+            except services.CareError as error:
+                db.session.rollback()
+                conflict = _show_error(form, error)
+            else:
+                flash("Outcome recorded.", "success")
+                return redirect(url_for("care.follow_ups", patient_id=patient.id))
+        _read("follow_up", follow_up.id, patient.id)
+    db.session.commit()
+    return render_template("care/record_outcome.html", **_common(patient), form=form,
+                           follow_up=follow_up, conflict=conflict, kinds=FOLLOW_UP_KINDS,
+                           outcomes=FOLLOW_UP_OUTCOMES), status
+
+
+# --- questionnaires -----------------------------------------------------------------------------
+
+def _questionnaires_page(patient: Patient, assign_form, status=200):
+    instrument = request.args.get("instrument")
+    instrument = instrument if instrument in INSTRUMENTS else None
+    page = db.paginate(queries.questionnaire_history(patient.id, instrument),
+                       per_page=_page_size(), error_out=False)
+    baselines = {row.instrument: row for row in db.session.execute(queries.baselines(patient.id))}
+    assignments = db.session.scalars(queries.open_assignments(patient.id)).all()
+    db.session.commit()
+    return render_template(
+        "care/questionnaires.html", **_common(patient), page=page, baselines=baselines,
+        assignments=assignments, assign_form=assign_form, instruments=INSTRUMENTS,
+        instrument=instrument, change=change_from_baseline), status
+
+
+@bp.get("/patients/<int:patient_id>/questionnaires")
+@allow(*STAFF)
+def questionnaires(patient_id):
+    patient = patient_or_404(patient_id, record_type="questionnaires")
+    return _questionnaires_page(patient, AssignQuestionnaireForm())
+
+
+@bp.post("/patients/<int:patient_id>/questionnaires/assignments")
+@allow(CLINICIAN)
+def assign_questionnaire(patient_id):
+    patient = patient_or_404(patient_id, audit_action=None, record_type="questionnaires")
+    form = AssignQuestionnaireForm()
+    if form.validate():
+        try:
+            assignment = services.assign_questionnaire(patient, form.instrument.data, current_user,
+                                                       due_on=form.due_on.data)
+            db.session.commit()
+        except services.CareError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash(f"{INSTRUMENTS[assignment.instrument].name} assigned: the patient will see it in "
+                  "the portal.", "success")
+            return redirect(url_for("care.questionnaires", patient_id=patient.id))
+    _read("questionnaires", patient.id, patient.id)
+    return _questionnaires_page(patient, form, status=422)
+
+
+@bp.route("/patients/<int:patient_id>/questionnaires/<instrument>/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def enter_questionnaire(patient_id, instrument):
+    _refuse_changes_unless_clinician()
+    patient = patient_or_404(patient_id, audit_action=None, record_type="questionnaires")
+    if instrument not in INSTRUMENTS:
+        abort(404)
+    sessions = db.session.execute(queries.dosing_markers(patient.id)).all()
+    form = questionnaire_form(instrument, sessions)
+    status, message = 200, None
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            try:
+                response, flag = services.record_questionnaire(
+                    patient, instrument, form.answers, source="clinician",
+                    entered_by=current_user, completed_at=form.completed_at.data,
+                    session_id=form.session_id.data)
+                db.session.commit()
+            except (InvalidAnswers, services.CareError) as error:
+                db.session.rollback()
+                message = _show_error(form, error)
+            else:
+                name = INSTRUMENTS[instrument].name
+                if flag is not None:
+                    flash(f"{name} saved: total {response.total} ({response.band}). Item 9 is above "
+                          "0: a safety flag was raised. Acknowledge it once you have acted.",
+                          "warning")
+                    return redirect(url_for("care.safety_flags", patient_id=patient.id))
+                flash(f"{name} saved: total {response.total} ({response.band}).", "success")
+                return redirect(url_for("care.questionnaires", patient_id=patient.id))
+    _read("questionnaires", patient.id, patient.id)
+    db.session.commit()
+    return render_template("care/enter_questionnaire.html", **_common(patient), form=form,
+                           instrument=INSTRUMENTS[instrument], message=message), status
+
+
+@bp.get("/patients/<int:patient_id>/questionnaires/responses/<int:response_id>")
+@allow(*STAFF)
+def questionnaire_response(patient_id, response_id):
+    patient = patient_or_404(patient_id, audit_action=None)
+    response = record_or_404(QuestionnaireResponse, response_id,
+                             options=(selectinload(QuestionnaireResponse.answers),))
+    if response.patient_id != patient.id:
+        abort(404)
+    baseline = db.session.execute(queries.baselines(patient.id, response.instrument)).first()
+    entered_by = db.session.get(User, response.entered_by_id)
+    flag = db.session.scalar(queries.flag_for_source("phq9_item9", response.id))
+    db.session.commit()
+    return render_template("care/questionnaire_response.html", **_common(patient),
+                           response=response, instrument=INSTRUMENTS[response.instrument],
+                           baseline=baseline, entered_by=entered_by, flag=flag,
+                           change=change_from_baseline)
+
+
+# --- safety flags -------------------------------------------------------------------------------
+
+@bp.get("/patients/<int:patient_id>/flags")
+@allow(*STAFF)
+def safety_flags(patient_id):
+    patient = patient_or_404(patient_id, record_type="safety_flags")
+    page = db.paginate(queries.flag_list(patient.id), per_page=_page_size(), error_out=False)
+    db.session.commit()
+    return render_template("care/safety_flags.html", **_common(patient), page=page,
+                           sources=FLAG_SOURCES)
+
+
+@bp.route("/flags/<int:flag_id>/acknowledge", methods=["GET", "POST"])
+@allow(*STAFF)
+def acknowledge_flag(flag_id):
+    _refuse_changes_unless_clinician()
+    flag = record_or_404(SafetyFlag, flag_id, options=(joinedload(SafetyFlag.acknowledged_by),),
+                         audit_action="read" if request.method == "GET" else None)
+    patient = db.session.get(Patient, flag.patient_id)
+    form = AcknowledgeFlagForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            try:
+                services.acknowledge_flag(flag, note=form.note.data, by=current_user)
+                db.session.commit()
+            except services.CareError as error:
+                db.session.rollback()
+                _show_error(form, error)
+                status = _status_for(error)
+            else:
+                flash("Safety flag acknowledged.", "success")
+                return redirect(url_for("care.safety_flags", patient_id=patient.id))
+        _read("safety_flag", flag.id, patient.id)
+    db.session.commit()
+    return render_template("care/acknowledge_flag.html", **_common(patient), flag=flag, form=form,
+                           sources=FLAG_SOURCES), status

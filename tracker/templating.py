@@ -45,7 +45,7 @@ NAV = {
              ("lead.audit_trail", "Audit trail"), ("lead.staff", "Staff"),
              ("lead.settings", "Settings")],
     "clinician": [("patients.my_patients", "My patients")],
-    "patient": [("portal.journey", "My journey"), ("portal.tasks", "My tasks"),
+    "patient": [("portal.journey", "My journey"), ("portal.tasks", "My tasks"), ("portal.journal", "My journal"),
                 ("portal.questionnaires", "Questionnaires"), ("portal.access_log", "Who has seen my record")],
 }
 

@@ -1,0 +1,70 @@
+"""My questionnaires: what is due, a phone-sized form, the result, my scores over time."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.access import allow, record_or_404
+from tracker.audit.service import record_event
+from tracker.auth.models import PATIENT
+from tracker.care.models import QuestionnaireResponse
+from tracker.care.scoring import INSTRUMENTS, PHQ9_SAFETY_ITEM, InvalidAnswers
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.portal import pages, services
+from tracker.portal.forms import item_fields, questionnaire_form
+from tracker.portal.routes import bp, own_patient
+
+SAFETY_ITEM_NUMBER = PHQ9_SAFETY_ITEM + 1
+
+
+@bp.route("/questionnaires")
+@allow(PATIENT)
+def questionnaires():
+    patient = own_patient()
+    page = pages.questionnaires(patient, current_user.clinic, utcnow())
+    record_event("read", "questionnaire_list", patient.id, patient_id=patient.id)
+    db.session.commit()
+    return render_template("portal/questionnaires.html", band_words=pages.band_words, **page)
+
+
+@bp.route("/questionnaires/<code>/new", methods=["GET", "POST"])
+@allow(PATIENT)
+def answer_questionnaire(code: str):
+    patient = own_patient()
+    if code not in INSTRUMENTS or code not in services.offered_instruments(patient):
+        abort(404)
+    form = questionnaire_form(code)
+    problem, status = None, 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            answers = [f.data for f in item_fields(form)]
+            try:
+                response, _flag = services.submit_questionnaire(patient, code, answers,
+                                                                user=current_user)
+            except InvalidAnswers as error:
+                db.session.rollback()
+                problem = str(error)
+            else:
+                db.session.commit()
+                return redirect(url_for("portal.questionnaire_result", response_id=response.id))
+    db.session.commit()
+    return render_template("portal/answer.html", form=form, items=item_fields(form),
+                           instrument=form.instrument, problem=problem), status
+
+
+@bp.route("/questionnaires/responses/<int:response_id>")
+@allow(PATIENT)
+def questionnaire_result(response_id: int):
+    own_patient()
+    response = record_or_404(QuestionnaireResponse, response_id)
+    crisis = told = False
+    if response.instrument == "phq9":
+        crisis = (pages.answered_item(response.id, SAFETY_ITEM_NUMBER) or 0) > 0
+        told = crisis and pages.flag_raised_for(response.id)
+    db.session.commit()
+    return render_template("portal/result.html", response=response,
+                           instrument=INSTRUMENTS[response.instrument],
+                           band_words=pages.band_words(response), crisis=crisis, care_team_told=told,
+                           crisis_text=current_user.clinic.crisis_text)

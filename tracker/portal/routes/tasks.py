@@ -1,0 +1,220 @@
+"""My integration tasks: each day's occurrence to mark, reflections, the journal."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import load_only, noload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
+
+from tracker.access import allow, record_or_404
+from tracker.audit.service import record_event
+from tracker.auth.models import PATIENT
+from tracker.extensions import db
+from tracker.integration.models import IntegrationTask, Reflection, TaskCompletion
+from tracker.portal import pages, queries, services
+from tracker.portal.forms import (
+    EditReflectionForm, JournalEntryForm, MarkDoneForm, ReflectionForm, SkipForm)
+from tracker.portal.routes import bp, day_or_404, own_patient
+from tracker.portal.schedule import can_mark_on, is_occurrence
+from tracker.timezones import clinic_today
+
+UNPROCESSABLE = 422
+
+
+def _task_or_404(task_id: int, audit_action: str | None = "read") -> IntegrationTask:
+    return record_or_404(IntegrationTask, task_id, audit_action=audit_action, options=[
+        load_only(*queries.TASK_COLUMNS), noload(IntegrationTask.debrief)])
+
+
+@bp.route("/tasks")
+@allow(PATIENT)
+def tasks():
+    patient = own_patient()
+    today = clinic_today()
+    page = pages.tasks(patient, today)
+    record_event("read", "task_list", patient.id, patient_id=patient.id)
+    db.session.commit()
+    return render_template("portal/tasks.html", today=today, **page)
+
+
+def _render_task(patient, task, form=None, status: int = 200):
+    detail = pages.task_detail(patient, task, clinic_today())
+    db.session.commit()
+    return render_template("portal/task.html", task=task, form=form or ReflectionForm(),
+                           today=clinic_today(), **detail), status
+
+
+@bp.route("/tasks/<int:task_id>")
+@allow(PATIENT)
+def task(task_id: int):
+    patient = own_patient()
+    return _render_task(patient, _task_or_404(task_id))
+
+
+@bp.route("/tasks/<int:task_id>/reflections", methods=["POST"])
+@allow(PATIENT)
+def add_reflection(task_id: int):
+    patient = own_patient()
+    task = _task_or_404(task_id, audit_action=None)
+    form = ReflectionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_reflection(patient, form.text.data, task=task)
+        except services.PortalError as error:
+            form.text.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your reflection is saved.", "success")
+            return redirect(url_for("portal.task", task_id=task.id))
+    return _render_task(patient, task, form, UNPROCESSABLE)
+
+
+# --- one day of a task -------------------------------------------------------------------------
+
+def _occurrence_or_404(task_id: int, day: str, audit_action: str | None = "read"):
+    task = _task_or_404(task_id, audit_action)
+    on = day_or_404(day)
+    if not is_occurrence(task, on):
+        abort(404)
+    return task, on
+
+
+def _render_occurrence(patient, task, on, done_form=None, skip_form=None, status: int = 200):
+    mark = db.session.scalar(queries.completions(patient.id, [task.id]).where(
+        TaskCompletion.occurrence_on == on))
+    db.session.commit()
+    today = clinic_today()
+    return render_template(
+        "portal/occurrence.html", task=task, on=on, mark=mark, today=today,
+        can_mark=task.active and can_mark_on(task, on, today),
+        done_form=done_form or MarkDoneForm(prefix="done"),
+        skip_form=skip_form or SkipForm(prefix="skip")), status
+
+
+@bp.route("/tasks/<int:task_id>/on/<day>")
+@allow(PATIENT)
+def occurrence(task_id: int, day: str):
+    patient = own_patient()
+    task, on = _occurrence_or_404(task_id, day)
+    return _render_occurrence(patient, task, on)
+
+
+@bp.route("/tasks/<int:task_id>/on/<day>/done", methods=["POST"])
+@allow(PATIENT)
+def mark_done(task_id: int, day: str):
+    patient = own_patient()
+    task, on = _occurrence_or_404(task_id, day, audit_action=None)
+    form = MarkDoneForm(prefix="done")
+    if form.validate_on_submit():
+        try:
+            services.mark_occurrence(patient, task, on, "done", today=clinic_today(),
+                                     reflection_text=form.reflection.data)
+        except services.PortalError as error:
+            form.reflection.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Marked done: {task.title}."
+                  + (" Your reflection is saved." if (form.reflection.data or "").strip() else ""),
+                  "success")
+            return redirect(url_for("portal.tasks"))
+    return _render_occurrence(patient, task, on, done_form=form, status=UNPROCESSABLE)
+
+
+@bp.route("/tasks/<int:task_id>/on/<day>/skip", methods=["POST"])
+@allow(PATIENT)
+def mark_skipped(task_id: int, day: str):
+    patient = own_patient()
+    task, on = _occurrence_or_404(task_id, day, audit_action=None)
+    form = SkipForm(prefix="skip")
+    if form.validate_on_submit():
+        try:
+            services.mark_occurrence(patient, task, on, "skipped", today=clinic_today(),
+                                     skip_reason=form.skip_reason.data)
+        except services.PortalError as error:
+            form.skip_reason.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Marked skipped: {task.title}.", "success")
+            return redirect(url_for("portal.tasks"))
+    return _render_occurrence(patient, task, on, skip_form=form, status=UNPROCESSABLE)
+
+
+# --- journal and reflections -------------------------------------------------------------------
+
+def _journal_form(patient, formdata=None) -> JournalEntryForm:
+    form = JournalEntryForm() if formdata is None else JournalEntryForm(formdata=formdata)
+    form.session_id.choices = [SelectChoice("0", "Not about a particular session")] + [
+        SelectChoice(str(value), label) for value, label in pages.session_choices(patient.id)]
+    return form
+
+
+def _render_journal(patient, form, status: int = 200):
+    page = pages.journal(patient)
+    db.session.commit()
+    return render_template("portal/journal.html", form=form, **page), status
+
+
+@bp.route("/journal")
+@allow(PATIENT)
+def journal():
+    patient = own_patient()
+    form = _journal_form(patient)
+    record_event("read", "journal", patient.id, patient_id=patient.id)
+    return _render_journal(patient, form)
+
+
+@bp.route("/journal", methods=["POST"])
+@allow(PATIENT)
+def add_journal_entry():
+    patient = own_patient()
+    form = _journal_form(patient, request.form)
+    if form.validate_on_submit():
+        try:
+            services.add_reflection(patient, form.text.data, session_id=form.session_id.data or None)
+        except services.PortalError as error:
+            form.text.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your journal entry is saved.", "success")
+            return redirect(url_for("portal.journal"))
+    return _render_journal(patient, form, UNPROCESSABLE)
+
+
+def _reflection_or_404(reflection_id: int, audit_action: str | None) -> Reflection:
+    return record_or_404(Reflection, reflection_id, audit_action=audit_action, options=[
+        selectinload(Reflection.revisions), noload(Reflection.task)])
+
+
+def _back_to(reflection) -> str:
+    if reflection.task_id:
+        return url_for("portal.task", task_id=reflection.task_id)
+    return url_for("portal.journal")
+
+
+@bp.route("/reflections/<int:reflection_id>/edit", methods=["GET", "POST"])
+@allow(PATIENT)
+def edit_reflection(reflection_id: int):
+    patient = own_patient()
+    reflection = _reflection_or_404(reflection_id, "read" if request.method == "GET" else None)
+    form = EditReflectionForm(obj=reflection)
+    conflict, status = None, 200
+    if request.method == "POST":
+        status = UNPROCESSABLE
+        if form.validate_on_submit():
+            try:
+                services.edit_reflection(patient, reflection, form.text.data,
+                                         expected_version=form.version.data)
+                db.session.commit()
+            except (services.StaleReflection, StaleDataError):
+                db.session.rollback()
+                conflict, status = services.STALE_REFLECTION, 409
+                reflection = _reflection_or_404(reflection_id, None)
+                form.version.data = str(reflection.version)
+            except services.PortalError as error:
+                form.text.errors.append(str(error))
+            else:
+                flash("Your reflection is saved. The earlier text is kept in its history.", "success")
+                return redirect(_back_to(reflection))
+    db.session.commit()
+    return render_template("portal/edit_reflection.html", reflection=reflection, form=form,
+                           conflict=conflict, back=_back_to(reflection)), status

@@ -174,11 +174,11 @@ def last_contact_before(patient_id, until) -> sa.ColumnElement:
         sa.select(sa.func.max(Debrief.held_at)).where(
             Debrief.patient_id == patient_id, Debrief.held_at <= until).scalar_subquery(),
     ]
-    # max() of three values that may each be NULL, portably: COALESCE each against the others.
+    # The latest of three values that may each be NULL (GREATEST is not portable).
     a, b, c = parts
     best_ab = sa.case((a.is_(None), b), (b.is_(None), a), (a >= b, a), else_=b)
     return sa.case((best_ab.is_(None), c), (c.is_(None), best_ab), (best_ab >= c, best_ab),
-                   else_=c, type_=DosingSession.ended_at.type)
+                   else_=c)
 
 
 def enrolled_by(patient_id, day) -> sa.Exists:

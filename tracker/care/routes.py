@@ -54,20 +54,24 @@ def _page_size() -> int:
     return current_app.config["PAGE_SIZE"]
 
 
-def _common(patient: Patient, **context) -> dict:
-    return {"patient": patient, "can_change": can_change_clinical(current_user), **context}
+def _page(template: str, patient: Patient, status: int = 200, **context):
+    """Render a page, then commit its read audit events. Rendering comes first because a
+    commit expires every loaded row, and the template would reload them one by one."""
+    html = render_template(template, patient=patient,
+                           can_change=can_change_clinical(current_user), **context)
+    db.session.commit()
+    return html, status
 
 
 # --- follow-ups ---------------------------------------------------------------------------------
 
 def _follow_ups_page(patient: Patient, form: FollowUpForm, clinicians, schedule, status=200):
     page = db.paginate(queries.follow_up_list(patient.id), per_page=_page_size(), error_out=False)
-    db.session.commit()
-    return render_template(
-        "care/follow_ups.html", **_common(patient), form=form, page=page, schedule=schedule,
-        next_due=queries.next_follow_up_due(schedule), sessions={s.id: s for s in schedule},
-        within_days=current_user.clinic.setting("follow_up_within_days"),
-        kinds=FOLLOW_UP_KINDS, outcomes=FOLLOW_UP_OUTCOMES), status
+    return _page("care/follow_ups.html", patient, status, form=form, page=page,
+                 schedule=schedule, next_due=queries.next_follow_up_due(schedule),
+                 sessions={s.id: s for s in schedule},
+                 within_days=current_user.clinic.setting("follow_up_within_days"),
+                 kinds=FOLLOW_UP_KINDS, outcomes=FOLLOW_UP_OUTCOMES)
 
 
 def _follow_up_choices(patient: Patient):
@@ -148,10 +152,8 @@ def record_outcome(patient_id, follow_up_id):
                 flash("Outcome recorded.", "success")
                 return redirect(url_for("care.follow_ups", patient_id=patient.id))
         _read("follow_up", follow_up.id, patient.id)
-    db.session.commit()
-    return render_template("care/record_outcome.html", **_common(patient), form=form,
-                           follow_up=follow_up, conflict=conflict, kinds=FOLLOW_UP_KINDS,
-                           outcomes=FOLLOW_UP_OUTCOMES), status
+    return _page("care/record_outcome.html", patient, status, form=form, follow_up=follow_up,
+                 conflict=conflict, kinds=FOLLOW_UP_KINDS, outcomes=FOLLOW_UP_OUTCOMES)
 
 
 # --- questionnaires -----------------------------------------------------------------------------
@@ -163,11 +165,9 @@ def _questionnaires_page(patient: Patient, assign_form, status=200):
                        per_page=_page_size(), error_out=False)
     baselines = {row.instrument: row for row in db.session.execute(queries.baselines(patient.id))}
     assignments = db.session.scalars(queries.open_assignments(patient.id)).all()
-    db.session.commit()
-    return render_template(
-        "care/questionnaires.html", **_common(patient), page=page, baselines=baselines,
-        assignments=assignments, assign_form=assign_form, instruments=INSTRUMENTS,
-        instrument=instrument, change=change_from_baseline), status
+    return _page("care/questionnaires.html", patient, status, page=page, baselines=baselines,
+                 assignments=assignments, assign_form=assign_form, instruments=INSTRUMENTS,
+                 instrument=instrument, change=change_from_baseline)
 
 
 @bp.get("/patients/<int:patient_id>/questionnaires")
@@ -230,9 +230,8 @@ def enter_questionnaire(patient_id, instrument):
                 flash(f"{name} saved: total {response.total} ({response.band}).", "success")
                 return redirect(url_for("care.questionnaires", patient_id=patient.id))
     _read("questionnaires", patient.id, patient.id)
-    db.session.commit()
-    return render_template("care/enter_questionnaire.html", **_common(patient), form=form,
-                           instrument=INSTRUMENTS[instrument], message=message), status
+    return _page("care/enter_questionnaire.html", patient, status, form=form,
+                 instrument=INSTRUMENTS[instrument], message=message)
 
 
 @bp.get("/patients/<int:patient_id>/questionnaires/responses/<int:response_id>")
@@ -246,11 +245,9 @@ def questionnaire_response(patient_id, response_id):
     baseline = db.session.execute(queries.baselines(patient.id, response.instrument)).first()
     entered_by = db.session.get(User, response.entered_by_id)
     flag = db.session.scalar(queries.flag_for_source("phq9_item9", response.id))
-    db.session.commit()
-    return render_template("care/questionnaire_response.html", **_common(patient),
-                           response=response, instrument=INSTRUMENTS[response.instrument],
-                           baseline=baseline, entered_by=entered_by, flag=flag,
-                           change=change_from_baseline)
+    return _page("care/questionnaire_response.html", patient, response=response,
+                 instrument=INSTRUMENTS[response.instrument], baseline=baseline,
+                 entered_by=entered_by, flag=flag, change=change_from_baseline)
 
 
 # --- safety flags -------------------------------------------------------------------------------
@@ -260,9 +257,7 @@ def questionnaire_response(patient_id, response_id):
 def safety_flags(patient_id):
     patient = patient_or_404(patient_id, record_type="safety_flags")
     page = db.paginate(queries.flag_list(patient.id), per_page=_page_size(), error_out=False)
-    db.session.commit()
-    return render_template("care/safety_flags.html", **_common(patient), page=page,
-                           sources=FLAG_SOURCES)
+    return _page("care/safety_flags.html", patient, page=page, sources=FLAG_SOURCES)
 
 
 @bp.route("/flags/<int:flag_id>/acknowledge", methods=["GET", "POST"])
@@ -288,6 +283,5 @@ def acknowledge_flag(flag_id):
                 flash("Safety flag acknowledged.", "success")
                 return redirect(url_for("care.safety_flags", patient_id=patient.id))
         _read("safety_flag", flag.id, patient.id)
-    db.session.commit()
-    return render_template("care/acknowledge_flag.html", **_common(patient), flag=flag, form=form,
-                           sources=FLAG_SOURCES), status
+    return _page("care/acknowledge_flag.html", patient, status, flag=flag, form=form,
+                 sources=FLAG_SOURCES)

@@ -1,0 +1,65 @@
+"""The intention form: focus areas, the patient's words, goals, preparation, readiness checklist."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+
+from tracker.fields import ClinicalText
+from tracker.intention.models import FOCUS_AREAS
+from tracker.patients.forms import PHONE_PATTERN, MultiCheckboxField
+
+MAX_GOALS = 12
+BLANK_GOAL_ROWS = 2
+GOAL_MAX = 500
+
+
+class GoalEntry(Form):
+    """One goal per row; the hidden id keeps a goal's identity when its text is edited."""
+
+    goal_id = HiddenField()
+    text = StringField("Goal", render_kw={"maxlength": GOAL_MAX})  # length checked by the list
+
+
+class IntentionForm(FlaskForm):
+    focus_areas = MultiCheckboxField(
+        "Focus areas", [InputRequired(message="Choose at least one focus area.")],
+        choices=[SelectChoice(code, label) for code, label in FOCUS_AREAS.items()])
+    focus_other = StringField("Other focus area", [Optional(), Length(max=200)],
+                              description='Only when "Other" is ticked.')
+    intention_text = ClinicalText(
+        "The intention, in the patient's own words",
+        [InputRequired(message="Write the intention, as the patient says it.")], max_length=2000,
+        description="A sentence or two. The patient sees this in the portal.")
+    goals = FieldList(FormField(GoalEntry), min_entries=3, max_entries=MAX_GOALS)
+    preparation_notes = ClinicalText("Preparation notes", [Optional()],
+                                     description="Seen by clinicians only, never by the patient.")
+    fasted = BooleanField("Fasted as instructed")
+    escort_arranged = BooleanField("Escort / driver arranged")
+    escort_name = StringField("Escort's name", [Optional(), Length(max=200)])
+    escort_phone = TelField("Escort's phone", [Optional(), Length(max=40), Regexp(
+        PHONE_PATTERN, message="Use digits, spaces and + ( ) - only.")])
+    medications_reviewed = BooleanField("Current medications reviewed")
+    consent_on_file = BooleanField("Consent on file")
+    baseline_vitals_ok = BooleanField("Baseline vitals acceptable")
+    version = HiddenField()
+
+    def validate_goals(self, field):
+        # Checked here, not per row, so the message reads "Goal 2 ..." beside the goals.
+        for number, entry in enumerate(field.entries, start=1):
+            if len((entry.form.text.data or "").strip()) > GOAL_MAX:
+                raise ValidationError(f"Goal {number} is longer than {GOAL_MAX} characters; "
+                                      "split it into two goals.")
+
+    def validate_focus_other(self, field):
+        if "other" in (self.focus_areas.data or []) and not (field.data or "").strip():
+            raise ValidationError('Say what the "other" focus area is.')
+
+    def validate_escort_name(self, field):
+        if self.escort_arranged.data and not (field.data or "").strip():
+            raise ValidationError("Give the escort's name (or untick the escort).")
+
+    def validate_escort_phone(self, field):
+        if self.escort_arranged.data and not (field.data or "").strip():
+            raise ValidationError("Give the escort's phone number (or untick the escort).")

@@ -1,0 +1,83 @@
+"""Stage 1: the intention of a dosing session (clinician view)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.access import allow, record_or_404
+from tracker.audit.service import record_event
+from tracker.auth.models import CLINICIAN
+from tracker.dosing.models import DosingSession
+from tracker.extensions import db
+from tracker.intention import services
+from tracker.intention.forms import BLANK_GOAL_ROWS, MAX_GOALS, IntentionForm
+from tracker.intention.models import CHECKLIST_ITEMS
+from tracker.intention.queries import SESSION_PAGE_OPTIONS, intention_for_session
+from tracker.patients.saving import record_failure, submit
+
+bp = Blueprint("intention", __name__)
+
+
+def _initial(intention) -> dict:
+    """The form's data from a saved intention, with blank rows for new goals."""
+    goals = [{"goal_id": g.id, "text": g.text} for g in intention.goals] if intention else []
+    goals += [{"goal_id": "", "text": ""}] * min(BLANK_GOAL_ROWS, MAX_GOALS - len(goals))
+    if intention is None:
+        return {"goals": goals, "version": ""}
+    data = {column: getattr(intention, column) for column, _ in CHECKLIST_ITEMS}
+    data.update(
+        focus_areas=[f.area for f in intention.focus_areas], focus_other=intention.focus_other,
+        intention_text=intention.intention_text, preparation_notes=intention.preparation_notes,
+        escort_name=intention.escort_name, escort_phone=intention.escort_phone,
+        goals=goals, version=str(intention.version))
+    return data
+
+
+def _draft(form: IntentionForm) -> services.IntentionDraft:
+    goals = []
+    for entry in form.goals.entries:
+        raw_id = (entry.form.goal_id.data or "").strip()
+        goals.append((int(raw_id) if raw_id.isdigit() else None, entry.form.text.data or ""))
+    return services.IntentionDraft(
+        focus_areas=form.focus_areas.data or [], focus_other=form.focus_other.data,
+        intention_text=form.intention_text.data, goals=goals,
+        preparation_notes=form.preparation_notes.data,
+        checklist={column: form[column].data for column, _ in CHECKLIST_ITEMS},
+        escort_name=form.escort_name.data, escort_phone=form.escort_phone.data)
+
+
+@bp.route("/sessions/<int:session_id>/intention", methods=["GET", "POST"])
+@allow(CLINICIAN)
+def edit(session_id: int):
+    """Record or edit the intention, goals, preparation notes and readiness checklist."""
+    session = record_or_404(DosingSession, session_id, options=SESSION_PAGE_OPTIONS,
+                            audit_action=None)
+    intention = db.session.scalar(intention_for_session(session.id))
+    audit = ("update" if intention else "create", "intention",
+             intention.id if intention else None, session.patient_id)
+    refused = services.editing_refused(session)
+    if request.method == "GET":
+        record_event("read", "intention" if intention else "dosing_session",
+                     intention.id if intention else session.id, patient_id=session.patient_id)
+        db.session.commit()
+        form = IntentionForm(data=_initial(intention))
+        saved, problem, status = False, refused, 200
+    elif refused:
+        form = IntentionForm()
+        record_failure(audit)
+        saved, problem, status = False, refused, 409
+    else:
+        form = IntentionForm()
+        saved, problem, status = submit(
+            form, lambda: services.save_intention(session, _draft(form),
+                                                  expected_version=form.version.data,
+                                                  by=current_user), audit=audit)
+    if saved:
+        flash("The intention is saved.", "success")
+        return redirect(url_for("patients.chart", patient_id=session.patient_id))
+    if status == 409 and not refused:
+        current = db.session.scalar(intention_for_session(session.id))
+        form.version.data = str(current.version) if current else ""
+    return render_template("intention/edit.html", form=form, session=session,
+                           patient=session.patient, intention=intention, problem=problem,
+                           read_only=bool(refused)), status

@@ -1,0 +1,135 @@
+"""Stage 1: recording the intention before a dosing session, and its readiness checklist.
+
+The intention is editable until the session starts; afterwards a change is refused (what
+happened is then recorded in the session itself)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from tracker.audit.service import record_event
+from tracker.db import utcnow
+from tracker.dosing.models import DosingSession
+from tracker.extensions import db
+from tracker.integration.models import GoalProgress
+from tracker.intention.models import CHECKLIST_ITEMS, FOCUS_AREAS, Goal, Intention, IntentionFocus
+from tracker.intention.queries import checklist_columns, intention_for_session
+from tracker.patients.services import ChangeRefused, StaleRecord, check_version
+
+
+@dataclass
+class IntentionDraft:
+    """What the clinician typed. goals: (existing goal id or None, text), in order."""
+
+    focus_areas: list[str]
+    intention_text: str
+    focus_other: str | None = None
+    goals: list[tuple[int | None, str]] = field(default_factory=list)
+    preparation_notes: str | None = None
+    checklist: dict[str, bool] = field(default_factory=dict)
+    escort_name: str | None = None
+    escort_phone: str | None = None
+
+
+def editing_refused(session: DosingSession) -> str | None:
+    """Why the session's intention can no longer be changed, or None while it can."""
+    if session.status == "cancelled":
+        return "This dosing session is cancelled; its intention can no longer be changed."
+    if session.started_at is not None or session.status != "scheduled":
+        return ("This dosing session has started, so its intention can no longer be changed. "
+                "Record anything new in the session's notes.")
+    return None
+
+
+def checklist_open(session: DosingSession) -> list[str]:
+    """The readiness checklist items still open for `session` (all of them if no intention).
+
+    The dosing stage refuses to start a session while this is not empty, unless a clinician
+    overrides it with a reason."""
+    row = db.session.execute(checklist_columns(session.id)).first()
+    if row is None:
+        return [label for _, label in CHECKLIST_ITEMS]
+    return [label for (_, label), ticked in zip(CHECKLIST_ITEMS, row) if not ticked]
+
+
+def save_intention(session: DosingSession, draft: IntentionDraft, *, expected_version,
+                   by) -> Intention:
+    """Record or update the intention of a session not yet started, refusing a stale form.
+
+    Goals keep their ids when their text is edited; a cleared goal row removes the goal.
+    checklist_completed_at is set when the last item is ticked and cleared if one is unticked."""
+    problem = editing_refused(session)
+    if problem:
+        raise ChangeRefused(problem)
+    unknown = set(draft.focus_areas) - set(FOCUS_AREAS)
+    if unknown or not draft.focus_areas:
+        raise ChangeRefused("Choose focus areas from the list.", field="focus_areas")
+    intention = db.session.scalar(intention_for_session(session.id))
+    if intention is None:
+        if str(expected_version or "").strip():
+            raise StaleRecord()  # it existed when the form was opened: removed or replaced since
+        intention = Intention(session_id=session.id, patient_id=session.patient_id,
+                              recorded_by_id=by.id, intention_text="")
+        db.session.add(intention)
+        action = "create"
+    else:
+        check_version(intention, expected_version)
+        action = "update"
+
+    intention.intention_text = draft.intention_text.strip()
+    intention.focus_other = ((draft.focus_other or "").strip() or None
+                             if "other" in draft.focus_areas else None)
+    intention.preparation_notes = (draft.preparation_notes or "").strip() or None
+    _apply_checklist(intention, draft)
+    intention.updated_at = utcnow()  # always an UPDATE: the version moves with goal-only edits
+    db.session.flush()
+    _apply_focus_areas(intention, draft.focus_areas)
+    _apply_goals(intention, draft.goals)
+    db.session.flush()
+    record_event(action, "intention", intention.id, patient_id=session.patient_id, user=by)
+    return intention
+
+
+def _apply_checklist(intention: Intention, draft: IntentionDraft) -> None:
+    for column, _ in CHECKLIST_ITEMS:
+        setattr(intention, column, bool(draft.checklist.get(column)))
+    if intention.escort_arranged:
+        intention.escort_name = (draft.escort_name or "").strip() or None
+        intention.escort_phone = (draft.escort_phone or "").strip() or None
+    else:
+        intention.escort_name = intention.escort_phone = None
+    if intention.checklist_complete:
+        intention.checklist_completed_at = intention.checklist_completed_at or utcnow()
+    else:
+        intention.checklist_completed_at = None
+
+
+def _apply_focus_areas(intention: Intention, areas: list[str]) -> None:
+    wanted = set(areas)
+    for focus in list(intention.focus_areas):
+        if focus.area not in wanted:
+            intention.focus_areas.remove(focus)
+    have = {f.area for f in intention.focus_areas}
+    for area in sorted(wanted - have):
+        intention.focus_areas.append(IntentionFocus(area=area))
+
+
+def _apply_goals(intention: Intention, goals: list[tuple[int | None, str]]) -> None:
+    existing = {g.id: g for g in intention.goals}
+    rows = [(gid, text.strip()) for gid, text in goals if text and text.strip()]
+    if any(gid is not None and gid not in existing for gid, _ in rows):
+        raise StaleRecord()  # a goal the form showed is gone: someone else changed the goals
+    kept = {gid for gid, _ in rows if gid is not None}
+    removed = [g for gid, g in existing.items() if gid not in kept]
+    if removed and db.session.scalar(sa.select(GoalProgress.id).where(
+            GoalProgress.goal_id.in_([g.id for g in removed])).limit(1)):
+        raise ChangeRefused("A goal with progress noted at a debrief cannot be removed.",
+                            field="goals")
+    for goal in removed:
+        intention.goals.remove(goal)
+    for position, (gid, text) in enumerate(rows):
+        goal = existing[gid] if gid is not None else Goal(text=text)
+        goal.text, goal.position = text, position
+        if gid is None:
+            intention.goals.append(goal)

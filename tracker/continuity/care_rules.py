@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from tracker.care.models import SafetyFlag
 from tracker.continuity import predicates as p
-from tracker.continuity.scope import Scope, Snapshot
+from tracker.continuity.scope import NO_CLINICIAN, Scope, Snapshot
 from tracker.continuity.sqltime import shift_time
 from tracker.db import UTCDateTime
 from tracker.patients.models import Patient
@@ -19,7 +19,9 @@ def _patient_filters(scope: Scope, patient_id) -> list:
     """The dashboard's filters for patient-level items: the primary clinician, and a course
     of the patient in the chosen status."""
     filters = []
-    if scope.clinician_id is not None:
+    if scope.clinician_id == NO_CLINICIAN:
+        filters.append(p.primary_clinician(patient_id).is_(None))
+    elif scope.clinician_id is not None:
         filters.append(p.has_primary_clinician(patient_id, scope.clinician_id))
     if scope.course_status:
         filters.append(p.has_course_with_status(patient_id, scope.course_status))

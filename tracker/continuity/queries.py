@@ -11,7 +11,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from tracker.auth.models import CLINICIAN, User
-from tracker.continuity.rules import COMPLIANT, LATE, MISSING, PENDING, RULES, STATES, Rule
+from tracker.continuity.rules import (ALL_ITEMS, COMPLIANT, LATE, MISSING, PENDING, RULES, STATES,
+                                     Rule)
 from tracker.continuity.scope import Scope, Snapshot, local_midnight
 from tracker.db import UTCDateTime
 from tracker.extensions import db
@@ -158,14 +159,14 @@ def clinician_names(clinic_id: int) -> dict[int, str]:
 
 
 def drilldown(rule: Rule, state: str, scope: Scope) -> sa.Select:
-    """The items of one rule in one state, with the patient's and clinician's names, newest
-    first (the page and the CSV export read the same statement)."""
-    if state not in STATES:
+    """The items of one rule in one state (ALL_ITEMS: every state), with the patient's and
+    clinician's names, newest first (the page and the CSV export read the same statement)."""
+    if state not in STATES and state != ALL_ITEMS:
         raise KeyError(state)
     items = rule_items(rule, scope).subquery()
-    return (sa.select(items, Patient.given_name, Patient.family_name, Patient.record_number,
+    stmt = (sa.select(items, Patient.given_name, Patient.family_name, Patient.record_number,
                       User.full_name.label("clinician_name"))
             .join(Patient, Patient.id == items.c.patient_id)
             .outerjoin(User, User.id == items.c.clinician_id)
-            .where(items.c.state == state)
             .order_by(items.c.anchor.desc(), items.c.item_id.desc(), items.c.patient_id))
+    return stmt if state == ALL_ITEMS else stmt.where(items.c.state == state)

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+NO_CLINICIAN = 0  # the clinician filter's value for items without a clinician
+
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The first instant of a clinic-local day, in UTC."""
@@ -19,6 +21,7 @@ class Scope:
 
     `start`/`end` are aware UTC instants (local midnights); `first_day`/`last_day` are the same
     period as clinic-local dates, both inclusive (for date columns such as a task's due date).
+    `clinician_id` NO_CLINICIAN selects the items that have no clinician.
     """
 
     clinic_id: int

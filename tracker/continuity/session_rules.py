@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tracker.continuity import predicates as p
-from tracker.continuity.scope import Scope
+from tracker.continuity.scope import NO_CLINICIAN, Scope
 from tracker.continuity.sqltime import shift_time
 from tracker.dosing.models import DosingSession
 from tracker.integration.models import Debrief, IntegrationTask
@@ -35,7 +35,9 @@ def sessions(scope: Scope, columns, *, stage: str) -> sa.Select:
                    S.started_at.is_not(None)))
     if stage == "ended":
         stmt = stmt.where(S.ended_at.is_not(None))
-    if scope.clinician_id is not None:
+    if scope.clinician_id == NO_CLINICIAN:
+        stmt = stmt.where(S.clinician_id.is_(None))
+    elif scope.clinician_id is not None:
         stmt = stmt.where(S.clinician_id == scope.clinician_id)
     if scope.course_status:
         stmt = stmt.join(TreatmentCourse, TreatmentCourse.id == S.course_id).where(

@@ -26,3 +26,6 @@ def overview():
         .where(Patient.clinic_id == clinic_id, SafetyFlag.acknowledged_at.is_(None)))
     return render_template("lead/overview.html", by_status=by_status, clinicians=clinicians,
                            open_flags=open_flags)
+
+
+from tracker.lead import dashboard  # noqa: E402,F401  (the continuity dashboard)

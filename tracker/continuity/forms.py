@@ -1,0 +1,98 @@
+"""The dashboard's period and filters (a GET form: bookmarkable, no CSRF token needed)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from tracker.continuity.scope import NO_CLINICIAN
+from tracker.patients.models import COURSE_STATUSES
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 2 * 366          # two years, leap day included
+OLDEST_YEARS = 10           # nothing older is in scope of a continuity audit
+
+
+class IsoDateField(DateField):
+    """A date typed as YYYY-MM-DD (what <input type=date> sends), with a plain message."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter the date as YYYY-MM-DD, for example 2026-03-18.") from None
+
+
+def _optional_int(value):
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class PeriodForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    start = IsoDateField("From", validators=[Optional()])
+    end = IsoDateField("To", validators=[Optional()])
+    clinician = SelectField("Clinician", coerce=_optional_int, validators=[Optional()])
+    course = SelectField("Course status", validators=[Optional()],
+                         choices=[SelectChoice("", "Any")]
+                         + [SelectChoice(s, s.capitalize()) for s in COURSE_STATUSES])
+
+    def __init__(self, formdata, *, clinicians: dict[int, str], today: date):
+        super().__init__(formdata=formdata)
+        self.today = today
+        self.clinician.choices = (
+            [SelectChoice("", "Any clinician")]
+            + [SelectChoice(cid, name) for cid, name in clinicians.items()]
+            + [SelectChoice(NO_CLINICIAN, "No clinician recorded")])
+
+    @property
+    def period(self) -> tuple[date, date]:
+        """The chosen days, first and last (inclusive); the last 30 days by default."""
+        if self.start.data and self.end.data:
+            return self.start.data, self.end.data
+        return self.today - timedelta(days=DEFAULT_DAYS - 1), self.today
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then the period as a whole: both dates or neither, in order, not in
+        the future, at most two years, within the last ten years."""
+        ok = super().validate(extra_validators)
+        if self.start.errors or self.end.errors:
+            return False
+        problem = self._period_problem()
+        if problem:
+            self.end.errors = [*self.end.errors, problem]
+            return False
+        return ok
+
+    def _period_problem(self) -> str | None:
+        start, end = self.start.data, self.end.data
+        if (start is None) != (end is None):
+            return "Enter both dates, or neither for the last 30 days."
+        if start is None:
+            return None
+        if end < start:
+            return "The end of the period is before its start."
+        if end > self.today:
+            return "The period cannot end after today."
+        if (end - start).days + 1 > MAX_DAYS:
+            return "Choose a period of at most two years."
+        if start < self.today.replace(year=self.today.year - OLDEST_YEARS, day=1):
+            return f"Choose a period within the last {OLDEST_YEARS} years."
+        return None
+
+    def filter_args(self) -> dict:
+        """The query-string arguments that reproduce this period and these filters."""
+        first, last = self.period
+        args = {"start": first.isoformat(), "end": last.isoformat()}
+        if self.clinician.data is not None:
+            args["clinician"] = self.clinician.data
+        if self.course.data:
+            args["course"] = self.course.data
+        return args

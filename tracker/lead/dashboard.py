@@ -1,0 +1,133 @@
+"""The continuity dashboard: counts per rule and clinician, the weekly trend, and the records
+behind every number (a page, and a streamed CSV export). Leads only, their own clinic only.
+Routes on the `lead` blueprint (imported at the bottom of tracker/lead/routes.py)."""
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
+
+from tracker.access import allow
+from tracker.auth.models import LEAD
+from tracker.care.models import FLAG_SOURCES
+from tracker.continuity import queries
+from tracker.continuity.forms import PeriodForm
+from tracker.continuity.rules import DRILLDOWN_LABELS, RULES, STATE_LABELS, thresholds_text
+from tracker.continuity.scope import Scope
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.lead.exports import stream_csv
+from tracker.lead.routes import bp
+from tracker.timezones import clinic_today, to_local
+
+MAX_PAGE = 10_000
+
+
+def _period_form() -> tuple[PeriodForm, dict[int, str]]:
+    names = queries.clinician_names(current_user.clinic_id)
+    form = PeriodForm(request.args, clinicians=names, today=clinic_today())
+    return form, names
+
+
+def _scope(form: PeriodForm) -> Scope:
+    first, last = form.period
+    return Scope.for_clinic(current_user.clinic, utcnow(), first, last,
+                            clinician_id=form.clinician.data, course_status=form.course.data or None)
+
+
+def _rule_and_state(rule: str, state: str):
+    if rule not in RULES or state not in DRILLDOWN_LABELS:
+        abort(404)
+    return RULES[rule]
+
+
+@bp.route("/continuity")
+@allow(LEAD)
+def dashboard():
+    form, names = _period_form()
+    if not form.validate():
+        return render_template("lead/dashboard.html", form=form, invalid=True), 400
+    scope = _scope(form)
+    summary = queries.summary(scope)
+    weeks = queries.weeks_of(scope)
+    trend = queries.trend(scope, weeks)
+    clinicians = sorted(summary.by_clinician, key=lambda cid: (cid is None, names.get(cid, "")))
+    chart = {"labels": [w.label for w in weeks],
+             "datasets": [{"label": r.label,
+                           "data": [_percent(trend[r.key][w.index].rate) for w in weeks]}
+                          for r in RULES.values()]}
+    return render_template(
+        "lead/dashboard.html", form=form, invalid=False, scope=scope, rules=RULES,
+        summary=summary, weeks=weeks, trend=trend, clinicians=clinicians, names=names,
+        args=form.filter_args(), chart_json=json.dumps(chart).replace("<", "\\u003c"),
+        thresholds=thresholds_text, states=DRILLDOWN_LABELS)
+
+
+@bp.route("/continuity/<rule>/<state>")
+@allow(LEAD)
+def drilldown(rule, state):
+    rule_def = _rule_and_state(rule, state)
+    form, names = _period_form()
+    if not form.validate():
+        return render_template("lead/drilldown.html", form=form, invalid=True, rule=rule_def,
+                               state=state, states=DRILLDOWN_LABELS), 400
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    per_page = current_app.config["PAGE_SIZE"]
+    stmt = queries.drilldown(rule_def, state, _scope(form))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return render_template(
+        "lead/drilldown.html", form=form, invalid=False, rule=rule_def, state=state,
+        states=DRILLDOWN_LABELS, rows=rows, total=total, page=page,
+        pages=max(1, -(-total // per_page)), args=form.filter_args(), names=names,
+        chart_endpoint="patients.chart" if "patients.chart" in current_app.view_functions else None,
+        flag_sources=FLAG_SOURCES)
+
+
+CSV_HEADER = ["Record number", "Patient", "Item", "Item id", "Clinician", "When",
+              "Deadline", "Done", "State", "Detail"]
+
+
+@bp.route("/continuity/<rule>/<state>/export")
+@allow(LEAD)
+def drilldown_csv(rule, state):
+    rule_def = _rule_and_state(rule, state)
+    form, _ = _period_form()
+    if not form.validate():
+        return render_template("lead/drilldown.html", form=form, invalid=True, rule=rule_def,
+                               state=state, states=DRILLDOWN_LABELS), 400
+    stmt = queries.drilldown(rule_def, state, _scope(form))
+    first, last = form.period
+    return stream_csv(f"continuity-{rule}-{state}-{first}-{last}.csv", CSV_HEADER,
+                      _csv_rows(rule_def, stmt), record_type=f"continuity:{rule}")
+
+
+def _csv_rows(rule_def, stmt):
+    """Rows of the export, read from a server-side cursor in batches."""
+    label = STATE_LABELS
+    result = db.session.execute(stmt.execution_options(yield_per=500))
+    for row in result:
+        yield (row.record_number, f"{row.given_name} {row.family_name}", rule_def.item,
+               row.item_id, row.clinician_name, _when(row.anchor), _when(row.due_at),
+               _when(row.done_at), label[row.state], _detail(rule_def, row.detail))
+
+
+def _when(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "hour"):
+        return to_local(value).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def _detail(rule_def, detail):
+    if rule_def.key == "flags_acknowledged":
+        return FLAG_SOURCES.get(detail, detail)
+    return detail
+
+
+def _percent(rate):
+    return None if rate is None else round(rate * 100, 1)
+

@@ -8,7 +8,9 @@ from flask_wtf import CSRFProtect
 
 from tracker.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their loaded state after commit: a view that commits its audit event and then
+# renders must not reload every row it shows (an N+1 behind the template).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,8 +1,9 @@
 """Reads for the patient portal: each returns a Select scoped to ONE patient.
 
-Privacy by construction: these queries name the columns a patient may see (load_only, or
-plain column selects), so clinician-only text (preparation notes, debrief text, unshared notes,
-flag summaries, doses, vitals) is never loaded into a portal page, let alone shown on it.
+Privacy by construction: these queries name the columns a patient may see (plain column
+selects, or load_only(..., raiseload=True) so touching any other column raises instead of
+loading it), so clinician-only text (preparation notes, debrief text, unshared notes, flag
+summaries, doses, vitals, IP addresses) is never loaded into a portal page, let alone shown.
 Callers pass the patient found from the signed-in user (routes.own_patient()).
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ def own_patient(user) -> sa.Select:
 
 def sessions(patient_id: int) -> sa.Select:
     """The patient's dosing sessions in time order, with only patient-facing columns."""
-    return (sa.select(DosingSession).options(load_only(*SESSION_COLUMNS))
+    return (sa.select(DosingSession).options(load_only(*SESSION_COLUMNS, raiseload=True))
             .where(DosingSession.patient_id == patient_id)
             .order_by(DosingSession.scheduled_at, DosingSession.id))
 
@@ -53,7 +54,7 @@ def session_for_patient(patient_id: int, session_id: int) -> sa.Select:
 
 def intentions(patient_id: int, session_ids=None) -> sa.Select:
     """Intentions as agreed: the patient's words, focus areas, goals (no preparation notes)."""
-    stmt = (sa.select(Intention).options(load_only(*INTENTION_COLUMNS),
+    stmt = (sa.select(Intention).options(load_only(*INTENTION_COLUMNS, raiseload=True),
                                          selectinload(Intention.focus_areas),
                                          selectinload(Intention.goals))
             .where(Intention.patient_id == patient_id))
@@ -175,7 +176,8 @@ def revisions(reflection_id: int) -> sa.Select:
 
 def active_tasks(patient_id: int) -> sa.Select:
     """Tasks of the integration plan still in force, without the clinician's cancel reason."""
-    return (sa.select(IntegrationTask).options(load_only(*TASK_COLUMNS), noload(IntegrationTask.debrief))
+    return (sa.select(IntegrationTask)
+            .options(load_only(*TASK_COLUMNS, raiseload=True), noload(IntegrationTask.debrief))
             .where(IntegrationTask.patient_id == patient_id, IntegrationTask.active.is_(True))
             .order_by(IntegrationTask.id))
 
@@ -236,7 +238,7 @@ def record_access(patient_id: int) -> sa.Select:
     return (sa.select(AuditEvent)
             .options(load_only(AuditEvent.id, AuditEvent.occurred_at, AuditEvent.action,
                                AuditEvent.record_type, AuditEvent.role, AuditEvent.outcome,
-                               AuditEvent.user_id, AuditEvent.patient_id))
+                               AuditEvent.user_id, AuditEvent.patient_id, raiseload=True))
             .where(AuditEvent.patient_id == patient_id)
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
 

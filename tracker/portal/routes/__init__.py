@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from tracker.extensions import db
@@ -40,6 +40,14 @@ def schedule_words(task) -> str:
         return f"due {local_date(task.due_on)}"
     every = "every day" if task.repeat == "daily" else "every week"
     return f"{every} from {local_date(task.starts_on)} until {local_date(task.repeat_until)}"
+
+
+def show(template: str, status: int = 200, **context):
+    """Render, then commit (the read's audit event). Rendering first matters: a commit expires
+    every loaded row, and the template would then reload each one with its own query."""
+    html = render_template(template, **context)
+    db.session.commit()
+    return html, status
 
 
 def day_or_404(text: str) -> date:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, current_app, render_template
+from flask import Response, current_app
 from flask_login import current_user
 from sqlalchemy.orm import load_only
 
@@ -15,7 +15,7 @@ from tracker.db import utcnow
 from tracker.dosing.models import DosingSession
 from tracker.extensions import db
 from tracker.portal import ics, pages, queries
-from tracker.portal.routes import bp, own_patient
+from tracker.portal.routes import bp, own_patient, show
 
 # Calendar entries only need a sensible length: a dosing session with its observation time
 # (esketamine needs at least two hours), a follow-up about an hour.
@@ -29,18 +29,17 @@ def journey():
     patient = own_patient()
     page = pages.journey(patient, utcnow())
     record_event("read", "journey", patient.id, patient_id=patient.id)
-    db.session.commit()
-    return render_template("portal/journey.html", patient=patient, **page)
+    return show("portal/journey.html", patient=patient, **page)
 
 
 @bp.route("/sessions/<int:session_id>")
 @allow(PATIENT)
 def session_detail(session_id: int):
     patient = own_patient()
-    record_or_404(DosingSession, session_id, options=[load_only(*queries.SESSION_COLUMNS)])
+    record_or_404(DosingSession, session_id,
+                  options=[load_only(*queries.SESSION_COLUMNS, raiseload=True)])
     story = pages.session_stories(patient.id, [session_id])[0]
-    db.session.commit()
-    return render_template("portal/session.html", story=story)
+    return show("portal/session.html", story=story)
 
 
 # --- add to my calendar ------------------------------------------------------------------------
@@ -88,7 +87,7 @@ def calendar():
 @allow(PATIENT)
 def session_calendar(session_id: int):
     dosing = record_or_404(DosingSession, session_id, audit_action="export",
-                            options=[load_only(*queries.SESSION_COLUMNS)])
+                            options=[load_only(*queries.SESSION_COLUMNS, raiseload=True)])
     db.session.commit()
     return _ics_response([_session_event(dosing)], f"dosing-session-{dosing.id}.ics")
 
@@ -97,6 +96,7 @@ def session_calendar(session_id: int):
 @allow(PATIENT)
 def follow_up_calendar(follow_up_id: int):
     follow_up = record_or_404(FollowUp, follow_up_id, audit_action="export", options=[load_only(
-        FollowUp.id, FollowUp.patient_id, FollowUp.kind, FollowUp.scheduled_at, FollowUp.version)])
+        FollowUp.id, FollowUp.patient_id, FollowUp.kind, FollowUp.scheduled_at, FollowUp.version,
+        raiseload=True)])
     db.session.commit()
     return _ics_response([_follow_up_event(follow_up)], f"follow-up-{follow_up.id}.ics")

@@ -1,7 +1,7 @@
 """My questionnaires: what is due, a phone-sized form, the result, my scores over time."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from tracker.access import allow, record_or_404
@@ -13,7 +13,7 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.portal import pages, services
 from tracker.portal.forms import item_fields, questionnaire_form
-from tracker.portal.routes import bp, own_patient
+from tracker.portal.routes import bp, own_patient, show
 
 SAFETY_ITEM_NUMBER = PHQ9_SAFETY_ITEM + 1
 
@@ -24,8 +24,7 @@ def questionnaires():
     patient = own_patient()
     page = pages.questionnaires(patient, current_user.clinic, utcnow())
     record_event("read", "questionnaire_list", patient.id, patient_id=patient.id)
-    db.session.commit()
-    return render_template("portal/questionnaires.html", band_words=pages.band_words, **page)
+    return show("portal/questionnaires.html", band_words=pages.band_words, **page)
 
 
 @bp.route("/questionnaires/<code>/new", methods=["GET", "POST"])
@@ -49,9 +48,8 @@ def answer_questionnaire(code: str):
             else:
                 db.session.commit()
                 return redirect(url_for("portal.questionnaire_result", response_id=response.id))
-    db.session.commit()
-    return render_template("portal/answer.html", form=form, items=item_fields(form),
-                           instrument=form.instrument, problem=problem), status
+    return show("portal/answer.html", status, form=form, items=item_fields(form),
+                instrument=form.instrument, problem=problem)
 
 
 @bp.route("/questionnaires/responses/<int:response_id>")
@@ -63,8 +61,6 @@ def questionnaire_result(response_id: int):
     if response.instrument == "phq9":
         crisis = (pages.answered_item(response.id, SAFETY_ITEM_NUMBER) or 0) > 0
         told = crisis and pages.flag_raised_for(response.id)
-    db.session.commit()
-    return render_template("portal/result.html", response=response,
-                           instrument=INSTRUMENTS[response.instrument],
-                           band_words=pages.band_words(response), crisis=crisis, care_team_told=told,
-                           crisis_text=current_user.clinic.crisis_text)
+    return show("portal/result.html", response=response, instrument=INSTRUMENTS[response.instrument],
+                band_words=pages.band_words(response), crisis=crisis, care_team_told=told,
+                crisis_text=current_user.clinic.crisis_text)

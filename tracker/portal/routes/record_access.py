@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, render_template, request
+from flask import current_app, request
 from flask_login import current_user
 
 from tracker.access import allow
@@ -10,7 +10,7 @@ from tracker.audit.service import record_event
 from tracker.auth.models import PATIENT, ROLE_LABELS, User
 from tracker.extensions import db
 from tracker.portal import queries
-from tracker.portal.routes import bp, own_patient
+from tracker.portal.routes import bp, own_patient, show
 
 ACTION_WORDS = {
     "read": "Looked at", "create": "Added", "update": "Changed", "sign": "Signed",
@@ -67,8 +67,6 @@ def access_log():
     staff_ids = {e.user_id for e in page.items if e.user_id and e.user_id != current_user.id}
     names = dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(staff_ids))).all()) \
         if staff_ids else {}
-    db.session.commit()
-    return render_template("portal/access_log.html", page=page, include_mine=include_mine,
-                           describe=describe, who=lambda e: who(e, names),
-                           outcome_words=OUTCOME_WORDS)
+    return show("portal/access_log.html", page=page, include_mine=include_mine,
+                describe=describe, who=lambda e: who(e, names), outcome_words=OUTCOME_WORDS)
 

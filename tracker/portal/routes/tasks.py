@@ -1,7 +1,7 @@
 """My integration tasks: each day's occurrence to mark, reflections, the journal."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from sqlalchemy.orm import load_only, noload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -14,7 +14,7 @@ from tracker.integration.models import IntegrationTask, Reflection, TaskCompleti
 from tracker.portal import pages, queries, services
 from tracker.portal.forms import (
     EditReflectionForm, JournalEntryForm, MarkDoneForm, ReflectionForm, SkipForm)
-from tracker.portal.routes import bp, day_or_404, own_patient
+from tracker.portal.routes import bp, day_or_404, own_patient, show
 from tracker.portal.schedule import can_mark_on, is_occurrence
 from tracker.timezones import clinic_today
 
@@ -23,7 +23,7 @@ UNPROCESSABLE = 422
 
 def _task_or_404(task_id: int, audit_action: str | None = "read") -> IntegrationTask:
     return record_or_404(IntegrationTask, task_id, audit_action=audit_action, options=[
-        load_only(*queries.TASK_COLUMNS), noload(IntegrationTask.debrief)])
+        load_only(*queries.TASK_COLUMNS, raiseload=True), noload(IntegrationTask.debrief)])
 
 
 @bp.route("/tasks")
@@ -33,15 +33,13 @@ def tasks():
     today = clinic_today()
     page = pages.tasks(patient, today)
     record_event("read", "task_list", patient.id, patient_id=patient.id)
-    db.session.commit()
-    return render_template("portal/tasks.html", today=today, **page)
+    return show("portal/tasks.html", today=today, **page)
 
 
 def _render_task(patient, task, form=None, status: int = 200):
     detail = pages.task_detail(patient, task, clinic_today())
-    db.session.commit()
-    return render_template("portal/task.html", task=task, form=form or ReflectionForm(),
-                           today=clinic_today(), **detail), status
+    return show("portal/task.html", status, task=task, form=form or ReflectionForm(),
+                today=clinic_today(), **detail)
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -82,13 +80,11 @@ def _occurrence_or_404(task_id: int, day: str, audit_action: str | None = "read"
 def _render_occurrence(patient, task, on, done_form=None, skip_form=None, status: int = 200):
     mark = db.session.scalar(queries.completions(patient.id, [task.id]).where(
         TaskCompletion.occurrence_on == on))
-    db.session.commit()
     today = clinic_today()
-    return render_template(
-        "portal/occurrence.html", task=task, on=on, mark=mark, today=today,
-        can_mark=task.active and can_mark_on(task, on, today),
-        done_form=done_form or MarkDoneForm(prefix="done"),
-        skip_form=skip_form or SkipForm(prefix="skip")), status
+    return show("portal/occurrence.html", status, task=task, on=on, mark=mark, today=today,
+                can_mark=task.active and can_mark_on(task, on, today),
+                done_form=done_form or MarkDoneForm(prefix="done"),
+                skip_form=skip_form or SkipForm(prefix="skip"))
 
 
 @bp.route("/tasks/<int:task_id>/on/<day>")
@@ -150,8 +146,7 @@ def _journal_form(patient, formdata=None) -> JournalEntryForm:
 
 def _render_journal(patient, form, status: int = 200):
     page = pages.journal(patient)
-    db.session.commit()
-    return render_template("portal/journal.html", form=form, **page), status
+    return show("portal/journal.html", status, form=form, **page)
 
 
 @bp.route("/journal")
@@ -215,6 +210,5 @@ def edit_reflection(reflection_id: int):
             else:
                 flash("Your reflection is saved. The earlier text is kept in its history.", "success")
                 return redirect(_back_to(reflection))
-    db.session.commit()
-    return render_template("portal/edit_reflection.html", reflection=reflection, form=form,
-                           conflict=conflict, back=_back_to(reflection)), status
+    return show("portal/edit_reflection.html", status, reflection=reflection, form=form,
+                conflict=conflict, back=_back_to(reflection))

@@ -1,0 +1,69 @@
+"""Reads of the dosing session: each returns a Select with its eager loading named."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from tracker.auth.models import CLINICIAN, User
+from tracker.care.models import SafetyFlag
+from tracker.dosing.models import DosingSession
+from tracker.patients.models import CareTeamMember
+from tracker.signing.models import Addendum
+
+# What the signed in-session record is made of (and what its hash covers).
+SESSION_RECORD = (
+    selectinload(DosingSession.notes),
+    selectinload(DosingSession.vitals),
+    selectinload(DosingSession.sedation_ratings),
+    selectinload(DosingSession.adverse_events),
+    selectinload(DosingSession.discharge),
+)
+
+# Everything the session page shows, in a fixed number of queries however long the session.
+SESSION_PAGE = (
+    *SESSION_RECORD,
+    joinedload(DosingSession.patient),
+    joinedload(DosingSession.course),
+    joinedload(DosingSession.clinician),
+    joinedload(DosingSession.signed_by),
+    selectinload(DosingSession.intention),
+    selectinload(DosingSession.debrief),
+)
+
+
+def session_record(session_id: int) -> sa.Select:
+    """One dosing session with its in-session record (notes, vitals, sedation, adverse events,
+    discharge) loaded."""
+    return sa.select(DosingSession).where(DosingSession.id == session_id).options(*SESSION_RECORD)
+
+
+def session_page(session_id: int) -> sa.Select:
+    """One dosing session with everything its page shows (record, intention, people)."""
+    return sa.select(DosingSession).where(DosingSession.id == session_id).options(*SESSION_PAGE)
+
+
+def care_team_clinicians(patient_id: int) -> sa.Select:
+    """The active clinicians on a patient's care team: who may guide the session."""
+    return (sa.select(User)
+            .join(CareTeamMember, CareTeamMember.clinician_id == User.id)
+            .where(CareTeamMember.patient_id == patient_id, User.role == CLINICIAN,
+                   User.active.is_(True))
+            .order_by(User.full_name, User.id))
+
+
+def users_by_ids(ids) -> sa.Select:
+    """Users named by id (e.g. who overrode the checklist), for showing names."""
+    return sa.select(User).where(User.id.in_(list(ids)))
+
+
+def record_addenda(record_type: str, record_id: int) -> sa.Select:
+    """The addenda of one signed record, oldest first, with their authors."""
+    return (sa.select(Addendum)
+            .where(Addendum.record_type == record_type, Addendum.record_id == record_id)
+            .order_by(Addendum.created_at, Addendum.id))
+
+
+def session_flags(session_id: int) -> sa.Select:
+    """The safety flags raised during one session, newest first."""
+    return (sa.select(SafetyFlag).where(SafetyFlag.session_id == session_id)
+            .order_by(SafetyFlag.raised_at.desc(), SafetyFlag.id.desc()))

@@ -1,0 +1,332 @@
+"""The dosing session page (stage 2): everything of the session on one page.
+
+Clinicians on the care team record and sign; leads may read (audit) but change nothing. Every
+change is a plain form POST to its own endpoint: parse the form, call one service, commit,
+redirect back to the page; on bad input or a refused rule the page is shown again with the
+form as typed and the reason beside the field.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.access import allow, can_change_clinical, record_or_404
+from tracker.audit.service import record_event
+from tracker.auth.models import CLINICIAN, LEAD, User
+from tracker.dosing import queries, recording, services
+from tracker.dosing.forms import AdverseEventForm, DischargeForm, EndSessionForm, MedicationForm, \
+    NoteForm, SedationForm, SessionDetailsForm, StartSessionForm, VitalsForm, choices
+from tracker.dosing.models import ADVERSE_EVENT_KINDS, MEDICATIONS, MOAAS_LABELS, NOTE_KINDS, \
+    ROUTES, VITAL_PHASES, DosingSession, SessionNote
+from tracker.dosing.services import RuleError, StaleRecord
+from tracker.dosing.vitals import classify_vitals
+from tracker.extensions import db
+from tracker.signing.forms import AddendumForm
+from tracker.signing.service import RecordSigned
+
+bp = Blueprint("dosing", __name__)
+
+# form name on the page -> (form class, field prefix: several forms share one page)
+FORMS = {
+    "start_form": (StartSessionForm, "start"),
+    "end_form": (EndSessionForm, "end"),
+    "details_form": (SessionDetailsForm, "details"),
+    "medication_form": (MedicationForm, "medication"),
+    "note_form": (NoteForm, "note"),
+    "vitals_form": (VitalsForm, "vitals"),
+    "sedation_form": (SedationForm, "sedation"),
+    "adverse_event_form": (AdverseEventForm, "event"),
+    "discharge_form": (DischargeForm, "discharge"),
+}
+NEXT_PHASE = ("pre_dose", "during", "pre_discharge")
+LABELS = {"medication": MEDICATIONS, "route": ROUTES, "note": NOTE_KINDS, "phase": VITAL_PHASES,
+          "moaas": MOAAS_LABELS, "event": ADVERSE_EVENT_KINDS}
+
+
+def optional_url(endpoint: str, **values) -> str | None:
+    """A link to another stage's page, or None while that page is not built."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def _links(record: DosingSession) -> dict:
+    return {"chart": optional_url("patients.chart", patient_id=record.patient_id),
+            "intention": optional_url("intention.edit", session_id=record.id),
+            "debrief": optional_url("integration.debrief", session_id=record.id)}
+
+
+def _load(session_id, *, audit_action: str | None = None, options=()) -> DosingSession:
+    return record_or_404(DosingSession, session_id, audit_action=audit_action, options=options,
+                         record_type="dosing_session")
+
+
+def _team(record: DosingSession) -> list:
+    return list(db.session.scalars(queries.care_team_clinicians(record.patient_id)))
+
+
+def _build(name: str, record: DosingSession, team: list, *, submitted: bool = False):
+    """One of the page's forms: bound to the request if it is the one submitted, else filled
+    from the record (or with defaults) and blind to the request's data."""
+    form_class, prefix = FORMS[name]
+    kwargs = {"prefix": prefix}
+    if not submitted:
+        kwargs["formdata"] = None
+    if name in ("details_form", "medication_form"):
+        kwargs["obj"] = record
+    if name == "discharge_form" and not submitted and record.discharge is not None:
+        kwargs["obj"] = record.discharge
+    form = form_class(**kwargs)
+    if hasattr(form, "clinician_id"):
+        form.clinician_id.choices = choices({c.id: c.full_name for c in team})
+        if form.clinician_id.data is None and not submitted:
+            form.clinician_id.data = record.clinician_id or current_user.id
+    if not submitted:
+        _defaults(name, form, record)
+    return form
+
+
+def _defaults(name: str, form, record: DosingSession) -> None:
+    if name == "medication_form" and form.weight_kg.data is None:
+        form.weight_kg.data = record.patient.weight_kg
+    elif name == "vitals_form":
+        form.phase.data = NEXT_PHASE[min(len(record.vitals), len(NEXT_PHASE) - 1)]
+    elif name == "discharge_form" and record.discharge is None:
+        if record.intention is not None and record.intention.escort_name:
+            form.escort_name.data = record.intention.escort_name
+        if record.medication == "esketamine":
+            form.observation_minutes.data = services.ESKETAMINE_MIN_OBSERVATION
+
+
+def _render(session_id: int, *, record: DosingSession | None = None,
+            submitted: dict | None = None, status: int = 200, alert: str | None = None,
+            section_errors: dict | None = None):
+    """The session page; `submitted` holds a form as the user sent it (errors, text kept).
+    `record`, if given, is already loaded with queries.SESSION_PAGE; else it is read afresh."""
+    if record is None:
+        record = db.session.scalar(queries.session_page(session_id)
+                                   .execution_options(populate_existing=True))
+    can_chart = can_change_clinical(current_user)
+    forms = {}
+    if can_chart and not record.is_signed:
+        team = _team(record)
+        forms = {name: _build(name, record, team) for name in FORMS}
+        forms.update(submitted or {})
+    override_by = None
+    if record.checklist_override_by_id:
+        override_by = db.session.get(User, record.checklist_override_by_id)
+    thresholds = current_user.clinic.thresholds
+    return render_template(
+        "dosing/session.html", record=record, patient=record.patient, intention=record.intention,
+        gaps=services.readiness_gaps(record.intention), forms=forms, can_chart=can_chart,
+        findings={v.id: classify_vitals(v, thresholds) for v in record.vitals},
+        addenda=db.session.scalars(queries.record_addenda("dosing_session", record.id)).all(),
+        flags=db.session.scalars(queries.session_flags(record.id)).all(),
+        override_by=override_by, hash_matches=services.hash_matches(record), alert=alert,
+        section_errors=section_errors or {}, labels=LABELS, links=_links(record),
+        addendum_form=AddendumForm(prefix="addendum", formdata=None),
+    ), status
+
+
+def _fields(form) -> dict:
+    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+
+
+def _change(session_id, name: str, service, *, done: str | None, anchor: str, **extra):
+    """The shape of every change on the page: validate, call one service, commit, go back."""
+    record = _load(session_id)
+    sid, pid = record.id, record.patient_id
+    form = _build(name, record, _team(record), submitted=True)
+    if not form.validate_on_submit():
+        if record.is_signed:  # say why nothing can change, not what was mistyped
+            return _refuse_signed(sid, pid, RecordSigned(services.SESSION))
+        return _render(sid, submitted={name: form}, status=422)
+    try:
+        service(record, **extra, **_fields(form), user=current_user)
+        db.session.commit()
+    except RecordSigned as error:
+        return _refuse_signed(sid, pid, error)
+    except (StaleRecord, StaleDataError, IntegrityError):
+        db.session.rollback()
+        if hasattr(form, "version"):
+            form.version.data = db.session.get(DosingSession, sid).version
+        return _render(sid, submitted={name: form}, status=409,
+                       section_errors={name: StaleRecord().args[0]})
+    except RuleError as error:
+        db.session.rollback()
+        target = getattr(form, error.field, None) if error.field else None
+        if target is not None:
+            target.errors.append(str(error))
+        return _render(sid, submitted={name: form}, status=422,
+                       section_errors={} if target is not None else {name: str(error)})
+    if done:
+        flash(done, "success")
+    return redirect(url_for(".session", session_id=sid, _anchor=anchor))
+
+
+def _refuse_signed(sid: int, pid: int, error: RecordSigned):
+    """A change sent to a signed record: refused by the server, and the attempt audited."""
+    db.session.rollback()
+    record_event("update", "dosing_session", sid, patient_id=pid, outcome="denied")
+    db.session.commit()
+    return _render(sid, status=409, alert=str(error))
+
+
+@bp.get("/sessions/<session_id>")
+@allow(LEAD, CLINICIAN)
+def session(session_id):
+    record = _load(session_id, audit_action="read", options=queries.SESSION_PAGE)
+    db.session.commit()  # the read is audited even if rendering fails
+    return _render(record.id, record=record)
+
+
+@bp.post("/sessions/<session_id>/start")
+@allow(CLINICIAN)
+def start_session(session_id):
+    return _change(session_id, "start_form", services.start_session,
+                   done="The session has started.", anchor="session-times")
+
+
+@bp.post("/sessions/<session_id>/end")
+@allow(CLINICIAN)
+def end_session(session_id):
+    return _change(session_id, "end_form", services.end_session,
+                   done="The end of the session is recorded.", anchor="session-times")
+
+
+@bp.post("/sessions/<session_id>/details")
+@allow(CLINICIAN)
+def edit_details(session_id):
+    return _change(session_id, "details_form", services.update_session_details,
+                   done="The session's times, guide and room are saved.", anchor="session-times")
+
+
+@bp.post("/sessions/<session_id>/medication")
+@allow(CLINICIAN)
+def record_medication(session_id):
+    return _change(session_id, "medication_form", services.record_medication,
+                   done="The medication is saved.", anchor="medication")
+
+
+@bp.post("/sessions/<session_id>/notes")
+@allow(CLINICIAN)
+def add_note(session_id):
+    return _change(session_id, "note_form", recording.add_session_note, done="Note saved.",
+                   anchor="note-entry")
+
+
+@bp.post("/sessions/<session_id>/vitals")
+@allow(CLINICIAN)
+def record_vitals(session_id):
+    return _change(session_id, "vitals_form", recording.record_vitals,
+                   done="The reading is saved.", anchor="vitals")
+
+
+@bp.post("/sessions/<session_id>/sedation")
+@allow(CLINICIAN)
+def record_sedation(session_id):
+    return _change(session_id, "sedation_form", recording.record_sedation,
+                   done="The sedation rating is saved.", anchor="sedation")
+
+
+@bp.post("/sessions/<session_id>/adverse-events")
+@allow(CLINICIAN)
+def record_adverse_event(session_id):
+    return _change(session_id, "adverse_event_form", recording.record_adverse_event,
+                   done="The adverse event is saved.", anchor="adverse-events")
+
+
+@bp.post("/sessions/<session_id>/discharge")
+@allow(CLINICIAN)
+def record_discharge(session_id):
+    return _change(session_id, "discharge_form", services.record_discharge,
+                   done="The discharge is saved.", anchor="discharge")
+
+
+@bp.post("/sessions/<session_id>/sign")
+@allow(CLINICIAN)
+def sign(session_id):
+    record = _load(session_id)
+    sid, pid = record.id, record.patient_id
+    try:
+        services.sign_session_record(record, current_user)
+        db.session.commit()
+    except RecordSigned as error:
+        return _refuse_signed(sid, pid, error)
+    except RuleError as error:
+        db.session.rollback()
+        return _render(sid, status=422, section_errors={"sign": str(error)})
+    flash("The in-session record is signed. Corrections from now on are addenda.", "success")
+    return redirect(url_for(".session", session_id=sid, _anchor="signature"))
+
+
+# --- one note ---------------------------------------------------------------------------------
+
+def _note_or_404(session_id, note_id, *, audit_action: str | None = None):
+    """The note and its session, if visible and the note is of that session; else 404."""
+    note = record_or_404(SessionNote, note_id, audit_action=audit_action)
+    if str(note.session_id) != str(session_id):
+        record_event("read", "session_note", note.id, patient_id=note.patient_id,
+                     outcome="denied")
+        db.session.commit()
+        abort(404)
+    return note, _load(note.session_id)
+
+
+def _note_page(note, record, form, status: int = 200):
+    return render_template("dosing/edit_note.html", note=note, record=record, form=form,
+                           labels=LABELS), status
+
+
+@bp.get("/sessions/<session_id>/notes/<note_id>/edit")
+@allow(CLINICIAN)
+def edit_note(session_id, note_id):
+    note, record = _note_or_404(session_id, note_id, audit_action="read")
+    db.session.commit()
+    return _note_page(note, record, NoteForm(obj=note, prefix="note", formdata=None))
+
+
+@bp.post("/sessions/<session_id>/notes/<note_id>/edit")
+@allow(CLINICIAN)
+def update_note(session_id, note_id):
+    note, record = _note_or_404(session_id, note_id)
+    sid, pid = record.id, record.patient_id
+    form = NoteForm(prefix="note")
+    if not form.validate_on_submit():
+        if record.is_signed:
+            return _refuse_signed(sid, pid, RecordSigned(services.SESSION))
+        return _note_page(note, record, form, 422)
+    try:
+        recording.update_session_note(record, note, **_fields(form), user=current_user)
+        db.session.commit()
+    except RecordSigned as error:
+        return _refuse_signed(sid, pid, error)
+    flash("The note is saved.", "success")
+    return redirect(url_for(".session", session_id=sid, _anchor=f"note-{note.id}"))
+
+
+def _share(session_id, note_id, shared: bool):
+    note, record = _note_or_404(session_id, note_id)
+    sid, pid = record.id, record.patient_id
+    try:
+        recording.share_session_note(record, note, shared=shared, user=current_user)
+        db.session.commit()
+    except RecordSigned as error:
+        return _refuse_signed(sid, pid, error)
+    flash("The note is shared with the patient." if shared
+          else "The note is no longer shared with the patient.", "success")
+    return redirect(url_for(".session", session_id=sid, _anchor=f"note-{note.id}"))
+
+
+@bp.post("/sessions/<session_id>/notes/<note_id>/share")
+@allow(CLINICIAN)
+def share_note(session_id, note_id):
+    return _share(session_id, note_id, True)
+
+
+@bp.post("/sessions/<session_id>/notes/<note_id>/unshare")
+@allow(CLINICIAN)
+def unshare_note(session_id, note_id):
+    return _share(session_id, note_id, False)

@@ -1,0 +1,265 @@
+"""Stage 2 rules: starting, recording, discharging and signing a dosing session.
+
+Services check the rules, change the rows, flush and record the audit event in the caller's
+transaction; the view commits. Every change first calls ensure_unsigned: a signed record is
+corrected by addenda only, whatever the browser sends. What is recorded during the session
+(notes, vitals, sedation, adverse events) lives in tracker.dosing.recording.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from tracker.audit.service import record_event
+from tracker.dosing import queries
+from tracker.dosing.models import Discharge, DosingSession
+from tracker.extensions import db
+from tracker.intention.models import Intention
+from tracker.signing.service import content_hash, ensure_unsigned, sign
+from tracker.timezones import to_local
+
+SESSION = "This dosing session"
+ESKETAMINE_DOSES_MG = (Decimal(56), Decimal(84))
+ESKETAMINE_MIN_OBSERVATION = 120
+
+
+class RuleError(ValueError):
+    """A change the rules refuse, with a message for the user and the form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class StaleRecord(RuleError):
+    """The record was saved by someone else since the form was opened."""
+
+    def __init__(self):
+        super().__init__("Someone else saved this record since you opened it, so nothing was "
+                         "saved. Your text is below: check the record as it is now, then save "
+                         "again.")
+
+
+def check_version(record, version: int | None) -> None:
+    """Refuse a save made from a form opened at another version of `record`."""
+    if version is None or int(version) != record.version:
+        raise StaleRecord()
+
+
+def audit(action: str, record_type: str, record) -> None:
+    record_event(action, record_type, record.id, patient_id=record.patient_id)
+
+
+def _at(value: datetime) -> str:
+    return to_local(value).strftime("%H:%M on %a %d %b")
+
+
+# --- the session ------------------------------------------------------------------------------
+
+def readiness_gaps(intention: Intention | None) -> list[str]:
+    """What keeps the readiness checklist open: no intention, or its unticked items."""
+    if intention is None:
+        return ["No intention is recorded"]
+    return intention.open_checklist_items
+
+
+def _check_guide(session: DosingSession, clinician_id: int) -> None:
+    team = db.session.scalars(queries.care_team_clinicians(session.patient_id))
+    if clinician_id not in {clinician.id for clinician in team}:
+        raise RuleError("Choose a clinician on the patient's care team.", "clinician_id")
+
+
+def start_session(session: DosingSession, *, started_at: datetime, clinician_id: int,
+                  room: str | None, override_reason: str | None, user) -> None:
+    """Start the session, refusing while the readiness checklist is open unless the clinician
+    gives a reason (kept, with who gave it, and audited as an override)."""
+    ensure_unsigned(session, SESSION)
+    if session.status == "cancelled":
+        raise RuleError("This session was cancelled; it cannot start.")
+    if session.started_at is not None:
+        raise RuleError(f"This session already started at {_at(session.started_at)}.")
+    gaps = readiness_gaps(db.session.scalar(
+        sa.select(Intention).where(Intention.session_id == session.id)))
+    if gaps and not override_reason:
+        raise RuleError("The readiness checklist is open (" + "; ".join(gaps).lower() + "). "
+                        "Complete it in the intention, or give a reason to start anyway.",
+                        "override_reason")
+    _check_guide(session, clinician_id)
+    session.started_at, session.clinician_id = started_at, clinician_id
+    session.room = room or None
+    session.status = "in_progress"
+    if gaps:
+        session.checklist_override_reason = override_reason
+        session.checklist_override_by_id = user.id
+    db.session.flush()
+    if gaps:
+        audit("override_checklist", "dosing_session", session)
+    audit("start", "dosing_session", session)
+
+
+def _check_end(session: DosingSession, started_at: datetime | None, ended_at: datetime | None):
+    if ended_at is not None and started_at is not None and ended_at < started_at:
+        raise RuleError(f"The end ({_at(ended_at)}) is before the start ({_at(started_at)}).",
+                        "ended_at")
+
+
+def end_session(session: DosingSession, *, ended_at: datetime, user) -> None:
+    """Record the actual end; it cannot come before the start."""
+    ensure_unsigned(session, SESSION)
+    if session.started_at is None:
+        raise RuleError("Start the session before ending it.")
+    _check_end(session, session.started_at, ended_at)
+    session.ended_at = ended_at
+    session.status = "completed"
+    db.session.flush()
+    audit("end", "dosing_session", session)
+
+
+def update_session_details(session: DosingSession, *, version: int, started_at: datetime,
+                           ended_at: datetime | None, clinician_id: int, room: str | None,
+                           user) -> None:
+    """Correct the times, the guiding clinician or the room of a started session."""
+    ensure_unsigned(session, SESSION)
+    check_version(session, version)
+    if session.started_at is None:
+        raise RuleError("Start the session first.")
+    _check_end(session, started_at, ended_at)
+    _check_guide(session, clinician_id)
+    session.started_at, session.ended_at = started_at, ended_at
+    session.clinician_id, session.room = clinician_id, room or None
+    session.status = "completed" if ended_at else "in_progress"
+    db.session.flush()
+    audit("update", "dosing_session", session)
+
+
+def record_medication(session: DosingSession, *, version: int, medication: str, route: str,
+                      dose_mg: Decimal, weight_kg: Decimal | None, infusion_minutes: int | None,
+                      lot_number: str | None, user) -> None:
+    """Record what was given. Esketamine is intranasal in 28 mg devices (56 or 84 mg); an IV
+    infusion needs its duration, other routes have none."""
+    ensure_unsigned(session, SESSION)
+    check_version(session, version)
+    dose_mg = dose_mg.quantize(Decimal("0.01"))
+    if medication == "esketamine":
+        if route != "intranasal":
+            raise RuleError("Esketamine is given intranasally (28 mg devices).", "route")
+        if dose_mg not in ESKETAMINE_DOSES_MG:
+            raise RuleError(f"Esketamine comes in 28 mg devices: the dose is 56 mg (2 devices) or "
+                            f"84 mg (3 devices), not {dose_mg.normalize():f} mg.", "dose_mg")
+    if route == "iv" and infusion_minutes is None:
+        raise RuleError("Give the infusion time in minutes (commonly 40).", "infusion_minutes")
+    if route != "iv" and infusion_minutes is not None:
+        raise RuleError("An infusion time applies to an IV infusion only; leave it empty.",
+                        "infusion_minutes")
+    session.medication, session.route, session.dose_mg = medication, route, dose_mg
+    session.weight_kg = weight_kg.quantize(Decimal("0.1")) if weight_kg is not None else None
+    session.infusion_minutes, session.lot_number = infusion_minutes, lot_number or None
+    db.session.flush()
+    audit("record_medication", "dosing_session", session)
+
+
+def record_discharge(session: DosingSession, *, discharged_at: datetime, observation_minutes: int,
+                     alert_at_baseline: bool, vitals_acceptable: bool, escort_present: bool,
+                     escort_name: str | None, no_driving_acknowledged: bool, user) -> Discharge:
+    """Record (or correct, before signing) the discharge. Esketamine needs at least two hours of
+    observation."""
+    ensure_unsigned(session, SESSION)
+    if session.started_at is None:
+        raise RuleError("Start the session before recording the discharge.")
+    if session.medication is None:
+        raise RuleError("Record the medication before the discharge.")
+    if session.medication == "esketamine" and observation_minutes < ESKETAMINE_MIN_OBSERVATION:
+        raise RuleError(f"After esketamine the patient is observed for at least "
+                        f"{ESKETAMINE_MIN_OBSERVATION} minutes (2 hours) before discharge; "
+                        f"{observation_minutes} is too few.", "observation_minutes")
+    if discharged_at < session.started_at:
+        raise RuleError(f"The discharge is before the start ({_at(session.started_at)}).",
+                        "discharged_at")
+    discharge = db.session.scalar(sa.select(Discharge).where(Discharge.session_id == session.id))
+    created = discharge is None
+    if created:
+        discharge = Discharge(session_id=session.id)
+        db.session.add(discharge)
+    discharge.discharged_at, discharge.observation_minutes = discharged_at, observation_minutes
+    discharge.alert_at_baseline, discharge.vitals_acceptable = alert_at_baseline, vitals_acceptable
+    discharge.escort_present = escort_present
+    discharge.escort_name = (escort_name or None) if escort_present else None
+    discharge.no_driving_acknowledged = no_driving_acknowledged
+    discharge.recorded_by_id = user.id
+    db.session.flush()
+    record_event("create" if created else "update", "discharge", discharge.id,
+                 patient_id=session.patient_id)
+    return discharge
+
+
+# --- signing ----------------------------------------------------------------------------------
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+def plain_row(obj, fields: tuple[str, ...]) -> dict:
+    """The named fields of a row in the canonical form a content hash is taken of."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+SESSION_FIELDS = ("id", "course_id", "patient_id", "scheduled_at", "started_at", "ended_at",
+                  "clinician_id", "room", "status", "medication", "route", "dose_mg", "weight_kg",
+                  "infusion_minutes", "lot_number", "checklist_override_reason",
+                  "checklist_override_by_id", "cancel_reason")
+NOTE_FIELDS = ("id", "noted_at", "kind", "text", "author_id", "shared_with_patient", "shared_at")
+VITAL_FIELDS = ("id", "measured_at", "phase", "systolic", "diastolic", "heart_rate", "spo2",
+                "recorded_by_id")
+SEDATION_FIELDS = ("id", "rated_at", "moaas", "dissociation", "recorded_by_id")
+ADVERSE_EVENT_FIELDS = ("id", "occurred_at", "kind", "other_text", "severity", "action_taken",
+                        "recorded_by_id")
+DISCHARGE_FIELDS = ("id", "discharged_at", "observation_minutes", "alert_at_baseline",
+                    "vitals_acceptable", "escort_present", "escort_name",
+                    "no_driving_acknowledged", "recorded_by_id")
+
+
+def session_record_content(session: DosingSession) -> dict:
+    """The signed content of the in-session record, as plain values, so its hash covers the
+    session's fields and every note, vital, sedation rating, adverse event and the discharge.
+
+    Needs the record loaded (queries.SESSION_RECORD). Lists are in id order and values in one
+    canonical form (UTC ISO times, two-decimal numbers) so the hash is the same when recomputed
+    from the database on any engine."""
+    def rows(items, fields):
+        return [plain_row(item, fields) for item in sorted(items, key=lambda item: item.id)]
+
+    return {
+        "session": plain_row(session, SESSION_FIELDS),
+        "notes": rows(session.notes, NOTE_FIELDS),
+        "vitals": rows(session.vitals, VITAL_FIELDS),
+        "sedation_ratings": rows(session.sedation_ratings, SEDATION_FIELDS),
+        "adverse_events": rows(session.adverse_events, ADVERSE_EVENT_FIELDS),
+        "discharge": plain_row(session.discharge, DISCHARGE_FIELDS) if session.discharge else None,
+    }
+
+
+def hash_matches(session: DosingSession) -> bool | None:
+    """Whether the signed record still hashes to its stored hash (None if unsigned)."""
+    if session.content_hash is None:
+        return None
+    return content_hash(session_record_content(session)) == session.content_hash
+
+
+def sign_session_record(session: DosingSession, user) -> None:
+    """Sign the in-session record: signer, time and the hash of its content. From then on the
+    session and its notes, vitals, ratings, events and discharge are read-only."""
+    ensure_unsigned(session, SESSION)
+    if session.ended_at is None:
+        raise RuleError("Record the end of the session before signing it.")
+    if session.medication is None:
+        raise RuleError("Record the medication before signing the session.")
+    db.session.flush()
+    record = db.session.scalar(queries.session_record(session.id)
+                               .execution_options(populate_existing=True))
+    sign(record, "dosing_session", session_record_content(record), user)

@@ -78,11 +78,13 @@
         },
         y: {
           min: 0, max: 27, position: "left",
+          ticks: { stepSize: 5, includeBounds: false },
           title: { display: true, text: "PHQ-9 / GAD-7 total" },
         },
         y2: {
           display: hasRight, min: 0, max: 80, position: "right",
           grid: { drawOnChartArea: false },
+          ticks: { stepSize: 10 },
           title: { display: true, text: "PCL-5 total" },
         },
       },

@@ -271,8 +271,8 @@ def test_the_chart_costs_a_fixed_number_of_queries(app, clinic, clinician, count
         response = client.get(url)
     assert response.status_code == 200
     assert page_text(response).count("4. Follow-up Held Held") == sessions
-    # user, patient, audit (3), journey, scores, team, flags, courses, history
+    # user, patient, audit (3), journey, scores, goals, team, flags, courses, history
     assert q.count == CHART_QUERIES, "\n".join(s[:90] for s in q.statements)
 
 
-CHART_QUERIES = 11
+CHART_QUERIES = 12

@@ -1,10 +1,12 @@
 """The intention form: focus areas, the patient's words, goals, preparation, readiness checklist."""
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from tracker.fields import ClinicalText
 from tracker.intention.models import FOCUS_AREAS
@@ -26,7 +28,8 @@ class IntentionForm(FlaskForm):
     focus_areas = MultiCheckboxField(
         "Focus areas", [InputRequired(message="Choose at least one focus area.")],
         choices=[SelectChoice(code, label) for code, label in FOCUS_AREAS.items()])
-    focus_other = StringField("Other focus area", [Optional(), Length(max=200)],
+    # No Optional(): it would stop the chain before the "other needs words" check below.
+    focus_other = StringField("Other focus area", [Length(max=200)],
                               description='Only when "Other" is ticked.')
     intention_text = ClinicalText(
         "The intention, in the patient's own words",
@@ -37,9 +40,8 @@ class IntentionForm(FlaskForm):
                                      description="Seen by clinicians only, never by the patient.")
     fasted = BooleanField("Fasted as instructed")
     escort_arranged = BooleanField("Escort / driver arranged")
-    escort_name = StringField("Escort's name", [Optional(), Length(max=200)])
-    escort_phone = TelField("Escort's phone", [Optional(), Length(max=40), Regexp(
-        PHONE_PATTERN, message="Use digits, spaces and + ( ) - only.")])
+    escort_name = StringField("Escort's name", [Length(max=200)])
+    escort_phone = TelField("Escort's phone", [Length(max=40)])
     medications_reviewed = BooleanField("Current medications reviewed")
     consent_on_file = BooleanField("Consent on file")
     baseline_vitals_ok = BooleanField("Baseline vitals acceptable")
@@ -61,5 +63,8 @@ class IntentionForm(FlaskForm):
             raise ValidationError("Give the escort's name (or untick the escort).")
 
     def validate_escort_phone(self, field):
-        if self.escort_arranged.data and not (field.data or "").strip():
+        phone = (field.data or "").strip()
+        if phone and not re.match(PHONE_PATTERN, phone):
+            raise ValidationError("Use digits, spaces and + ( ) - only.")
+        if self.escort_arranged.data and not phone:
             raise ValidationError("Give the escort's phone number (or untick the escort).")

@@ -59,18 +59,22 @@ class Chart:
     journeys: list[SessionJourney]
     scores: list
     history: list
+    goals: dict[int, list[str]]
     account: User | None
     chart_data: dict
 
 
 def load_chart(patient: Patient, clinic) -> Chart:
-    """Everything the chart shows: 7 or 8 queries, however many sessions and scores there are."""
+    """Everything the chart shows in 8 or 9 queries, however many sessions and scores there are."""
     now = utcnow()
     today = clinic_today()
     journeys = session_journeys(db.session.execute(
         journey_rows(patient.id, clinic=clinic, now=now, today=today)).all(), clinic=clinic)
     scores = db.session.execute(queries.score_points(patient.id)).all()
     account = db.session.get(User, patient.user_id) if patient.user_id else None
+    goals: dict[int, list[str]] = {}
+    for session_id, text in db.session.execute(queries.intention_goals(patient.id)):
+        goals.setdefault(session_id, []).append(text)
     return Chart(
         patient=patient, age=patient.age_on(today),
         team=db.session.scalars(queries.care_team(patient.id)).all(),
@@ -78,5 +82,5 @@ def load_chart(patient: Patient, clinic) -> Chart:
         courses=db.session.execute(queries.courses_with_session_counts(patient.id)).all(),
         journeys=journeys, scores=scores,
         history=db.session.scalars(queries.status_history(patient.id).limit(10)).all(),
-        account=account, chart_data=scores_chart_data(scores, journeys),
+        goals=goals, account=account, chart_data=scores_chart_data(scores, journeys),
     )

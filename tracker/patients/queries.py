@@ -10,6 +10,7 @@ from tracker.auth.models import CLINICIAN, User
 from tracker.care.models import FollowUp, QuestionnaireResponse, SafetyFlag
 from tracker.continuity.attention import ATTENTION_REASONS, attention_condition
 from tracker.dosing.models import DosingSession
+from tracker.intention.models import Goal, Intention
 from tracker.patients.models import CareTeamMember, Patient, StatusChange, TreatmentCourse
 
 ANY_ATTENTION = "any"
@@ -97,6 +98,13 @@ def score_points(patient_id: int) -> sa.Select:
     R = QuestionnaireResponse
     return (sa.select(R.id, R.instrument, R.completed_at, R.total, R.band)
             .where(R.patient_id == patient_id).order_by(R.completed_at, R.id))
+
+
+def intention_goals(patient_id: int) -> sa.Select:
+    """(session id, goal text) of every intention of the patient, in goal order."""
+    return (sa.select(Intention.session_id, Goal.text).join(Goal, Goal.intention_id == Intention.id)
+            .where(Intention.patient_id == patient_id)
+            .order_by(Intention.session_id, Goal.position, Goal.id))
 
 
 def status_history(patient_id: int) -> sa.Select:

@@ -65,7 +65,7 @@ def _page(template: str, patient: Patient, status: int = 200, **context):
 
 # --- follow-ups ---------------------------------------------------------------------------------
 
-def _follow_ups_page(patient: Patient, form: FollowUpForm, clinicians, schedule, status=200):
+def _follow_ups_page(patient: Patient, form: FollowUpForm, schedule, status=200):
     page = db.paginate(queries.follow_up_list(patient.id), per_page=_page_size(), error_out=False)
     return _page("care/follow_ups.html", patient, status, form=form, page=page,
                  schedule=schedule, next_due=queries.next_follow_up_due(schedule),
@@ -88,7 +88,7 @@ def follow_ups(patient_id):
     clinicians, schedule = _follow_up_choices(patient)
     form = FollowUpForm(clinician_id=current_user.id if current_user.role == CLINICIAN else None)
     form.set_choices(clinicians, schedule)
-    return _follow_ups_page(patient, form, clinicians, schedule)
+    return _follow_ups_page(patient, form, schedule)
 
 
 @bp.post("/patients/<int:patient_id>/follow-ups")
@@ -112,7 +112,7 @@ def add_follow_up(patient_id):
             flash("Follow-up scheduled.", "success")
             return redirect(url_for("care.follow_ups", patient_id=patient.id))
     _read("follow_ups", patient.id, patient.id)
-    return _follow_ups_page(patient, form, clinicians, schedule, status=422)
+    return _follow_ups_page(patient, form, schedule, status=422)
 
 
 def _follow_up_or_404(patient_id, follow_up_id) -> tuple[Patient, FollowUp]:

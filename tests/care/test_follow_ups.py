@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -15,20 +16,23 @@ from tracker.care import queries
 from tracker.care.models import FollowUp
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.timezones import to_local
 
 
 def page_text(response) -> str:
     return html.unescape(_page_text(response))
 
 
+def to_local_ny(value):
+    return value.astimezone(ZoneInfo("America/New_York"))
+
+
 def _local(value):
     return value.strftime("%Y-%m-%dT%H:%M")
 
 
-def _date_words(value, zone="America/New_York"):
-    from zoneinfo import ZoneInfo
-    return value.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y")
+def _date_words(value):
+    """A date as the pages show it (local_date filter, the test clinic's zone)."""
+    return to_local_ny(value).strftime("%a %d %b %Y")
 
 
 # --- due and late ------------------------------------------------------------------------------
@@ -112,11 +116,6 @@ def test_clinician_schedules_a_follow_up_linked_to_a_session(login_as, clinician
     assert abs(f.scheduled_at - when) < timedelta(minutes=1)
     assert db.session.scalar(sa.select(AuditEvent).where(
         AuditEvent.action == "create", AuditEvent.record_type == "follow_up")).record_id == f.id
-
-
-def to_local_ny(value):
-    from zoneinfo import ZoneInfo
-    return value.astimezone(ZoneInfo("America/New_York"))
 
 
 @pytest.mark.parametrize("change, message", [

@@ -64,9 +64,7 @@ def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
             s.ended_at >= now - window, s.ended_at <= overdue_since, ~p.has_signed_debrief(s))
     if reason == "overdue_tasks":
         days = clinic.setting("task_overdue_flag_days")
-        occ = p.task_occurrences(clinic.id, today - window, today - timedelta(days=days + 1),
-                                 name="attention_task_days")
-        return sa.exists().where(occ.c.patient_id == pid, occ.c.marked_at.is_(None))
+        return p.unmarked_occurrence(pid, today - window, today - timedelta(days=days + 1))
     # no_contact
     since = now - timedelta(days=clinic.setting("lost_to_follow_up_days"))
     return sa.and_(Patient.status == "active",

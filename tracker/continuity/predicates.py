@@ -47,6 +47,14 @@ def primary_clinician(patient_id) -> sa.ScalarSelect:
             .scalar_subquery())
 
 
+def primary_clinicians() -> sa.Subquery:
+    """(patient_id, clinician_id): each patient's primary care-team clinician, set-based."""
+    member = aliased(CareTeamMember_)
+    return (sa.select(member.patient_id, sa.func.min(member.clinician_id).label("clinician_id"))
+            .where(member.is_primary.is_(True)).group_by(member.patient_id)
+            .subquery("primary_clinicians"))
+
+
 def has_primary_clinician(patient_id, clinician_id: int) -> sa.Exists:
     CareTeamMember = aliased(CareTeamMember_)  # noqa: N806
     return sa.exists().where(CareTeamMember.patient_id == patient_id,
@@ -142,22 +150,23 @@ def dosing_started_by(patient_id, when) -> sa.Exists:
 
 # --- contact ----------------------------------------------------------------------------------
 
+def contact_times() -> list[tuple]:
+    """What counts as a contact with a patient: (patient_id, when, conditions) per kind: a
+    completed follow-up, an ended dosing session (not cancelled), a held debrief. Fresh
+    aliases on every call."""
+    f, s, d = aliased(FollowUp_), aliased(DosingSession_), aliased(Debrief_)
+    return [(f.patient_id, f.completed_at, [f.outcome == "completed"]),
+            (s.patient_id, s.ended_at, [s.status != "cancelled"]),
+            (d.patient_id, d.held_at, [])]
+
+
 def contact_between(patient_id, since, until=None) -> sa.ColumnElement[bool]:
-    """A completed contact in (since, until]: a completed follow-up, an ended dosing session or
-    a held debrief. No upper bound if `until` is None."""
-    FollowUp, DosingSession, Debrief = (  # noqa: N806
-        aliased(FollowUp_), aliased(DosingSession_), aliased(Debrief_))
-
-    def window(column):
-        return [column > since] + ([column <= until] if until is not None else [])
-
-    return sa.or_(
-        sa.exists().where(FollowUp.patient_id == patient_id, FollowUp.outcome == "completed",
-                          *window(FollowUp.completed_at)),
-        sa.exists().where(DosingSession.patient_id == patient_id,
-                          DosingSession.status != "cancelled", *window(DosingSession.ended_at)),
-        sa.exists().where(Debrief.patient_id == patient_id, *window(Debrief.held_at)),
-    )
+    """A completed contact in (since, until]; no upper bound if `until` is None."""
+    tests = []
+    for pid, at, conditions in contact_times():
+        window = [at > since] + ([at <= until] if until is not None else [])
+        tests.append(sa.exists().where(pid == patient_id, *conditions, *window))
+    return sa.or_(*tests)
 
 
 def last_contact_before(patient_id, until) -> sa.ColumnElement:
@@ -190,33 +199,64 @@ def enrolled_by(patient_id, day) -> sa.Exists:
 
 # --- integration tasks ------------------------------------------------------------------------
 
+def _calendar(first_day: date, last_day: date, name: str) -> sa.CTE:
+    """Every day from first_day to last_day, as rows (a recursive CTE, SQLite and PostgreSQL)."""
+    seed = sa.select(sa.literal(first_day, sa.Date).label("day")).cte(name, recursive=True)
+    return seed.union_all(sa.select(shift_date(seed.c.day, 1)).where(seed.c.day < last_day))
+
+
+def _one_off_due(t, first_day: date, last_day: date) -> list:
+    """A live one-off task whose due date is in [first_day, last_day]."""
+    return [t.active.is_(True), t.repeat == "none", t.due_on >= first_day, t.due_on <= last_day]
+
+
+def _repeats_on(t, day, first_day: date, last_day: date) -> list:
+    """A live repeating task that occurs on `day` (a calendar column in the window): daily
+    from its start to its end, or weekly on its start's weekday."""
+    return [t.active.is_(True), t.repeat != "none", t.repeat_until >= first_day,
+            t.starts_on <= last_day, day >= t.starts_on, day <= t.repeat_until,
+            sa.or_(t.repeat == "daily", weekday(day) == weekday(t.starts_on))]
+
+
 def task_occurrences(clinic_id: int, first_day: date, last_day: date, *,
                      name: str = "task_days") -> sa.Subquery:
     """Every occurrence of the clinic's live integration tasks dated in [first_day, last_day]:
     (task_id, patient_id, title, day, marked_at). A one-off task occurs on its due date; a
     daily one every day from its start to its end; a weekly one on its start's weekday.
     marked_at is when the patient marked that occurrence (done or skipped), else NULL."""
-    t, done = IntegrationTask, TaskCompletion
-    seed = sa.select(sa.literal(first_day, sa.Date).label("day"))
-    days = seed.cte(name, recursive=True)
-    days = days.union_all(sa.select(shift_date(days.c.day, 1)).where(days.c.day < last_day))
-
-    in_clinic = t.patient_id.in_(sa.select(Patient.id).where(Patient.clinic_id == clinic_id))
-    one_off = (sa.select(t.id.label("task_id"), t.patient_id, t.title, t.due_on.label("day"))
-               .where(in_clinic, t.active.is_(True), t.repeat == "none",
-                      t.due_on >= first_day, t.due_on <= last_day))
-    repeating = (sa.select(t.id.label("task_id"), t.patient_id, t.title, days.c.day)
-                 .select_from(t).join(days, sa.and_(days.c.day >= t.starts_on,
-                                                    days.c.day <= t.repeat_until))
-                 .where(in_clinic, t.active.is_(True), t.repeat != "none",
-                        t.starts_on <= last_day, t.repeat_until >= first_day,
-                        sa.or_(t.repeat == "daily", weekday(days.c.day) == weekday(t.starts_on))))
+    days = _calendar(first_day, last_day, name)
+    t1, t2, p1, p2 = (aliased(IntegrationTask), aliased(IntegrationTask), aliased(Patient),
+                      aliased(Patient))
+    one_off = (sa.select(t1.id.label("task_id"), t1.patient_id, t1.title, t1.due_on.label("day"))
+               .join(p1, p1.id == t1.patient_id)
+               .where(p1.clinic_id == clinic_id, *_one_off_due(t1, first_day, last_day)))
+    repeating = (sa.select(t2.id.label("task_id"), t2.patient_id, t2.title, days.c.day)
+                 .select_from(t2).join(p2, p2.id == t2.patient_id)
+                 .join(days, sa.and_(*_repeats_on(t2, days.c.day, first_day, last_day)))
+                 .where(p2.clinic_id == clinic_id))
     occurrences = sa.union_all(one_off, repeating).subquery(f"{name}_all")
+    done = aliased(TaskCompletion)
     return (sa.select(occurrences, done.marked_at)
             .select_from(occurrences)
             .outerjoin(done, sa.and_(done.task_id == occurrences.c.task_id,
                                      done.occurrence_on == occurrences.c.day))
             .subquery(f"{name}_marked"))
+
+
+def unmarked_occurrence(patient_id, first_day: date, last_day: date, *,
+                        name: str = "unmarked_days") -> sa.ColumnElement[bool]:
+    """The patient has an occurrence of a live task dated in [first_day, last_day] that was
+    never marked: the same occurrences as task_occurrences(), as a correlated test."""
+    days = _calendar(first_day, last_day, name)
+    t1, t2 = aliased(IntegrationTask), aliased(IntegrationTask)
+    c1, c2 = aliased(TaskCompletion), aliased(TaskCompletion)
+    one_off = sa.exists().where(
+        t1.patient_id == patient_id, *_one_off_due(t1, first_day, last_day),
+        ~sa.exists().where(c1.task_id == t1.id, c1.occurrence_on == t1.due_on))
+    repeating = sa.exists().where(
+        t2.patient_id == patient_id, *_repeats_on(t2, days.c.day, first_day, last_day),
+        ~sa.exists().where(c2.task_id == t2.id, c2.occurrence_on == days.c.day))
+    return sa.or_(one_off, repeating)
 
 
 # --- safety flags -----------------------------------------------------------------------------

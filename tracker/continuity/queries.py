@@ -1,6 +1,7 @@
 """Reads of the continuity rules for the lead's dashboard: counts per rule and clinician, the
 weekly trend and the items behind any number. A constant number of queries whatever the size
-of the clinic: one for the counts, one for the trend, one per drill-down page (plus its count).
+of the clinic: one per kind of item (four) for every count of the dashboard, one per
+drill-down page (plus its count).
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from tracker.auth.models import CLINICIAN, User
-from tracker.continuity.rules import (ALL_ITEMS, COMPLIANT, LATE, MISSING, PENDING, RULES, STATES,
-                                     Rule)
+from tracker.continuity.groups import PatientItems
+from tracker.continuity.rules import (ALL_ITEMS, COMPLIANT, GROUPS, LATE, MISSING, PENDING, RULES,
+                                     STATES, Rule)
 from tracker.continuity.scope import Scope, Snapshot, local_midnight
 from tracker.db import UTCDateTime
 from tracker.extensions import db
@@ -72,27 +74,6 @@ class Week:
         return f"{year}-W{week:02d}"
 
 
-def rule_items(rule: Rule, scope: Scope) -> sa.Select:
-    """The items of one rule in the scope (the standard columns; see rules.py)."""
-    return rule.build(scope)
-
-
-def summary(scope: Scope) -> Summary:
-    """Counts per rule and state, in total and per clinician: one query."""
-    parts = []
-    for rule in RULES.values():
-        items = rule_items(rule, scope).subquery()
-        parts.append(sa.select(sa.literal(rule.key, sa.String).label("rule"),
-                               items.c.clinician_id, items.c.state,
-                               sa.func.count().label("n"))
-                     .group_by(items.c.clinician_id, items.c.state))
-    result = Summary()
-    for row in db.session.execute(sa.union_all(*parts)):
-        result.totals[row.rule].add(row.state, row.n)
-        result.clinician_counts(row.clinician_id)[row.rule].add(row.state, row.n)
-    return result
-
-
 def weeks_of(scope: Scope) -> list[Week]:
     """The ISO weeks (Monday to Sunday, clinic-local) that meet the period, clipped to it."""
     weeks, monday = [], scope.first_day - timedelta(days=scope.first_day.weekday())
@@ -103,14 +84,27 @@ def weeks_of(scope: Scope) -> list[Week]:
     return weeks
 
 
-def _weeks_table(scope: Scope, weeks: list[Week]) -> sa.CTE:
+def whole_period(scope: Scope) -> list[Week]:
+    """The period as one 'week' (for its totals and its drill-downs)."""
+    return [Week(0, scope.first_day, scope.first_day, scope.last_day)]
+
+
+@dataclass(frozen=True)
+class WeeksTable:
+    table: sa.CTE
+    earliest_since: object   # the oldest window start any week needs (contacts, PHQ-9s)
+
+
+def _weeks_table(scope: Scope, weeks: list[Week]) -> WeeksTable:
     """The weeks as rows (bound parameters): bounds for the anchored rules, and the instant
     each week's patient-level judgement is made (its end, or now if sooner)."""
-    rows = []
+    rows, earliest = [], None
     for week in weeks:
         start = local_midnight(week.first_day, scope.tz)
         end = local_midnight(week.last_day + timedelta(days=1), scope.tz)
         snap = Snapshot.at(min(end, scope.now), scope)
+        since = min(snap.contact_since, snap.phq9_since)
+        earliest = since if earliest is None else min(earliest, since)
         rows.append(sa.select(
             sa.literal(week.index, sa.Integer).label("week"),
             sa.literal(start, UTCDateTime()).label("start"),
@@ -123,32 +117,61 @@ def _weeks_table(scope: Scope, weeks: list[Week]) -> sa.CTE:
             sa.literal(snap.enrolled_by, sa.Date).label("enrolled_by"),
             sa.literal(snap.phq9_since, UTCDateTime()).label("phq9_since")))
     table = rows[0] if len(rows) == 1 else sa.union_all(*rows)
-    return table.cte("weeks")
+    return WeeksTable(table.cte("weeks"), earliest)
+
+
+def _group(group_class, scope: Scope, weeks: WeeksTable):
+    if group_class is PatientItems:
+        return PatientItems(scope, weeks.table, earliest_since=weeks.earliest_since)
+    return group_class(scope, weeks.table)
+
+
+def _count(scope: Scope, weeks: list[Week]) -> tuple[Summary, dict[str, dict[int, Counts]]]:
+    """One query per kind of item, counting every rule's states per week and clinician.
+
+    Rows are grouped by week, clinician and the rules' states (each state is computed once
+    per item; the few combinations that exist are summed here). The period's totals:
+    anchored items summed over the weeks; patient-level rules as judged at the last week's
+    end (the period's end)."""
+    table = _weeks_table(scope, weeks)
+    summary = Summary()
+    trend: dict[str, dict[int, Counts]] = {k: defaultdict(Counts) for k in RULES}
+    last_week = weeks[-1].index
+    for group_class in GROUPS:
+        rules = [r for r in RULES.values() if r.group is group_class]
+        group = _group(group_class, scope, table)
+        states = [rule.columns(group, scope).state.label(rule.key) for rule in rules]
+        keys = [group.week.label("week"), group.clinician_id.label("clinician_id"), *states]
+        stmt = group.select(*keys, sa.func.count().label("n")).group_by(*keys)
+        for row in db.session.execute(stmt):
+            values = row._mapping
+            for rule in rules:
+                state = values[rule.key]
+                if state is None:
+                    continue
+                trend[rule.key][row.week].add(state, row.n)
+                if not rule.snapshot or row.week == last_week:
+                    summary.totals[rule.key].add(state, row.n)
+                    summary.clinician_counts(row.clinician_id)[rule.key].add(state, row.n)
+    return summary, trend
+
+
+def summary(scope: Scope) -> Summary:
+    """Counts per rule and state, in total and per clinician (one query per kind of item)."""
+    return _count(scope, whole_period(scope))[0]
 
 
 def trend(scope: Scope, weeks: list[Week]) -> dict[str, dict[int, Counts]]:
-    """Counts per rule, week and state: one query. Anchored items fall in the week of their
-    anchor; patient-level rules are judged as of each week's end."""
-    table = _weeks_table(scope, weeks)
-    parts = []
-    for rule in RULES.values():
-        if rule.snapshot:
-            items = rule.build(scope, Snapshot.of_weeks(table)).subquery()
-            stmt = sa.select(items.c.week, items.c.state).select_from(items)
-        else:
-            items = rule_items(rule, scope).subquery()
-            bounds = (sa.and_(items.c.anchor >= table.c.first_day, items.c.anchor <= table.c.last_day)
-                      if rule.anchor_is_date else
-                      sa.and_(items.c.anchor >= table.c.start, items.c.anchor < table.c.end))
-            stmt = sa.select(table.c.week, items.c.state).select_from(items).join(table, bounds)
-        week_col, state_col = stmt.selected_columns
-        parts.append(stmt.add_columns(sa.literal(rule.key, sa.String).label("rule"),
-                                      sa.func.count().label("n"))
-                     .group_by(week_col, state_col))
-    result: dict[str, dict[int, Counts]] = {k: defaultdict(Counts) for k in RULES}
-    for row in db.session.execute(sa.union_all(*parts)):
-        result[row.rule][row.week].add(row.state, row.n)
-    return result
+    """Counts per rule, week and state. Anchored items fall in the week of their anchor;
+    patient-level rules are judged as of each week's end."""
+    return _count(scope, weeks)[1]
+
+
+def overview(scope: Scope) -> tuple[Summary, list[Week], dict[str, dict[int, Counts]]]:
+    """The dashboard: totals, per clinician and per week, from one pass per kind of item."""
+    weeks = weeks_of(scope)
+    summary_, trend_ = _count(scope, weeks)
+    return summary_, weeks, trend_
 
 
 def clinician_names(clinic_id: int) -> dict[int, str]:
@@ -156,6 +179,20 @@ def clinician_names(clinic_id: int) -> dict[int, str]:
     rows = db.session.execute(sa.select(User.id, User.full_name, User.active).where(
         User.clinic_id == clinic_id, User.role == CLINICIAN).order_by(User.full_name, User.id))
     return {row.id: row.full_name + ("" if row.active else " (deactivated)") for row in rows}
+
+
+def rule_items(rule: Rule, scope: Scope) -> sa.Select:
+    """One rule's items in the period, with the standard columns: item_id, patient_id,
+    clinician_id, anchor, due_at, done_at, state, detail."""
+    group = _group(rule.group, scope, _weeks_table(scope, whole_period(scope)))
+    c = rule.columns(group, scope)
+    return group.select(
+        c.item_id.label("item_id"), group.patient_id.label("patient_id"),
+        group.clinician_id.label("clinician_id"), c.anchor.label("anchor"),
+        sa.type_coerce(c.due_at, UTCDateTime()).label("due_at"),
+        sa.type_coerce(c.done_at, UTCDateTime()).label("done_at"),
+        c.state.label("state"), sa.type_coerce(c.detail, sa.String).label("detail"),
+    ).where(c.state.is_not(None))
 
 
 def drilldown(rule: Rule, state: str, scope: Scope) -> sa.Select:

@@ -60,9 +60,10 @@ history is not replayed) and who is in care by then:
     lost_to_follow_up_days (30) before. Pending: the first course is less than that old.
     Late: out of contact then, but contacted since. Missing: lost to follow-up.
 
-Every rule's query yields the same columns: item_id, patient_id, clinician_id, anchor,
-due_at, done_at, state, detail (a task's title, a flag's source); snapshot rules add `week`
-when judged per week.
+Items of one kind share one FROM clause (groups.py); each rule adds its columns (item_id,
+anchor, due_at, done_at, state, detail: a task's title, a flag's source) over it, its state
+NULL for rows that are not its items. The dashboard reads each group once, counting every
+rule's states per week and clinician; a drill-down reads one rule's items in one state.
 """
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from tracker.continuity import care_rules, session_rules
+from tracker.continuity.groups import FlagItems, PatientItems, SessionItems, TaskItems
 from tracker.continuity.predicates import COMPLIANT, LATE, MISSING, PENDING, STATES  # noqa: F401
 
 STATE_LABELS = {COMPLIANT: "Compliant", LATE: "Late", MISSING: "Missing", PENDING: "Pending"}
@@ -83,39 +85,46 @@ class Rule:
     label: str
     item: str                 # what one item is, in words
     record_type: str          # what item_id refers to
-    build: Callable           # (scope) or (scope, snapshot) -> Select of the standard columns
+    group: type               # the kind of item (groups.py) whose rows the rule judges
+    columns: Callable         # (group, scope) -> session_rules.ItemColumns
     has_late: bool = True
     has_pending: bool = True
-    snapshot: bool = False    # judged as of an instant (patient-level), not per anchored item
     anchor_is_date: bool = False
+
+    @property
+    def snapshot(self) -> bool:
+        """Judged as of an instant (patient-level), not per anchored item."""
+        return self.group is PatientItems
 
 
 RULES: dict[str, Rule] = {rule.key: rule for rule in (
     Rule("intention_before_start", "Intention recorded before the session starts",
-         "dosing session", "dosing_session", session_rules.intention_before_start,
+         "dosing session", "dosing_session", SessionItems, session_rules.intention_before_start,
          has_pending=False),
     Rule("checklist_before_dosing", "Readiness checklist complete (or overridden) before dosing",
-         "dosing session", "dosing_session", session_rules.checklist_before_dosing,
+         "dosing session", "dosing_session", SessionItems, session_rules.checklist_before_dosing,
          has_pending=False),
     Rule("session_signed", "In-session record signed in time", "dosing session",
-         "dosing_session", session_rules.session_signed),
+         "dosing_session", SessionItems, session_rules.session_signed),
     Rule("debrief_signed", "Debrief held and signed in time", "dosing session",
-         "dosing_session", session_rules.debrief_signed),
+         "dosing_session", SessionItems, session_rules.debrief_signed),
     Rule("integration_plan", "Debrief has an integration plan", "debrief", "debrief",
-         session_rules.integration_plan),
+         SessionItems, session_rules.integration_plan),
     Rule("follow_up_held", "Follow-up held in time", "dosing session", "dosing_session",
-         session_rules.follow_up_held),
+         SessionItems, session_rules.follow_up_held),
     Rule("phq9_before_session", "PHQ-9 measured before the session", "dosing session",
-         "dosing_session", session_rules.phq9_before_session, has_late=False, has_pending=False),
+         "dosing_session", SessionItems, session_rules.phq9_before_session, has_late=False,
+         has_pending=False),
     Rule("phq9_every", "PHQ-9 measured regularly while active", "active patient", "patient",
-         care_rules.phq9_every, snapshot=True),
+         PatientItems, care_rules.phq9_every),
     Rule("tasks_not_overdue", "Integration tasks not left overdue", "task occurrence",
-         "integration_task", care_rules.tasks_not_overdue, anchor_is_date=True),
+         "integration_task", TaskItems, care_rules.tasks_not_overdue, anchor_is_date=True),
     Rule("in_contact", "Active patients in contact", "active patient", "patient",
-         care_rules.in_contact, snapshot=True),
+         PatientItems, care_rules.in_contact),
     Rule("flags_acknowledged", "Safety flags acknowledged in time", "safety flag",
-         "safety_flag", care_rules.flags_acknowledged),
+         "safety_flag", FlagItems, care_rules.flags_acknowledged),
 )}
+GROUPS = (SessionItems, TaskItems, FlagItems, PatientItems)
 
 
 def thresholds_text(rule: Rule, clinic) -> str:

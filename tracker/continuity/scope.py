@@ -5,8 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
 NO_CLINICIAN = 0  # the clinician filter's value for items without a clinician
 
 
@@ -51,26 +49,18 @@ class Scope:
     def today(self) -> date:
         return self.now.astimezone(self.tz).date()
 
-    def snapshot(self) -> Snapshot:
-        """The patient-level rules are judged as of the period's end (or now, if sooner)."""
-        return Snapshot.at(min(self.end, self.now), self)
-
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The reference instant of the patient-level rules, and the bounds derived from it.
+    """The instant the patient-level rules are judged at (a week's or the period's end, or
+    now if sooner), and the window bounds derived from it with the clinic's thresholds."""
 
-    Either plain values (one instant) or the columns of a per-week table (the trend), so the
-    same rule code serves both. `table` is that per-week table (None for one instant)."""
-
-    as_of: object
-    as_of_day: object           # the clinic-local date of as_of
-    contact_since: object       # a contact must fall in (contact_since, as_of]
-    enrolled_by: object         # a course started on or before this date: contact is due
-    phq9_since: object          # a PHQ-9 must fall in (phq9_since, as_of]
-    treated_by: object          # a dosing session started at or before this: PHQ-9 is due
-    table: sa.FromClause | None = None
-    week: object = None
+    as_of: datetime
+    as_of_day: date             # the clinic-local date of as_of
+    contact_since: datetime     # a contact must fall in (contact_since, as_of]
+    enrolled_by: date           # a course started after this date: contact not yet due
+    phq9_since: datetime        # a PHQ-9 must fall in (phq9_since, as_of]; a first dosing
+                                # session after this: PHQ-9 not yet due
 
     @classmethod
     def at(cls, as_of: datetime, scope: Scope) -> Snapshot:
@@ -79,10 +69,4 @@ class Snapshot:
         return cls(as_of=as_of, as_of_day=as_of.astimezone(scope.tz).date(),
                    contact_since=contact_since,
                    enrolled_by=contact_since.astimezone(scope.tz).date(),
-                   phq9_since=phq9_since, treated_by=phq9_since)
-
-    @classmethod
-    def of_weeks(cls, weeks: sa.FromClause) -> Snapshot:
-        c = weeks.c
-        return cls(as_of=c.as_of, as_of_day=c.as_of_day, contact_since=c.contact_since, enrolled_by=c.enrolled_by,
-                   phq9_since=c.phq9_since, treated_by=c.phq9_since, table=weeks, week=c.week)
+                   phq9_since=phq9_since)

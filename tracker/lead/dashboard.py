@@ -50,9 +50,7 @@ def dashboard():
     if not form.validate():
         return render_template("lead/dashboard.html", form=form, invalid=True), 400
     scope = _scope(form)
-    summary = queries.summary(scope)
-    weeks = queries.weeks_of(scope)
-    trend = queries.trend(scope, weeks)
+    summary, weeks, trend = queries.overview(scope)
     clinicians = sorted(summary.by_clinician, key=lambda cid: (cid is None, names.get(cid, "")))
     chart = {"labels": [w.label for w in weeks],
              "datasets": [{"label": r.label,
@@ -82,8 +80,15 @@ def drilldown(rule, state):
         "lead/drilldown.html", form=form, invalid=False, rule=rule_def, state=state,
         states=DRILLDOWN_LABELS, rows=rows, total=total, page=page,
         pages=max(1, -(-total // per_page)), args=form.filter_args(), names=names,
-        chart_endpoint="patients.chart" if "patients.chart" in current_app.view_functions else None,
+        chart_endpoint=_chart_endpoint(),
         flag_sources=FLAG_SOURCES)
+
+
+def _chart_endpoint() -> str | None:
+    """The patient chart's endpoint, if it exists and admits this user's role."""
+    view = current_app.view_functions.get("patients.chart")
+    roles = getattr(view, "access_roles", ())
+    return "patients.chart" if view is not None and current_user.role in roles else None
 
 
 CSV_HEADER = ["Record number", "Patient", "Item", "Item id", "Clinician", "When",

@@ -1,0 +1,164 @@
+"""The four kinds of item the continuity rules judge, each as one FROM clause that every rule
+of that kind shares: dosing sessions, task occurrences, safety flags and patients.
+
+A group is built for a scope and a `weeks` table (tracker.continuity.queries): the ISO weeks
+of the period for the dashboard, or one row spanning the whole period for a drill-down. Each
+row of a group carries its week, its patient and its clinician; the rules add their state
+columns (see rules.py). Reading every rule of a group in one pass is what keeps the dashboard
+at a handful of queries, each scanning a table once, whatever the size of the clinic.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from tracker.care.models import QuestionnaireResponse, SafetyFlag
+from tracker.continuity import predicates as p
+from tracker.continuity.scope import NO_CLINICIAN, Scope
+from tracker.dosing.models import DosingSession
+from tracker.integration.models import Debrief
+from tracker.intention.models import Intention
+from tracker.patients.models import Patient, TreatmentCourse
+
+
+def _clinician_filter(scope: Scope, clinician_column) -> list:
+    if scope.clinician_id == NO_CLINICIAN:
+        return [clinician_column.is_(None)]
+    if scope.clinician_id is not None:
+        return [clinician_column == scope.clinician_id]
+    return []
+
+
+def _course_filter(scope: Scope, patient_id) -> list:
+    return [p.has_course_with_status(patient_id, scope.course_status)] if scope.course_status else []
+
+
+class SessionItems:
+    """Dosing sessions of the clinic scheduled in the period, not cancelled, that started;
+    with their intention (`i`) and debrief (`d`). Clinician: the guiding clinician."""
+
+    def __init__(self, scope: Scope, weeks: sa.FromClause):
+        self.scope, self.weeks = scope, weeks
+        self.s, self.i, self.d = DosingSession, aliased(Intention), aliased(Debrief)
+        self.week, self.patient_id = weeks.c.week, self.s.patient_id
+        self.clinician_id = self.s.clinician_id
+
+    def select(self, *columns) -> sa.Select:
+        s, scope = self.s, self.scope
+        stmt = (sa.select(*columns).select_from(s)
+                .join(Patient, Patient.id == s.patient_id)
+                .join(self.weeks, sa.and_(s.scheduled_at >= self.weeks.c.start,
+                                          s.scheduled_at < self.weeks.c.end))
+                .outerjoin(self.i, self.i.session_id == s.id)
+                .outerjoin(self.d, self.d.session_id == s.id)
+                .where(Patient.clinic_id == scope.clinic_id, s.status != "cancelled",
+                       s.started_at.is_not(None),
+                       s.scheduled_at >= scope.start, s.scheduled_at < scope.end,
+                       *_clinician_filter(scope, s.clinician_id)))
+        if scope.course_status:
+            stmt = stmt.join(TreatmentCourse, TreatmentCourse.id == s.course_id).where(
+                TreatmentCourse.status == scope.course_status)
+        return stmt
+
+
+class TaskItems:
+    """Occurrences of the clinic's live integration tasks dated in the period (`occ`).
+    Clinician: the patient's primary care-team clinician."""
+
+    def __init__(self, scope: Scope, weeks: sa.FromClause):
+        self.scope, self.weeks = scope, weeks
+        self.occ = p.task_occurrences(scope.clinic_id, scope.first_day, scope.last_day)
+        self.primary = p.primary_clinicians()
+        self.week, self.patient_id = weeks.c.week, self.occ.c.patient_id
+        self.clinician_id = self.primary.c.clinician_id
+
+    def select(self, *columns) -> sa.Select:
+        occ = self.occ
+        return (sa.select(*columns).select_from(occ)
+                .join(self.weeks, sa.and_(occ.c.day >= self.weeks.c.first_day,
+                                          occ.c.day <= self.weeks.c.last_day))
+                .outerjoin(self.primary, self.primary.c.patient_id == occ.c.patient_id)
+                .where(*_clinician_filter(self.scope, self.clinician_id),
+                       *_course_filter(self.scope, occ.c.patient_id)))
+
+
+class FlagItems:
+    """Safety flags raised in the period (`f`). Clinician: the primary care-team clinician."""
+
+    def __init__(self, scope: Scope, weeks: sa.FromClause):
+        self.scope, self.weeks = scope, weeks
+        self.f = SafetyFlag
+        self.primary = p.primary_clinicians()
+        self.week, self.patient_id = weeks.c.week, self.f.patient_id
+        self.clinician_id = self.primary.c.clinician_id
+
+    def select(self, *columns) -> sa.Select:
+        f, scope = self.f, self.scope
+        return (sa.select(*columns).select_from(f)
+                .join(Patient, Patient.id == f.patient_id)
+                .join(self.weeks, sa.and_(f.raised_at >= self.weeks.c.start,
+                                          f.raised_at < self.weeks.c.end))
+                .outerjoin(self.primary, self.primary.c.patient_id == f.patient_id)
+                .where(Patient.clinic_id == scope.clinic_id, f.raised_at >= scope.start,
+                       f.raised_at < scope.end, *_clinician_filter(scope, self.clinician_id),
+                       *_course_filter(scope, f.patient_id)))
+
+
+class PatientItems:
+    """Active patients of the clinic, once per week, judged as of the week's end (`weeks`
+    columns as_of, contact_since, phq9_since, enrolled_by). Set-based: the contacts and PHQ-9s
+    of the window are read once and reduced per patient and week:
+
+    - `contact.recent` / `contact.after`: 1 if a contact fell in (contact_since, as_of] /
+      after as_of; `phq9.recent` / `phq9.after` likewise for PHQ-9s;
+    - `first_course` (first course start), `first_dose` (first dosing session start).
+    Clinician: the primary care-team clinician.
+    """
+
+    def __init__(self, scope: Scope, weeks: sa.FromClause, *, earliest_since):
+        self.scope, self.weeks = scope, weeks
+        w = weeks.c
+        contacts = sa.union_all(*(
+            sa.select(pid.label("patient_id"), at.label("at")).where(*conditions, at > earliest_since)
+            for pid, at, conditions in p.contact_times())).subquery("contacts")
+        self.contact = self._per_week(contacts, w.contact_since, "contact_weeks")
+        q = aliased(QuestionnaireResponse)
+        phq9s = (sa.select(q.patient_id, q.completed_at.label("at"))
+                 .where(q.instrument == "phq9", q.completed_at > earliest_since).subquery("phq9s"))
+        self.phq9 = self._per_week(phq9s, w.phq9_since, "phq9_weeks")
+        tc, ds = aliased(TreatmentCourse), aliased(DosingSession)
+        self.courses = (sa.select(tc.patient_id, sa.func.min(tc.started_on).label("first"))
+                        .group_by(tc.patient_id).subquery("first_courses"))
+        self.doses = (sa.select(ds.patient_id, sa.func.min(ds.started_at).label("first"))
+                      .where(ds.started_at.is_not(None), ds.status != "cancelled")
+                      .group_by(ds.patient_id).subquery("first_doses"))
+        self.primary = p.primary_clinicians()
+        self.week, self.patient_id = w.week, Patient.id
+        self.clinician_id = self.primary.c.clinician_id
+        self.first_course, self.first_dose = self.courses.c.first, self.doses.c.first
+
+    def _per_week(self, events, since_column, name) -> sa.Subquery:
+        w = self.weeks.c
+        return (sa.select(events.c.patient_id, w.week,
+                          sa.func.max(sa.case((sa.and_(events.c.at > since_column,
+                                                       events.c.at <= w.as_of), 1),
+                                              else_=0)).label("recent"),
+                          sa.func.max(sa.case((events.c.at > w.as_of, 1), else_=0)).label("after"))
+                .select_from(events).join(self.weeks, events.c.at > since_column)
+                .group_by(events.c.patient_id, w.week).subquery(name))
+
+    def select(self, *columns) -> sa.Select:
+        scope, w = self.scope, self.weeks.c
+        return (sa.select(*columns).select_from(Patient)
+                .join(self.weeks, sa.true())
+                .outerjoin(self.courses, self.courses.c.patient_id == Patient.id)
+                .outerjoin(self.doses, self.doses.c.patient_id == Patient.id)
+                .outerjoin(self.primary, self.primary.c.patient_id == Patient.id)
+                .outerjoin(self.contact, sa.and_(self.contact.c.patient_id == Patient.id,
+                                                 self.contact.c.week == w.week))
+                .outerjoin(self.phq9, sa.and_(self.phq9.c.patient_id == Patient.id,
+                                              self.phq9.c.week == w.week))
+                .where(Patient.clinic_id == scope.clinic_id, Patient.status == "active",
+                       self.courses.c.first <= w.as_of_day,
+                       *_clinician_filter(scope, self.clinician_id),
+                       *_course_filter(scope, Patient.id)))

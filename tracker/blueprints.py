@@ -3,6 +3,7 @@ from tracker.auth.routes import bp as auth_bp
 from tracker.care.routes import bp as care_bp
 from tracker.dosing.routes import bp as dosing_bp
 from tracker.home.routes import bp as home_bp
+from tracker.integration.routes import bp as integration_bp
 from tracker.intention.routes import bp as intention_bp
 from tracker.lead.routes import bp as lead_bp
 from tracker.patients.routes import bp as patients_bp
@@ -10,4 +11,4 @@ from tracker.portal.routes import bp as portal_bp
 from tracker.signing.routes import bp as signing_bp
 
 BLUEPRINTS = [auth_bp, home_bp, patients_bp, portal_bp, lead_bp, care_bp, intention_bp,
-              dosing_bp, signing_bp]
+              dosing_bp, signing_bp, integration_bp]

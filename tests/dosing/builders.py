@@ -93,3 +93,8 @@ def tag(html: str, element_id: str) -> str:
     match = re.search(rf'<[^>]*\bid="{re.escape(element_id)}"[^>]*>', html)
     assert match, f"no element with id {element_id}"
     return match.group(0)
+
+
+def clinic_day(offset: int = 0):
+    """The clinic's date today (plus `offset` days): what 'today' means to its clinicians."""
+    return (utcnow().astimezone(CLINIC_ZONE) + timedelta(days=offset)).date()

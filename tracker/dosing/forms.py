@@ -43,6 +43,10 @@ class VersionField(IntegerField):
         super().__init__("Version", validators=[InputRequired("The form is incomplete; "
                                                               "reload the page.")], **kwargs)
 
+    def renew(self, version: int) -> None:
+        """Carry `version` from now on (after a stale save, the user's next save is deliberate)."""
+        self.data, self.raw_data = version, [str(version)]
+
 
 def _finite(field, what: str) -> None:
     if field.data is not None and not field.data.is_finite():

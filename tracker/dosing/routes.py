@@ -151,7 +151,7 @@ def _change(session_id, name: str, service, *, done: str | None, anchor: str, **
     except (StaleRecord, StaleDataError, IntegrityError):
         db.session.rollback()
         if hasattr(form, "version"):
-            form.version.data = db.session.get(DosingSession, sid).version
+            form.version.renew(db.session.get(DosingSession, sid).version)
         return _render(sid, submitted={name: form}, status=409,
                        section_errors={name: StaleRecord().args[0]})
     except RuleError as error:

@@ -1,0 +1,91 @@
+"""Forms of the debrief page: the debrief, a new integration task, cancelling a task."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from tracker.db import utcnow
+from tracker.dosing.forms import VersionField, choices
+from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
+from tracker.integration.models import REPEATS, TASK_KINDS
+from tracker.integration.services import schedule_problems
+from tracker.timezones import clinic_today
+
+GOAL_NOTE_LENGTH = 2000
+TEXT_FIELDS = ("emotions", "insights", "what_surfaced", "relation_to_intention")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text(label: str, **kwargs):
+    return ClinicalText(label, validators=[Optional()], filters=[_strip], render_kw={"rows": 3},
+                        **kwargs)
+
+
+class DebriefForm(FlaskForm):
+    held_at = LocalDateTimeField("Held at", default=utcnow, validators=[
+        InputRequired("Give the time the debrief was held."), not_in_future])
+    emotions = _text("Emotions")
+    insights = _text("Insights")
+    what_surfaced = _text("What surfaced")
+    relation_to_intention = _text("How it relates to the intention")
+    version = VersionField()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not any(getattr(self, name).data for name in TEXT_FIELDS):
+            self.emotions.errors.append("Write at least one part of the debrief.")
+            return False
+        return valid
+
+    def goal_fields(self):
+        return [field for name, field in self._fields.items() if name.startswith("goal_")]
+
+    def progress(self) -> dict[int, str | None]:
+        return {int(field.short_name.removeprefix("goal_")): field.data
+                for field in self.goal_fields()}
+
+
+def debrief_form(goals, **kwargs) -> DebriefForm:
+    """The debrief form with one progress note (field goal_<id>) per goal of the intention."""
+    class Form(DebriefForm):
+        pass
+
+    for goal in goals:
+        setattr(Form, f"goal_{goal.id}", ClinicalText(
+            f"Progress on: {goal.text}", max_length=GOAL_NOTE_LENGTH, validators=[Optional()],
+            filters=[_strip], render_kw={"rows": 2}))
+    return Form(**kwargs)
+
+
+class TaskForm(FlaskForm):
+    title = StringField("Title", filters=[_strip], validators=[
+        DataRequired("Give the task a title."), Length(max=200)])
+    kind = SelectField("Kind", choices=choices(TASK_KINDS), default="mindfulness",
+                       validators=[InputRequired("Choose the kind of task.")])
+    instructions = ClinicalText("Instructions for the patient", max_length=GOAL_NOTE_LENGTH,
+                                validators=[Optional()], filters=[_strip], render_kw={"rows": 2})
+    repeat = RadioField("How often", choices=choices(REPEATS), default="none",
+                        validators=[InputRequired("Choose how often.")])
+    due_on = DateField("Due on (once)", validators=[Optional()])
+    starts_on = DateField("From (daily or weekly)", validators=[Optional()])
+    repeat_until = DateField("Until (daily or weekly)", validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not valid:
+            return False
+        problems = schedule_problems(repeat=self.repeat.data, due_on=self.due_on.data,
+                                     starts_on=self.starts_on.data,
+                                     repeat_until=self.repeat_until.data, today=clinic_today())
+        for name, message in problems:
+            getattr(self, name).errors.append(message)
+        return not problems
+
+
+class CancelTaskForm(FlaskForm):
+    reason = StringField("Reason for cancelling", filters=[_strip], validators=[
+        DataRequired("Say why the task is cancelled."), Length(max=500)])

@@ -1,0 +1,170 @@
+"""Stage 3 rules, clinician side: holding and signing the debrief, and the integration plan.
+
+Services flush and audit in the caller's transaction; the view commits. A signed debrief is
+corrected by addenda only. The integration plan is not part of the signed debrief: it lives on
+(tasks are added and cancelled, never deleted) while the patient works through it.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from tracker.db import utcnow
+from tracker.dosing.models import DosingSession
+from tracker.dosing.services import RuleError, StaleRecord, audit, check_version, plain_row
+from tracker.extensions import db
+from tracker.integration.models import Debrief, GoalProgress, IntegrationTask
+from tracker.intention.models import Goal, Intention
+from tracker.signing.service import content_hash, ensure_unsigned, sign
+from tracker.timezones import to_local
+
+DEBRIEF = "This debrief"
+LONGEST_REPEAT_DAYS = 366
+
+
+def hold_debrief(session: DosingSession, *, version: int, held_at: datetime,
+                 emotions: str | None, insights: str | None, what_surfaced: str | None,
+                 relation_to_intention: str | None, progress: dict[int, str | None],
+                 user) -> Debrief:
+    """Record (or revise, until signed) the debrief of a session, with a progress note per goal
+    of the session's intention. `version` is the debrief's version when the form was opened
+    (0 for a new one): a save over someone else's is refused (StaleRecord)."""
+    if session.started_at is None:
+        raise RuleError("The session has not started yet: hold its debrief after it.")
+    debrief = db.session.scalar(sa.select(Debrief).where(Debrief.session_id == session.id))
+    created = debrief is None
+    if created:
+        if version != 0:
+            raise StaleRecord()
+        debrief = Debrief(session_id=session.id, patient_id=session.patient_id,
+                          clinician_id=user.id)
+        db.session.add(debrief)
+    else:
+        ensure_unsigned(debrief, DEBRIEF)
+        check_version(debrief, version)
+    if held_at < session.started_at:
+        local = to_local(session.started_at).strftime("%H:%M on %a %d %b")
+        raise RuleError(f"A debrief is held after the session, which started at {local}.",
+                        "held_at")
+    debrief.held_at = held_at
+    debrief.emotions, debrief.insights = emotions or None, insights or None
+    debrief.what_surfaced = what_surfaced or None
+    debrief.relation_to_intention = relation_to_intention or None
+    debrief.updated_at = utcnow()  # a change to the goal notes alone still bumps the version
+    _set_goal_progress(session, debrief, progress)
+    db.session.flush()
+    audit("create" if created else "update", "debrief", debrief)
+    return debrief
+
+
+def _set_goal_progress(session: DosingSession, debrief: Debrief,
+                       progress: dict[int, str | None]) -> None:
+    goal_ids = set(db.session.scalars(sa.select(Goal.id).join(Intention)
+                                      .where(Intention.session_id == session.id)))
+    existing = {entry.goal_id: entry for entry in debrief.goal_progress}
+    for goal_id in goal_ids:
+        note = (progress.get(goal_id) or "").strip()
+        if note and goal_id in existing:
+            existing[goal_id].note = note
+        elif note:
+            debrief.goal_progress.append(GoalProgress(goal_id=goal_id, note=note))
+        elif goal_id in existing:  # cleared in the draft
+            debrief.goal_progress.remove(existing[goal_id])
+
+
+DEBRIEF_FIELDS = ("id", "session_id", "patient_id", "held_at", "clinician_id", "emotions",
+                  "insights", "what_surfaced", "relation_to_intention")
+
+
+def debrief_content(debrief: Debrief) -> dict:
+    """The signed content of a debrief: its fields and the progress note per goal."""
+    return {
+        "debrief": plain_row(debrief, DEBRIEF_FIELDS),
+        "goal_progress": [plain_row(entry, ("goal_id", "note"))
+                          for entry in sorted(debrief.goal_progress, key=lambda e: e.goal_id)],
+    }
+
+
+def debrief_hash_matches(debrief: Debrief | None) -> bool | None:
+    """Whether a signed debrief still hashes to its stored hash (None if unsigned)."""
+    if debrief is None or debrief.content_hash is None:
+        return None
+    return content_hash(debrief_content(debrief)) == debrief.content_hash
+
+
+def sign_debrief(debrief: Debrief, user) -> None:
+    """Sign the debrief: signer, time and the hash of its content; then read-only."""
+    ensure_unsigned(debrief, DEBRIEF)
+    db.session.flush()
+    fresh = db.session.scalar(sa.select(Debrief).where(Debrief.id == debrief.id)
+                              .options(selectinload(Debrief.goal_progress))
+                              .execution_options(populate_existing=True))
+    sign(fresh, "debrief", debrief_content(fresh), user)
+
+
+# --- the integration plan ---------------------------------------------------------------------
+
+def schedule_problems(*, repeat: str, due_on: date | None, starts_on: date | None,
+                      repeat_until: date | None, today: date) -> list[tuple[str, str]]:
+    """What is wrong with a task's schedule, as (field, message): once on a due date, or daily /
+    weekly from a first day until a last day (the shape the database requires), not in the
+    past, and repeating for at most a year."""
+    problems = []
+    if repeat == "none":
+        if due_on is None:
+            problems.append(("due_on", "A one-off task needs a due date."))
+        elif due_on < today:
+            problems.append(("due_on", "The due date has passed; give today or a later day."))
+        for name, value in (("starts_on", starts_on), ("repeat_until", repeat_until)):
+            if value is not None:
+                problems.append((name, "A one-off task has a due date only: leave this empty, "
+                                       "or choose a daily or weekly repeat."))
+        return problems
+    if due_on is not None:
+        problems.append(("due_on", "A repeating task has no single due date: leave this empty, "
+                                   "or choose 'Once'."))
+    if starts_on is None:
+        problems.append(("starts_on", "Give the first day of the repeat."))
+    elif starts_on < today:
+        problems.append(("starts_on", "The first day has passed; start today or later."))
+    if repeat_until is None:
+        problems.append(("repeat_until", "Give the last day of the repeat."))
+    elif starts_on is not None and repeat_until < starts_on:
+        problems.append(("repeat_until", "The last day is before the first day."))
+    elif starts_on is not None and repeat_until - starts_on > timedelta(days=LONGEST_REPEAT_DAYS):
+        problems.append(("repeat_until", "A repeat runs for a year at most; set a nearer "
+                                         "last day and review the plan then."))
+    return problems
+
+
+def add_integration_task(debrief: Debrief, *, title: str, kind: str, instructions: str | None,
+                         repeat: str, due_on: date | None, starts_on: date | None,
+                         repeat_until: date | None, today: date, user) -> IntegrationTask:
+    """Assign an integration task to the patient, as part of the debrief's plan."""
+    problems = schedule_problems(repeat=repeat, due_on=due_on, starts_on=starts_on,
+                                 repeat_until=repeat_until, today=today)
+    if problems:
+        field, message = problems[0]
+        raise RuleError(message, field)
+    task = IntegrationTask(patient_id=debrief.patient_id, debrief_id=debrief.id, title=title,
+                           kind=kind, instructions=instructions or None, repeat=repeat,
+                           starts_on=starts_on if repeat != "none" else today,
+                           due_on=due_on if repeat == "none" else None,
+                           repeat_until=repeat_until if repeat != "none" else None,
+                           created_by_id=user.id)
+    db.session.add(task)
+    db.session.flush()
+    audit("create", "integration_task", task)
+    return task
+
+
+def cancel_integration_task(task: IntegrationTask, *, reason: str, user) -> None:
+    """Cancel a task with a reason; it stays on the plan, marked cancelled (never deleted)."""
+    if not task.active:
+        raise RuleError("This task is already cancelled.")
+    task.active = False
+    task.cancel_reason = reason
+    db.session.flush()
+    audit("cancel", "integration_task", task)

@@ -12,13 +12,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from tracker.auth.models import CLINICIAN, User
 from tracker.care.models import (
     FollowUp, QuestionnaireAssignment, QuestionnaireResponse, SafetyFlag)
 from tracker.db import utcnow
 from tracker.dosing.models import DosingSession
 from tracker.extensions import db
-from tracker.patients.models import CareTeamMember
 
 # --- follow-ups ---------------------------------------------------------------------------------
 
@@ -27,14 +25,6 @@ def follow_up_list(patient_id: int) -> sa.Select:
     return (sa.select(FollowUp).where(FollowUp.patient_id == patient_id)
             .options(joinedload(FollowUp.clinician))
             .order_by(FollowUp.scheduled_at.desc(), FollowUp.id.desc()))
-
-
-def care_team_clinicians(patient_id: int) -> sa.Select:
-    """Active clinicians on the patient's care team (who a follow-up may be with), by name."""
-    return (sa.select(User).join(CareTeamMember, CareTeamMember.clinician_id == User.id)
-            .where(CareTeamMember.patient_id == patient_id, User.role == CLINICIAN,
-                   User.active.is_(True))
-            .order_by(User.full_name, User.id))
 
 
 def sessions_with_follow_up(patient_id: int) -> sa.Select:

@@ -21,6 +21,7 @@ from tracker.care.models import (
 from tracker.care.scoring import INSTRUMENTS, InvalidAnswers, change_from_baseline
 from tracker.extensions import db
 from tracker.patients.models import Patient
+from tracker.patients.queries import care_team_clinicians
 
 bp = Blueprint("care", __name__)
 
@@ -75,7 +76,7 @@ def _follow_ups_page(patient: Patient, form: FollowUpForm, schedule, status=200)
 
 
 def _follow_up_choices(patient: Patient):
-    clinicians = db.session.scalars(queries.care_team_clinicians(patient.id)).all()
+    clinicians = db.session.scalars(care_team_clinicians(patient.id)).all()
     schedule = queries.follow_up_schedule(
         patient.id, current_user.clinic.setting("follow_up_within_days"))
     return clinicians, schedule

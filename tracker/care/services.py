@@ -17,11 +17,12 @@ from tracker.care.flags import raise_flag
 from tracker.care.models import (
     FOLLOW_UP_KINDS, RESPONSE_SOURCES, FollowUp, QuestionnaireAnswer, QuestionnaireAssignment,
     QuestionnaireResponse, SafetyFlag)
-from tracker.care.queries import care_team_clinicians, open_assignments
+from tracker.care.queries import open_assignments
 from tracker.db import utcnow
 from tracker.dosing.models import DosingSession
 from tracker.extensions import db
 from tracker.patients.models import Patient
+from tracker.patients.queries import care_team_clinicians
 from tracker.timezones import clinic_today
 
 #: Outcomes a clinician records on a follow-up ("scheduled" is the state before one).

@@ -13,6 +13,8 @@ def register(app) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_cli)
+    from tracker.bench.bench_seed import bench_seed  # the benchmark's synthetic clinic network
+    app.cli.add_command(bench_seed)
 
 
 @click.command("create-user")

@@ -1,0 +1,201 @@
+#!/usr/bin/env python
+"""Time the busy pages against a database filled by `flask bench-seed`.
+
+    .venv/bin/python scripts/benchmark.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/tracker_bench
+    .venv/bin/python scripts/benchmark.py --database-url sqlite:///instance/bench.db --runs 30
+
+Builds the app on that database, signs in through the real sign-in form (Flask's test
+client, in process: the times are server time, with no network), requests each page --runs
+times after --warmup untimed requests, and reports per page the median and 95th percentile
+time and the number of SQL statements. The CSV export is read to its last byte. The
+clinician's patient list and the patient chart are measured when those endpoints exist.
+Results are printed as a table and written as JSON to bench-results/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        help="the database to measure (default: $DATABASE_URL)")
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed requests per page first")
+    parser.add_argument("--out", default=str(ROOT / "bench-results"), help="folder for the JSON")
+    parser.add_argument("--lead", default="bench-lead1@bench.example")
+    parser.add_argument("--clinician", default="bench-clinician1@bench.example")
+    parser.add_argument("--password", default=None, help="default: the bench-seed password")
+    args = parser.parse_args()
+    if not args.database_url:
+        parser.error("give --database-url or set DATABASE_URL")
+    return args
+
+
+def build_app(url: str):
+    from config import Config
+    from tracker import create_app
+
+    class BenchConfig(Config):
+        SQLALCHEMY_DATABASE_URI = url
+        SECRET_KEY = "benchmark-only-not-secret"
+        WTF_CSRF_ENABLED = False       # the sign-in form is posted directly
+        LOGIN_RATE_LIMIT = "10000 per minute"
+        DEBUG = False
+        TESTING = False
+
+    return create_app(BenchConfig)
+
+
+class StatementCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *_args):
+        self.count += 1
+
+
+def sign_in(app, email: str, password: str):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": password})
+    if response.status_code != 302:
+        raise SystemExit(f"Could not sign in as {email} (status {response.status_code}); "
+                         "did `flask bench-seed` fill this database?")
+    return client
+
+
+def measure(client, url: str, runs: int, warmup: int, engine) -> dict:
+    import sqlalchemy as sa
+
+    times, queries, sizes, statuses = [], [], [], set()
+    for i in range(warmup + runs):
+        counter = StatementCounter()
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        started = time.perf_counter()
+        response = client.get(url)
+        body = response.get_data()          # a streamed export is produced while read
+        elapsed = (time.perf_counter() - started) * 1000
+        sa.event.remove(engine, "before_cursor_execute", counter)
+        response.close()
+        statuses.add(response.status_code)
+        if i >= warmup:
+            times.append(elapsed)
+            queries.append(counter.count)
+            sizes.append(len(body))
+    times.sort()
+    return {"url": url, "runs": runs, "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, -(-95 * len(times) // 100) - 1)], 1),
+            "max_ms": round(times[-1], 1), "queries_min": min(queries),
+            "queries_max": max(queries), "bytes": max(sizes), "statuses": sorted(statuses)}
+
+
+def targets(app, lead_email: str, clinician_email: str):
+    """(name, role email, url) of each page to measure; skips pages whose endpoint is absent."""
+    import sqlalchemy as sa
+    from flask import url_for
+
+    from tracker.auth.models import User
+    from tracker.dosing.models import DosingSession
+    from tracker.extensions import db
+    from tracker.patients.models import CareTeamMember
+
+    views = app.view_functions
+    pages = []
+    with app.test_request_context():
+        if "lead.dashboard" in views:
+            pages.append(("Lead dashboard", lead_email, url_for("lead.dashboard")))
+            pages.append(("Drill-down (debriefs missing)", lead_email,
+                          url_for("lead.drilldown", rule="debrief_signed", state="missing")))
+            pages.append(("CSV export (debriefs, all items)", lead_email,
+                          url_for("lead.drilldown_csv", rule="debrief_signed", state="due")))
+        if "patients.my_patients" in views:
+            pages.append(("Clinician's patient list", clinician_email, url_for("patients.my_patients")))
+            pages.append(("Patient list, needs attention", clinician_email,
+                          url_for("patients.my_patients", attention="any")))
+        if "patients.chart" in views:
+            with app.app_context():
+                clinician_id = db.session.scalar(sa.select(User.id).where(User.email == clinician_email))
+                busiest = db.session.scalar(
+                    sa.select(DosingSession.patient_id)
+                    .join(CareTeamMember, CareTeamMember.patient_id == DosingSession.patient_id)
+                    .where(CareTeamMember.clinician_id == clinician_id)
+                    .group_by(DosingSession.patient_id)
+                    .order_by(sa.func.count().desc(), DosingSession.patient_id).limit(1))
+            if busiest:
+                pages.append(("Patient chart (busiest patient)", clinician_email,
+                              url_for("patients.chart", patient_id=busiest)))
+    return pages
+
+
+def data_size(app) -> dict:
+    import sqlalchemy as sa
+
+    from tracker.extensions import db
+
+    tables = ["patient", "user_account", "dosing_session", "debrief", "integration_task",
+              "task_completion", "follow_up", "questionnaire_response", "safety_flag", "audit_event"]
+    with app.app_context():
+        return {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables}
+
+
+def main() -> None:
+    args = parse_args()
+    from tracker.bench.bench_seed import BENCH_PASSWORD
+    from tracker.extensions import db
+
+    password = args.password or BENCH_PASSWORD
+    app = build_app(args.database_url)
+    size = data_size(app)
+    results = []
+    clients = {}
+    with app.app_context():
+        engine = db.engine
+        dialect = engine.dialect.name
+    for name, email, url in targets(app, args.lead, args.clinician):
+        client = clients.get(email) or clients.setdefault(email, sign_in(app, email, password))
+        with app.app_context():
+            engine = db.engine
+        result = measure(client, url, args.runs, args.warmup, engine)
+        result["page"] = name
+        results.append(result)
+        print(f"  measured {name}: median {result['median_ms']} ms", file=sys.stderr)
+    report = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "database": dialect, "python": platform.python_version(),
+              "cpus": os.cpu_count(), "load_average": os.getloadavg(), "rows": size,
+              "runs": args.runs, "pages": results}
+    print_table(report)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{dialect}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"\nWritten to {path}")
+
+
+def print_table(report: dict) -> None:
+    rows = report["rows"]
+    print(f"\n{report['database']}: {rows['patient']:,} patients, {rows['dosing_session']:,} dosing "
+          f"sessions, {report['runs']} runs per page, load average "
+          f"{', '.join(f'{x:.1f}' for x in report['load_average'])}\n")
+    header = f"| {'page':<34} | {'median ms':>9} | {'p95 ms':>7} | {'queries':>7} | {'status':>6} |"
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for r in report["pages"]:
+        queries = (str(r["queries_min"]) if r["queries_min"] == r["queries_max"]
+                   else f"{r['queries_min']}-{r['queries_max']}")
+        print(f"| {r['page']:<34} | {r['median_ms']:>9} | {r['p95_ms']:>7} | {queries:>7} | "
+              f"{','.join(map(str, r['statuses'])):>6} |")
+
+
+if __name__ == "__main__":
+    main()

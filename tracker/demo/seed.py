@@ -114,7 +114,7 @@ def _patient(build: DemoBuilder, clinic, staff, password, number, story) -> Pati
     db.session.flush()
     build.audit(build.at(story["since"], 9), staff["lead"], "create", "patient", patient.id, patient.id)
     for member in members:
-        build.audit(build.at(story["since"], 9, 5), staff["lead"], "add_to_care_team",
+        build.audit(build.at(story["since"], 9, 5), staff["lead"], "add_care_team_member",
                     "care_team_member", member.id, patient.id)
     if patient.status != "active":
         db.session.add(StatusChange(patient_id=patient.id, from_status="active",

@@ -28,4 +28,6 @@ def overview():
                            open_flags=open_flags)
 
 
+# The staff, settings and audit-trail views register themselves on bp.
+from tracker.lead import audit_trail, settings, staff  # noqa: E402,F401
 from tracker.lead import dashboard  # noqa: E402,F401  (the continuity dashboard)

@@ -1,0 +1,236 @@
+"""The clinic lead's changes: staff accounts, care teams, clinic settings.
+
+Each service checks its rule, changes the rows, flushes and records the audit event in the
+caller's transaction; the view commits. A rule that is not met raises LeadError with a message
+the lead can act on.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.audit.service import record_event
+from tracker.auth.models import CLINICIAN, LEAD, OneTimeLink, User
+from tracker.auth.services import deactivate_user, issue_link
+from tracker.clinic.models import DEFAULT_SETTINGS, Clinic
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.patients.models import CareTeamMember, Patient
+
+STAFF_ROLES = (LEAD, CLINICIAN)
+STALE_SETTINGS = ("Someone else saved the clinic settings since you opened this page, so nothing "
+                  "was changed. Your values are in the form below; the values saved meanwhile "
+                  "are listed above it. Save again to replace them with yours.")
+
+
+class LeadError(ValueError):
+    """A rule of staff, care-team or settings changes; the message is safe to show."""
+
+
+class StaleSave(LeadError):
+    """The record changed since the form was opened."""
+
+
+# --- staff accounts ---------------------------------------------------------------------------
+
+def create_staff(*, clinic_id: int, full_name: str, email: str, role: str, by: User) -> tuple[User, str]:
+    """Create a clinician or lead account without a password; return it and the one-time
+    token of its invitation link (shown once, to the lead)."""
+    if role not in STAFF_ROLES:
+        raise LeadError("Choose clinician or clinic lead.")
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise LeadError("An account with this email already exists. Use another address, or "
+                        "reactivate or reset the existing account.")
+    user = User(clinic_id=clinic_id, email=email, full_name=full_name.strip(), role=role,
+                password_hash=None)
+    db.session.add(user)
+    db.session.flush()
+    record_event("create", "user", user.id, user=by)
+    token = issue_link(user, "invite", by)
+    return user, token
+
+
+def _active_leads(clinic_id: int) -> sa.Select:
+    # FOR UPDATE: two leads deactivating each other at once cannot both pass the check below
+    # (PostgreSQL locks the rows; SQLite has one writer at a time anyway).
+    return (sa.select(User.id).where(User.clinic_id == clinic_id, User.role == LEAD,
+                                     User.active.is_(True)).with_for_update())
+
+
+def deactivate_staff(staff: User, *, by: User) -> int:
+    """Deactivate (never delete) a staff account: sign-in refused, every session and unused
+    link ends. Refuses one's own account and the clinic's last active lead. Returns how many
+    patients are left with no other active clinician on their care team."""
+    if not staff.active:
+        raise LeadError(f"{staff.full_name}'s account is already deactivated.")
+    if staff.role == LEAD:
+        leads = db.session.scalars(_active_leads(staff.clinic_id)).all()
+        if set(leads) <= {staff.id}:
+            raise LeadError(f"{staff.full_name} is the clinic's last active lead. Make another "
+                            "account a clinic lead first.")
+    if staff.id == by.id:
+        raise LeadError("You cannot deactivate your own account. Ask another clinic lead.")
+    db.session.execute(sa.update(OneTimeLink).where(
+        OneTimeLink.user_id == staff.id, OneTimeLink.used_at.is_(None),
+        OneTimeLink.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    deactivate_user(staff, by)
+    db.session.flush()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        patients_left_without_clinician(staff.id).subquery()))
+
+
+def patients_left_without_clinician(clinician_id: int) -> sa.Select:
+    """Patients on this clinician's team with no other active clinician on it."""
+    other = aliased(CareTeamMember)
+    other_user = aliased(User)
+    has_other = (sa.select(other.id).join(other_user, other_user.id == other.clinician_id)
+                 .where(other.patient_id == CareTeamMember.patient_id,
+                        other.clinician_id != clinician_id, other_user.active.is_(True))
+                 .exists())
+    return (sa.select(CareTeamMember.patient_id)
+            .where(CareTeamMember.clinician_id == clinician_id, ~has_other))
+
+
+def reactivate_staff(staff: User, *, by: User) -> None:
+    """Let a deactivated account sign in again (old sessions stay ended)."""
+    if staff.active:
+        raise LeadError(f"{staff.full_name}'s account is already active.")
+    staff.active = True
+    staff.deactivated_at = None
+    staff.failed_logins = 0
+    staff.locked_until = None
+    db.session.flush()
+    record_event("reactivate", "user", staff.id, user=by)
+
+
+def reset_staff_password(staff: User, *, by: User) -> str:
+    """A new one-time link to set a password (older unused links are revoked); the token."""
+    if not staff.active:
+        raise LeadError(f"{staff.full_name}'s account is deactivated: reactivate it first.")
+    return issue_link(staff, "reset", by)
+
+
+# --- care teams -------------------------------------------------------------------------------
+
+def _team(patient: Patient) -> list[CareTeamMember]:
+    return list(db.session.scalars(
+        sa.select(CareTeamMember).where(CareTeamMember.patient_id == patient.id)
+        .order_by(CareTeamMember.id).with_for_update(of=CareTeamMember)))
+
+
+def _usable_clinician(clinic_id: int, clinician_id) -> User:
+    user = db.session.scalar(sa.select(User).where(
+        User.id == clinician_id, User.clinic_id == clinic_id, User.role == CLINICIAN))
+    if user is None:
+        raise LeadError("Choose a clinician of this clinic.")
+    if not user.active:
+        raise LeadError(f"{user.full_name}'s account is deactivated: reactivate it first.")
+    return user
+
+
+def add_to_care_team(patient: Patient, clinician_id: int, *, by: User) -> CareTeamMember:
+    """Put a clinician on the patient's care team (primary if the team is empty)."""
+    clinician = _usable_clinician(patient.clinic_id, clinician_id)
+    team = _team(patient)
+    if any(m.clinician_id == clinician.id for m in team):
+        raise LeadError(f"{clinician.full_name} is already on {patient.full_name}'s care team.")
+    member = CareTeamMember(patient_id=patient.id, clinician_id=clinician.id,
+                            is_primary=not any(m.is_primary for m in team), added_by_id=by.id)
+    db.session.add(member)
+    db.session.flush()
+    record_event("add_care_team_member", "care_team_member", member.id, patient_id=patient.id, user=by)
+    return member
+
+
+def remove_from_care_team(patient: Patient, clinician_id: int, *, by: User) -> None:
+    """Take a clinician off the team; never the primary, never the last active clinician."""
+    team = _team(patient)
+    member = next((m for m in team if m.clinician_id == clinician_id), None)
+    if member is None:
+        raise LeadError("That clinician is not on this care team.")
+    if member.is_primary:
+        raise LeadError(f"{member.clinician.full_name} is the primary clinician. Make another "
+                        "clinician primary (or transfer the patient) first.")
+    if not any(m.clinician.active for m in team if m is not member):
+        raise LeadError(f"{patient.full_name} would have no active clinician. Add another "
+                        "clinician first.")
+    record_event("remove_care_team_member", "care_team_member", member.id, patient_id=patient.id,
+                 user=by)
+    db.session.delete(member)
+    db.session.flush()
+
+
+def set_primary_clinician(patient: Patient, clinician_id: int, *, by: User) -> None:
+    """Make a clinician already on the team the primary one."""
+    team = _team(patient)
+    member = next((m for m in team if m.clinician_id == clinician_id), None)
+    if member is None:
+        raise LeadError("Add the clinician to the care team first.")
+    if not member.clinician.active:
+        raise LeadError(f"{member.clinician.full_name}'s account is deactivated.")
+    if member.is_primary:
+        raise LeadError(f"{member.clinician.full_name} is already the primary clinician.")
+    for m in team:
+        m.is_primary = m is member
+    db.session.flush()
+    record_event("set_primary", "care_team_member", member.id, patient_id=patient.id, user=by)
+
+
+def transfer_patient(patient: Patient, clinician_id: int, *, expected_primary_id,
+                     keep_previous: bool, by: User) -> None:
+    """Move the patient from their primary clinician to another, who becomes primary; the
+    previous one leaves the team unless kept. Refused if the primary changed meanwhile."""
+    team = _team(patient)
+    current = next((m for m in team if m.is_primary), None)
+    current_id = current.clinician_id if current else None
+    if str(current_id or "") != str(expected_primary_id or ""):
+        raise StaleSave("The care team changed since you opened this page (the primary "
+                        "clinician is no longer the one shown). Nothing was changed; look at the "
+                        "current team and transfer again.")
+    target = _usable_clinician(patient.clinic_id, clinician_id)
+    if current is not None and target.id == current.clinician_id:
+        raise LeadError(f"{target.full_name} is already the primary clinician.")
+    member = next((m for m in team if m.clinician_id == target.id), None)
+    if member is None:
+        member = CareTeamMember(patient_id=patient.id, clinician_id=target.id, added_by_id=by.id)
+        db.session.add(member)
+    for m in team:
+        m.is_primary = False
+    member.is_primary = True
+    if current is not None and not keep_previous:
+        db.session.delete(current)
+    db.session.flush()
+    record_event("transfer", "patient", patient.id, patient_id=patient.id, user=by)
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timezone: str,
+                           crisis_text: str, thresholds: dict[str, int], by: User) -> bool:
+    """Save the clinic's name, zone, crisis text and thresholds (only values that differ from
+    the defaults are stored). Refuses a stale form. Returns False when nothing changed. The
+    audit event names the change, never the values."""
+    if str(clinic.version) != str(expected_version or ""):
+        raise StaleSave(STALE_SETTINGS)
+    unknown = set(thresholds) - set(DEFAULT_SETTINGS)
+    if unknown:
+        raise LeadError(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    for kind in ("systolic", "diastolic"):
+        if thresholds[f"{kind}_alert"] < thresholds[f"{kind}_flag"]:
+            raise LeadError(f"The {kind} alert level must be at or above the flag level.")
+    overrides = {k: int(v) for k, v in thresholds.items() if int(v) != DEFAULT_SETTINGS[k]}
+    new = {"name": name.strip(), "timezone": timezone, "crisis_text": crisis_text.strip(),
+           "settings": overrides}
+    if all(getattr(clinic, k) == v for k, v in new.items() if k != "settings") \
+            and (clinic.settings or {}) == overrides:
+        return False
+    for key, value in new.items():
+        setattr(clinic, key, value)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise StaleSave(STALE_SETTINGS) from None
+    record_event("update", "clinic_settings", clinic.id, user=by)
+    return True

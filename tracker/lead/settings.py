@@ -1,0 +1,64 @@
+"""The lead's clinic settings: name, time zone, crisis text, continuity and vital-sign
+thresholds. A stale save is refused (409) with the lead's typed values kept."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.access import allow
+from tracker.auth.models import LEAD
+from tracker.clinic.models import DEFAULT_SETTINGS, Clinic
+from tracker.extensions import db
+from tracker.lead import services
+from tracker.lead.forms import CONTINUITY_FIELDS, VITAL_FIELDS, SettingsForm
+from tracker.lead.routes import bp
+
+
+def _saved_differences(form, clinic) -> list[tuple[str, str]]:
+    """(label, value now saved) for each field where the saved value differs from the typed one."""
+    saved = {"name": clinic.name, "timezone": clinic.timezone, "crisis_text": clinic.crisis_text,
+             **clinic.thresholds}
+    return [(form[key].label.text, str(value)) for key, value in saved.items()
+            if form[key].data != value]
+
+
+def _page(form, clinic, status: int = 200, stale: str | None = None, saved=()):
+    return render_template("lead/settings.html", form=form, clinic=clinic, stale=stale, saved=saved,
+                           continuity_fields=CONTINUITY_FIELDS, vital_fields=VITAL_FIELDS,
+                           defaults=DEFAULT_SETTINGS), status
+
+
+def _clinic() -> Clinic:
+    return db.session.get(Clinic, current_user.clinic_id)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@allow(LEAD)
+def settings():
+    clinic = _clinic()
+    if request.method == "GET":
+        form = SettingsForm(formdata=None, name=clinic.name, timezone=clinic.timezone,
+                            crisis_text=clinic.crisis_text, version=clinic.version,
+                            **clinic.thresholds)
+        return _page(form, clinic)
+    form = SettingsForm()
+    if not form.validate_on_submit():
+        return _page(form, clinic, 422)
+    try:
+        changed = services.update_clinic_settings(
+            clinic, expected_version=form.version.data, name=form.name.data,
+            timezone=form.timezone.data, crisis_text=form.crisis_text.data,
+            thresholds=form.thresholds(), by=current_user)
+    except services.StaleSave as error:
+        db.session.rollback()
+        clinic = _clinic()
+        form.version.data = clinic.version  # the next save knowingly replaces these values
+        return _page(form, clinic, 409, stale=str(error), saved=_saved_differences(form, clinic))
+    except services.LeadError as error:
+        db.session.rollback()
+        form.name.errors.append(str(error))
+        return _page(form, _clinic(), 422)
+    db.session.commit()
+    flash("The clinic settings are saved." if changed else "Nothing was changed.",
+          "success" if changed else "info")
+    return redirect(url_for("lead.settings"))

@@ -1,0 +1,235 @@
+"""The lead's staff and care-team pages: accounts (create with a one-time link, deactivate,
+reactivate, reset) and who is on each patient's care team (add, remove, primary, transfer)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from tracker import access
+from tracker.access import allow
+from tracker.auth.models import LEAD
+from tracker.extensions import db
+from tracker.lead import services, staff_queries as q
+from tracker.lead.forms import ClinicianChoiceForm, StaffForm, TransferForm
+from tracker.lead.routes import bp
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def _staff_or_404(staff_id):
+    user = db.session.scalar(q.staff_member(current_user.clinic_id, _int(staff_id)))
+    if user is None:
+        abort(404)
+    return user
+
+
+def _staff_page(form: StaffForm, status: int = 200):
+    rows = db.session.execute(q.staff_list(current_user.clinic_id)).all()
+    return render_template("lead/staff.html", rows=rows, form=form), status
+
+
+def _show_link(user, token: str, purpose: str):
+    """The one-time link, shown once: only its hash is stored."""
+    url = url_for("auth.redeem_link", token=token, _external=True)
+    hours = current_app.config["INVITE_TTL_HOURS"]
+    return render_template("lead/staff_link.html", staff=user, url=url, purpose=purpose,
+                           expires_in=timedelta(hours=hours))
+
+
+@bp.route("/staff")
+@allow(LEAD)
+def staff():
+    return _staff_page(StaffForm(formdata=None))
+
+
+@bp.route("/staff", methods=["POST"])
+@allow(LEAD)
+def create_staff():
+    form = StaffForm()
+    if not form.validate_on_submit():
+        return _staff_page(form, 422)
+    try:
+        user, token = services.create_staff(
+            clinic_id=current_user.clinic_id, full_name=form.full_name.data,
+            email=form.email.data, role=form.role.data, by=current_user)
+    except services.LeadError as error:
+        db.session.rollback()
+        form.email.errors.append(str(error))
+        return _staff_page(form, 409)
+    db.session.commit()
+    return _show_link(user, token, "invite")
+
+
+@bp.route("/staff/<staff_id>/deactivate", methods=["POST"])
+@allow(LEAD)
+def deactivate_staff(staff_id):
+    user = _staff_or_404(staff_id)
+    try:
+        orphaned = services.deactivate_staff(user, by=current_user)
+    except services.LeadError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("lead.staff"))
+    db.session.commit()
+    flash(f"{user.full_name}'s account is deactivated; their sessions have ended.", "success")
+    if orphaned:
+        flash(f"{orphaned} patient(s) now have no active clinician on their care team: "
+              "assign another clinician.", "warning")
+        return redirect(url_for("lead.care_teams", unstaffed=1))
+    return redirect(url_for("lead.staff"))
+
+
+@bp.route("/staff/<staff_id>/reactivate", methods=["POST"])
+@allow(LEAD)
+def reactivate_staff(staff_id):
+    user = _staff_or_404(staff_id)
+    try:
+        services.reactivate_staff(user, by=current_user)
+    except services.LeadError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(f"{user.full_name}'s account is active again. If they have forgotten their "
+              "password, send a reset link.", "success")
+    return redirect(url_for("lead.staff"))
+
+
+@bp.route("/staff/<staff_id>/reset-link", methods=["POST"])
+@allow(LEAD)
+def reset_staff_password(staff_id):
+    user = _staff_or_404(staff_id)
+    try:
+        token = services.reset_staff_password(user, by=current_user)
+    except services.LeadError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("lead.staff"))
+    db.session.commit()
+    return _show_link(user, token, "reset")
+
+
+# --- care teams ---------------------------------------------------------------------------------
+
+@bp.route("/care-teams")
+@allow(LEAD)
+def care_teams():
+    search = request.args.get("q", "")[:100]
+    clinician_id = _int(request.args.get("clinician"))
+    unstaffed = request.args.get("unstaffed") == "1"
+    page = db.paginate(q.care_team_list(current_user, search=search, clinician_id=clinician_id,
+                                        unstaffed=unstaffed),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    clinicians = db.session.execute(q.clinic_clinicians(current_user.clinic_id)).all()
+    return render_template("lead/staff_care_teams.html", page=page, search=search,
+                           clinician_id=clinician_id, unstaffed=unstaffed, clinicians=clinicians)
+
+
+def _care_team_page(patient, *, add_form=None, transfer_form=None, status: int = 200):
+    team = db.session.scalars(q.care_team_of(patient.id)).all()
+    choices = [SelectChoice(c.id, c.full_name)
+               for c in db.session.execute(q.active_clinicians(patient.clinic_id))]
+    primary = next((m for m in team if m.is_primary), None)
+    on_team = {m.clinician_id for m in team}
+    add_form = add_form or ClinicianChoiceForm(formdata=None, prefix="add")
+    add_form.clinician_id.choices = [c for c in choices if c.value not in on_team]
+    transfer_form = transfer_form or TransferForm(formdata=None, prefix="transfer")
+    # Always the primary shown on this page: a stale transfer is refused once, then the lead
+    # sees the current team and may submit again.
+    transfer_form.expected_primary_id.data = str(primary.clinician_id) if primary else ""
+    transfer_form.clinician_id.choices = [c for c in choices
+                                          if not primary or c.value != primary.clinician_id]
+    return render_template("lead/staff_care_team.html", patient=patient, team=team,
+                           primary=primary, add_form=add_form,
+                           transfer_form=transfer_form), status
+
+
+@bp.route("/patients/<patient_id>/care-team")
+@allow(LEAD)
+def care_team(patient_id):
+    patient = access.patient_or_404(patient_id, record_type="care_team")
+    db.session.commit()  # the read's audit event
+    return _care_team_page(patient)
+
+
+def _change_team(patient_id, change, *, form=None, form_slot: str | None = None):
+    """Run one care-team change: commit and redirect, or show the rule's message."""
+    patient = access.patient_or_404(patient_id, audit_action=None)
+    if form is not None and not form.validate_on_submit():
+        return _care_team_page(patient, **{form_slot: form}, status=422)
+    try:
+        message = change(patient)
+    except services.LeadError as error:
+        db.session.rollback()
+        patient = access.patient_or_404(patient_id, audit_action=None)
+        if form is not None:
+            form.clinician_id.errors.append(str(error))
+            status = 409 if isinstance(error, services.StaleSave) else 422
+            return _care_team_page(patient, **{form_slot: form}, status=status)
+        flash(str(error), "danger")
+        return redirect(url_for("lead.care_team", patient_id=patient.id))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("lead.care_team", patient_id=patient.id))
+
+
+def _choice_form(form_class, prefix: str):
+    """A bound form whose choices are the clinic's active clinicians (the service re-checks)."""
+    form = form_class(prefix=prefix)
+    form.clinician_id.choices = [SelectChoice(c.id, c.full_name) for c in
+                                 db.session.execute(q.active_clinicians(current_user.clinic_id))]
+    return form
+
+
+@bp.route("/patients/<patient_id>/care-team/add", methods=["POST"])
+@allow(LEAD)
+def add_to_care_team(patient_id):
+    form = _choice_form(ClinicianChoiceForm, "add")
+
+    def change(patient):
+        member = services.add_to_care_team(patient, form.clinician_id.data, by=current_user)
+        return f"{member.clinician.full_name} is now on {patient.full_name}'s care team."
+    return _change_team(patient_id, change, form=form, form_slot="add_form")
+
+
+# The clinician's id comes in the form body: patient-scoped URLs carry only the patient's id.
+@bp.route("/patients/<patient_id>/care-team/remove", methods=["POST"])
+@allow(LEAD)
+def remove_from_care_team(patient_id):
+    def change(patient):
+        services.remove_from_care_team(patient, _int(request.form.get("clinician_id")),
+                                       by=current_user)
+        return f"Removed from {patient.full_name}'s care team."
+    return _change_team(patient_id, change)
+
+
+@bp.route("/patients/<patient_id>/care-team/primary", methods=["POST"])
+@allow(LEAD)
+def set_primary_clinician(patient_id):
+    def change(patient):
+        services.set_primary_clinician(patient, _int(request.form.get("clinician_id")),
+                                       by=current_user)
+        return f"The primary clinician of {patient.full_name} is changed."
+    return _change_team(patient_id, change)
+
+
+@bp.route("/patients/<patient_id>/transfer", methods=["POST"])
+@allow(LEAD)
+def transfer_patient(patient_id):
+    form = _choice_form(TransferForm, "transfer")
+
+    def change(patient):
+        services.transfer_patient(patient, form.clinician_id.data,
+                                  expected_primary_id=form.expected_primary_id.data,
+                                  keep_previous=form.keep_previous.data, by=current_user)
+        return f"{patient.full_name} is transferred."
+    return _change_team(patient_id, change, form=form, form_slot="transfer_form")

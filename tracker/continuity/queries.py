@@ -141,8 +141,10 @@ def _count(scope: Scope, weeks: list[Week]) -> tuple[Summary, dict[str, dict[int
         rules = [r for r in RULES.values() if r.group is group_class]
         group = _group(group_class, scope, table)
         states = [rule.columns(group, scope).state.label(rule.key) for rule in rules]
-        keys = [group.week.label("week"), group.clinician_id.label("clinician_id"), *states]
-        stmt = group.select(*keys, sa.func.count().label("n")).group_by(*keys)
+        items = group.select(group.week.label("week"), group.clinician_id.label("clinician_id"),
+                             *states).subquery("items")
+        # grouped by the subquery's columns, so each state (and its EXISTS) is computed once
+        stmt = sa.select(*items.c, sa.func.count().label("n")).group_by(*items.c)
         for row in db.session.execute(stmt):
             values = row._mapping
             for rule in rules:

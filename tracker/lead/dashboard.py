@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.access import allow
@@ -56,10 +56,18 @@ def dashboard():
              "datasets": [{"label": r.label,
                            "data": [_percent(trend[r.key][w.index].rate) for w in weeks]}
                           for r in RULES.values()]}
+    args = form.filter_args()
+    others = {k: v for k, v in args.items() if k != "clinician"}
+    links, clinician_links = {}, {}
+    for key in RULES:
+        for state in DRILLDOWN_LABELS:
+            links[key, state] = url_for("lead.drilldown", rule=key, state=state, **args)
+            clinician_links[key, state] = url_for("lead.drilldown", rule=key, state=state, **others)
     return render_template(
         "lead/dashboard.html", form=form, invalid=False, scope=scope, rules=RULES,
+        links=links, clinician_links=clinician_links,
         summary=summary, weeks=weeks, trend=trend, clinicians=clinicians, names=names,
-        args=form.filter_args(), chart_json=json.dumps(chart).replace("<", "\\u003c"),
+        args=args, chart_json=json.dumps(chart).replace("<", "\\u003c"),
         thresholds=thresholds_text, states=DRILLDOWN_LABELS)
 
 

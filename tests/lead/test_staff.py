@@ -352,3 +352,15 @@ def test_the_care_teams_list_filters_and_keeps_its_query_count(client_for, lead,
     with count_queries() as many:
         client.get("/lead/care-teams")
     assert few.count == many.count <= 7
+
+
+@pytest.mark.parametrize("value", ["", "abc", "-1", "99999999"])
+def test_a_missing_or_unknown_clinician_id_is_a_message_not_an_error(client_for, lead, clinician,
+                                                                     patient, value):
+    client = client_for(lead)
+    for action in ("remove", "primary"):
+        response = client.post(f"/lead/patients/{patient.id}/care-team/{action}",
+                               data={"clinician_id": value}, follow_redirects=True)
+        assert response.status_code == 200
+        assert "not on this care team" in page_text(response) or "to the care team first" in page_text(response)
+    assert _team(patient) == {(clinician.id, True)}

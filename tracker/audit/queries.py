@@ -37,6 +37,13 @@ def trail_columns():
             Patient.given_name.label("patient_given"), Patient.family_name.label("patient_family"))
 
 
+def export_columns():
+    """Plain columns for the CSV export (no ORM objects: several times faster per row)."""
+    return (AuditEvent.id, AuditEvent.occurred_at, User.email, User.full_name, AuditEvent.role,
+            AuditEvent.action, AuditEvent.record_type, AuditEvent.record_id,
+            Patient.record_number, AuditEvent.ip_address, AuditEvent.outcome, AuditEvent.hash)
+
+
 def audit_trail(clinic_id: int, filters: TrailFilter, *, columns=None) -> sa.Select:
     """The clinic's events matching `filters`, newest first (occurred_at desc, id desc: served
     by the occurred_at index, or by the user / patient indexes when those filters are set)."""

@@ -49,6 +49,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-not-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
+    FAST_PASSWORD_HASHING = True
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
 

@@ -38,3 +38,16 @@ def test_unknown_config_name_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("FLASK_CONFIG", "staging")
     with pytest.raises(RuntimeError, match="Unknown FLASK_CONFIG"):
         create_app()
+
+
+def test_only_the_test_suite_uses_cheap_password_hashing(app, monkeypatch):
+    from tracker.auth.passwords import hash_password, verify_password
+
+    assert "m=1024" in hash_password("a-test-password-123")  # inside the testing app
+    app.config["FAST_PASSWORD_HASHING"] = False
+    try:
+        strong = hash_password("a-test-password-123")
+    finally:
+        app.config["FAST_PASSWORD_HASHING"] = True
+    assert "m=65536" in strong and "t=3" in strong
+    assert verify_password(strong, "a-test-password-123")

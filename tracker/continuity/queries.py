@@ -58,7 +58,10 @@ class Summary:
     by_clinician: dict[int | None, dict[str, Counts]] = field(default_factory=dict)
 
     def clinician_counts(self, clinician_id: int | None) -> dict[str, Counts]:
-        return self.by_clinician.setdefault(clinician_id, {k: Counts() for k in RULES})
+        counts = self.by_clinician.get(clinician_id)
+        if counts is None:
+            counts = self.by_clinician[clinician_id] = {k: Counts() for k in RULES}
+        return counts
 
 
 @dataclass(frozen=True)
@@ -145,16 +148,15 @@ def _count(scope: Scope, weeks: list[Week]) -> tuple[Summary, dict[str, dict[int
                              *states).subquery("items")
         # grouped by the subquery's columns, so each state (and its EXISTS) is computed once
         stmt = sa.select(*items.c, sa.func.count().label("n")).group_by(*items.c)
-        for row in db.session.execute(stmt):
-            values = row._mapping
-            for rule in rules:
-                state = values[rule.key]
+        for week, clinician_id, *states, n in db.session.execute(stmt):
+            by_clinician = summary.clinician_counts(clinician_id)
+            for rule, state in zip(rules, states):
                 if state is None:
                     continue
-                trend[rule.key][row.week].add(state, row.n)
-                if not rule.snapshot or row.week == last_week:
-                    summary.totals[rule.key].add(state, row.n)
-                    summary.clinician_counts(row.clinician_id)[rule.key].add(state, row.n)
+                trend[rule.key][week].add(state, n)
+                if not rule.snapshot or week == last_week:
+                    summary.totals[rule.key].add(state, n)
+                    by_clinician[rule.key].add(state, n)
     return summary, trend
 
 

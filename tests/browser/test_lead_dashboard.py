@@ -1,0 +1,95 @@
+"""The continuity dashboard in the browser: the numbers and the trend chart, a drill-down, the
+patient's chart (when the chart admits leads), the CSV export, and a reversed period. axe on
+every page."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories as make
+from tests.continuity import builders as b
+from tracker.db import utcnow
+
+pytestmark = pytest.mark.browser
+
+# The shared navbar's inactive links fail axe's contrast rule (reported to the lead engineer by
+# the other browser tests); everything else on the page is checked.
+OUTSIDE_MAIN_NAV = {"exclude": [["nav[aria-label='Main']"]]}
+D = timedelta(days=1)
+
+
+@pytest.fixture
+def axe(check_accessibility):
+    return lambda page: check_accessibility(page, context=OUTSIDE_MAIN_NAV)
+
+
+@pytest.fixture
+def missed_debrief(clinic, clinician, patient):
+    """A session four days ago, intention on time, never debriefed."""
+    course = make.course(patient, started_on=(utcnow() - 30 * D).date())
+    s = b.session(course, clinician, utcnow() - 4 * D, signed_at=utcnow() - 4 * D + 2 * b.H)
+    b.intention(s, clinician, utcnow() - 5 * D, checklist_at=utcnow() - 5 * D)
+    b.phq9(patient, clinician, utcnow() - 6 * D)
+    return s
+
+
+def test_dashboard_drilldown_chart_and_export(page, live_server, sign_in, axe, app, lead,
+                                              patient, missed_debrief, tmp_path):
+    errors = []
+
+    def console(msg):  # CSP violations and script errors land here (a missing favicon too)
+        if msg.type == "error" and not msg.location.get("url", "").endswith("favicon.ico"):
+            errors.append(msg.text)
+    page.on("console", console)
+    sign_in(page, lead.email)
+    page.get_by_role("link", name="Continuity").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Continuity of care")
+    row = page.locator('tr[data-rule="debrief_signed"]')
+    expect(row).to_contain_text("Debrief held and signed in time")
+    expect(row.get_by_role("link", name="missing: Debrief held and signed in time")).to_have_text(
+        re.compile(r"^1 missing"))
+    # the chart is drawn (Chart.js from static/, data from the JSON block; CSP allows both)
+    canvas = page.locator("#trend-chart")
+    expect(canvas).to_be_visible()
+    assert page.evaluate("() => !!window.Chart && !!Chart.getChart(document.getElementById('trend-chart'))")
+    assert not errors, errors
+    axe(page)
+
+    row.get_by_role("link", name="missing: Debrief held and signed in time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Debrief held and signed in time: missing")
+    table = page.locator("#drilldown-table")
+    expect(table).to_contain_text(patient.full_name)
+    expect(table).to_contain_text(patient.record_number)
+    axe(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    path = tmp_path / "export.csv"
+    download_info.value.save_as(path)
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("Record number,Patient,Item")
+    assert len(lines) == 2 and patient.record_number in lines[1] and "Missing" in lines[1]
+
+    chart = app.view_functions.get("patients.chart")
+    if chart is not None and "lead" in getattr(chart, "access_roles", ()):
+        table.get_by_role("link", name=patient.full_name).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(patient.family_name)
+        axe(page)
+    else:  # the chart is for clinicians only: the drill-down must not offer a link that 403s
+        expect(table.get_by_role("link", name=patient.full_name)).to_have_count(0)
+
+
+def test_a_reversed_period_is_explained_and_kept(page, live_server, sign_in, axe, lead):
+    sign_in(page, lead.email)
+    page.goto(f"{live_server}/lead/continuity")
+    today = utcnow().date()
+    page.get_by_label("From").fill(today.isoformat())
+    page.get_by_label("To").fill((today - 7 * D).isoformat())
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#end-error")).to_contain_text("before its start")
+    expect(page.get_by_label("From")).to_have_value(today.isoformat())
+    axe(page)

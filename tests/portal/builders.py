@@ -138,8 +138,9 @@ def journey(patient, clinician, *, tag: str, secrets: bool = True) -> Journey:
                                 outcome="completed", clinician_id=clinician.id,
                                 note=SECRET_MARKERS["follow-up note"], created_by_id=clinician.id)
     db.session.add_all([j.mark, j.reflection, j.journal_entry, j.follow_up, j.past_follow_up,
-                        Addendum(patient_id=patient.id, record_type="dosing_session", record_id=j.past.id,
-                                 author_id=clinician.id, reason="correction", text=SECRET_MARKERS["addendum"])])
+                        Addendum(patient_id=patient.id, record_type="dosing_session",
+                                 record_id=j.past.id, author_id=clinician.id, reason="correction",
+                                 text=SECRET_MARKERS["addendum"])])
     db.session.flush()
     j.response = questionnaire(patient, clinician, "phq9", [1, 1, 1, 1, 0, 0, 0, 0, 1],
                                completed_at=now - timedelta(days=2))
@@ -182,8 +183,8 @@ def more_tasks(patient, clinician, debrief, n: int) -> None:
                          starts_on=today - timedelta(days=2),
                          repeat_until=today + timedelta(days=5) if repeat == "daily" else None,
                          due_on=None if repeat == "daily" else today + timedelta(days=i % 5))
-        db.session.add(TaskCompletion(task_id=task.id, patient_id=patient.id,
-                                      occurrence_on=today - timedelta(days=2) if repeat == "daily" else task.due_on,
+        marked_on = today - timedelta(days=2) if repeat == "daily" else task.due_on
+        db.session.add(TaskCompletion(task_id=task.id, patient_id=patient.id, occurrence_on=marked_on,
                                       outcome="skipped", skip_reason="tired"))
         db.session.add(Reflection(patient_id=patient.id, task_id=task.id, text=f"Extra reflection {i}"))
     db.session.flush()

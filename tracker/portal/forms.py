@@ -14,9 +14,9 @@ WRITE_SOMETHING = "Write a few words first (or leave this page without saving)."
 
 
 class MarkDoneForm(FlaskForm):
-    reflection = ClinicalText("How did it go? (optional)", max_length=REFLECTION_MAX,
-                              description="A few words are enough. Only you and your care team see this.",
-                              render_kw={"rows": 4})
+    reflection = ClinicalText(
+        "How did it go? (optional)", max_length=REFLECTION_MAX, render_kw={"rows": 4},
+        description="A few words are enough. Only you and your care team see this.")
 
 
 class SkipForm(FlaskForm):
@@ -29,9 +29,10 @@ class SkipForm(FlaskForm):
 
 
 class ReflectionForm(FlaskForm):
-    text = ClinicalText("Your reflection", [DataRequired(WRITE_SOMETHING)], max_length=REFLECTION_MAX,
-                        description=f"Up to {REFLECTION_MAX:,} characters. Only you and your care team see this.",
-                        render_kw={"rows": 6})
+    text = ClinicalText(
+        "Your reflection", [DataRequired(WRITE_SOMETHING)], max_length=REFLECTION_MAX,
+        render_kw={"rows": 6},
+        description=f"Up to {REFLECTION_MAX:,} characters. Only you and your care team see this.")
 
 
 class JournalEntryForm(ReflectionForm):

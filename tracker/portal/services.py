@@ -76,20 +76,17 @@ def mark_occurrence(patient, task, on: date, outcome: str, *, today: date,
         reason = _clean_text(skip_reason, limit=SKIP_REASON_MAX, what="reason for skipping")
     text = _clean_text(reflection_text, limit=REFLECTION_MAX, what="reflection", required=False)
 
+    # Audit first: recording the event locks the audit chain's head row until commit, so two
+    # taps on the same day are serialised and the second finds the first's mark to update.
+    record_event(f"mark_{outcome}", "integration_task", task.id, patient_id=patient.id)
     mark = db.session.scalar(sa.select(TaskCompletion).where(
         TaskCompletion.task_id == task.id, TaskCompletion.occurrence_on == on))
     if mark is None:
         mark = TaskCompletion(task_id=task.id, patient_id=patient.id, occurrence_on=on,
-                              outcome=outcome, skip_reason=reason)
-        try:
-            with db.session.begin_nested():  # a double tap may have inserted it meanwhile
-                db.session.add(mark)
-        except sa.exc.IntegrityError:
-            mark = db.session.scalar(sa.select(TaskCompletion).where(
-                TaskCompletion.task_id == task.id, TaskCompletion.occurrence_on == on))
+                              outcome=outcome)
+        db.session.add(mark)
     mark.outcome, mark.skip_reason, mark.marked_at = outcome, reason, utcnow()
     db.session.flush()
-    record_event(f"mark_{outcome}", "task_completion", mark.id, patient_id=patient.id)
     if text:
         add_reflection(patient, text, task=task)
     return mark

@@ -15,7 +15,7 @@ from tracker.portal.routes import bp, own_patient, show
 ACTION_WORDS = {
     "read": "Looked at", "create": "Added", "update": "Changed", "sign": "Signed",
     "addendum": "Added a correction (addendum) to", "export": "Downloaded",
-    "mark_done": "Marked done", "mark_skipped": "Marked skipped", "complete": "Completed",
+    "mark_done": "Marked a day done on", "mark_skipped": "Marked a day skipped on", "complete": "Completed",
     "raise_flag": "Raised", "acknowledge": "Acknowledged", "record_outcome": "Recorded the outcome of",
     "cancel": "Cancelled", "share": "Shared", "unshare": "Stopped sharing", "override": "Overrode",
     "assign": "Assigned", "pause": "Paused", "resume": "Resumed", "discharge": "Discharged",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.care.models import (
     FollowUp, QuestionnaireAssignment, QuestionnaireResponse, SafetyFlag)
+from tracker.continuity.predicates import first_follow_up_after, follow_up_within
 from tracker.db import utcnow
 from tracker.dosing.models import DosingSession
 from tracker.extensions import db
@@ -27,22 +28,15 @@ def follow_up_list(patient_id: int) -> sa.Select:
             .order_by(FollowUp.scheduled_at.desc(), FollowUp.id.desc()))
 
 
-def sessions_with_follow_up(patient_id: int) -> sa.Select:
-    """The patient's dosing sessions (not cancelled), oldest first, each with the time of the
-    first completed follow-up at or after the session's end (None if none yet).
+def sessions_with_follow_up(patient_id: int, within_days: int) -> sa.Select:
+    """The patient's dosing sessions (not cancelled), oldest first, each with the first
+    follow-up completed after its end and whether one was completed within `within_days`.
 
-    Rows: id, scheduled_at, ended_at, status, first_follow_up_at. follow_up_schedule() decides
-    whether that first follow-up fell within the clinic's window: the first one after the end
-    is inside the window exactly when any one is."""
-    first_completed = (
-        sa.select(sa.func.min(FollowUp.completed_at))
-        .where(FollowUp.patient_id == DosingSession.patient_id,
-               FollowUp.outcome == "completed",
-               FollowUp.completed_at >= DosingSession.ended_at)
-        .correlate(DosingSession).scalar_subquery()
-    )
+    Rows: id, scheduled_at, ended_at, first_follow_up_at, held. "held" is the continuity
+    rule's own predicate, so this page and the lead's dashboard cannot disagree."""
     return (sa.select(DosingSession.id, DosingSession.scheduled_at, DosingSession.ended_at,
-                      DosingSession.status, first_completed.label("first_follow_up_at"))
+                      first_follow_up_after(DosingSession).label("first_follow_up_at"),
+                      follow_up_within(DosingSession, within_days).label("held"))
             .where(DosingSession.patient_id == patient_id, DosingSession.status != "cancelled")
             .order_by(DosingSession.scheduled_at, DosingSession.id))
 
@@ -70,11 +64,11 @@ def follow_up_schedule(patient_id: int, within_days: int,
     each dosing session."""
     now = now or utcnow()
     schedule = []
-    for row in db.session.execute(sessions_with_follow_up(patient_id)):
+    for row in db.session.execute(sessions_with_follow_up(patient_id, within_days)):
         status, due_by = "not_ended", None
         if row.ended_at is not None:
             due_by = row.ended_at + timedelta(days=within_days)
-            if row.first_follow_up_at is not None and row.first_follow_up_at <= due_by:
+            if row.held:
                 status = "held"
             else:
                 status = "late" if now > due_by else "due"

@@ -65,7 +65,8 @@ class Chart:
 
 
 def load_chart(patient: Patient, clinic) -> Chart:
-    """Everything the chart shows in 8 or 9 queries, however many sessions and scores there are."""
+    """Everything the chart shows, in 7 queries (8 with a portal account) however many sessions,
+    goals and scores there are."""
     now = utcnow()
     today = clinic_today()
     journeys = session_journeys(db.session.execute(

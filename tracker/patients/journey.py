@@ -45,7 +45,8 @@ class days_between(FunctionElement):  # noqa: N801
 @compiles(days_between)
 def _days_between_default(element, compiler, **kw):
     later, earlier = list(element.clauses)
-    return f"(CAST({compiler.process(later, **kw)} AS DATE) - CAST({compiler.process(earlier, **kw)} AS DATE))"
+    later, earlier = compiler.process(later, **kw), compiler.process(earlier, **kw)
+    return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
 
 
 @compiles(days_between, "sqlite")

@@ -117,19 +117,23 @@ def edit(patient_id: int):
         flash("The patient's details are saved.", "success")
         return redirect(url_for("patients.chart", patient_id=patient.id))
     if status == 409:
-        form.version.data = str(patient.version)  # the user has seen the warning: a second save goes through
+        form.version.data = str(patient.version)  # warned: a deliberate second save goes through
     return render_template("patients/patient_form.html", form=form, patient=patient,
                            team=team, problem=problem), status
 
 
 # --- status and invitation --------------------------------------------------------------------
 
+def _moves(statuses) -> list[SelectChoice]:
+    return [SelectChoice(s, services.MOVE_LABELS[s]) for s in statuses]
+
+
 @bp.route("/<int:patient_id>/status", methods=["GET", "POST"])
 @allow(CLINICIAN)
 def change_status(patient_id: int):
     patient = patient_or_404(patient_id, audit_action=_read_on_get())
     form = StatusChangeForm()
-    form.to_status.choices = [SelectChoice(s, services.MOVE_LABELS[s]) for s in services.PATIENT_MOVES[patient.status]]
+    form.to_status.choices = _moves(services.PATIENT_MOVES[patient.status])
     saved, problem, status = submit(
         form, lambda: services.change_patient_status(patient, form.to_status.data,
                                                      form.reason.data, by=current_user),
@@ -187,7 +191,7 @@ def change_course_status(patient_id: int, course_id: int):
         abort(404)
     patient = db.session.get(Patient, course.patient_id)
     form = StatusChangeForm()
-    form.to_status.choices = [SelectChoice(s, services.MOVE_LABELS[s]) for s in services.COURSE_MOVES[course.status]]
+    form.to_status.choices = _moves(services.COURSE_MOVES[course.status])
     saved, problem, status = submit(
         form, lambda: services.change_course_status(course, form.to_status.data,
                                                     form.reason.data, by=current_user),

@@ -266,3 +266,11 @@ def test_marks_from_another_patient_do_not_leak_into_my_board(login_as, patient_
     db.session.commit()
     assert "Not yours" not in page_text(login_as(patient_user).get("/me/tasks"))
     assert other_task.id
+
+
+def test_a_patient_with_no_sessions_writes_in_the_journal_without_the_session_question(
+        login_as, patient_user, patient):
+    client = login_as(patient_user)
+    assert 'name="session_id"' not in client.get("/me/journal").get_data(as_text=True)
+    assert client.post("/me/journal", data={"text": "First entry."}).status_code == 302
+    assert _reflections()[-1].text == "First entry."

@@ -13,25 +13,14 @@ from tracker.extensions import db
 
 pytestmark = pytest.mark.browser
 
-# The shared navbar's inactive links (#9cb3c3 on #22577a, 3.55:1) fail axe's contrast rule: a
-# fix for static/css/app.css is asked of the lead. Until then the main menu is left out of the
-# check; everything else on each page is checked.
-OUTSIDE_MAIN_NAV = {"exclude": [["nav[aria-label='Main']"]]}
-
-
-@pytest.fixture
-def axe(check_accessibility):
-    return lambda page: check_accessibility(page, context=OUTSIDE_MAIN_NAV)
-
-
-def test_add_a_patient_and_set_an_intention(page, live_server, sign_in, axe,
+def test_add_a_patient_and_set_an_intention(page, live_server, sign_in, check_accessibility,
                                             clinician, clinician2):
     sign_in(page, clinician.email)
     assert page.get_by_role("heading", level=1).inner_text() == "My patients"
-    axe(page)
+    check_accessibility(page)
 
     page.get_by_role("link", name="Add a patient").click()
-    axe(page)
+    check_accessibility(page)
     page.get_by_label("Given name").fill("Jordan")
     page.get_by_label("Family name").fill("Rivera")
     page.get_by_label("Date of birth").fill("1979-06-02")
@@ -42,30 +31,30 @@ def test_add_a_patient_and_set_an_intention(page, live_server, sign_in, axe,
     # bad input: the message is beside the field and what was typed is kept
     assert "Enter a weight between 20 and 350 kg." in page.locator("#weight_kg-error").inner_text()
     assert page.get_by_label("Given name").input_value() == "Jordan"
-    axe(page)
+    check_accessibility(page)
     page.get_by_label("Weight (kg)").fill("81.5")
     page.get_by_label(clinician2.full_name).check()
     page.get_by_role("button", name="Add patient").click()
 
     assert page.get_by_role("heading", level=1).inner_text() == "Jordan Rivera"
     assert "Casey Clinician (primary), Dana Otherclinician" in page.locator("main").inner_text()
-    axe(page)
+    check_accessibility(page)
 
     page.get_by_role("link", name="Add a course").click()
-    axe(page)
+    check_accessibility(page)
     page.get_by_role("button", name="Add course").click()
 
     page.get_by_role("link", name="Schedule a dosing session").click()
-    axe(page)
+    check_accessibility(page)
     when = to_local_in_new_york(utcnow() + timedelta(days=3))
     page.get_by_label("Scheduled time").fill(when)
     page.get_by_label("Room").fill("Room 2")
     page.get_by_role("button", name="Schedule session").click()
     assert "Induction session 1" in page.locator("main").inner_text()
-    axe(page)
+    check_accessibility(page)
 
     page.get_by_role("link", name="Intention of session 1 (induction)").click()
-    axe(page)
+    check_accessibility(page)
     page.get_by_label("Depression").check()
     page.get_by_label("The intention, in the patient's own words").fill("To be kinder to myself.")
     page.get_by_label("Goal 1", exact=True).fill("Walk outside three mornings a week")
@@ -76,7 +65,7 @@ def test_add_a_patient_and_set_an_intention(page, live_server, sign_in, axe,
     journey = page.locator("section", has=page.get_by_role("heading", name="Journey")).inner_text()
     assert "2 goals" in journey
     assert "Walk outside three mornings a week" in journey and "Call my sister on Sundays" in journey
-    axe(page)
+    check_accessibility(page)
 
 
 def to_local_in_new_york(moment) -> str:
@@ -85,7 +74,7 @@ def to_local_in_new_york(moment) -> str:
 
 
 def test_the_scores_chart_draws_with_the_sessions_marked(page, live_server, sign_in,
-                                                         axe, clinician, patient):
+                                                         check_accessibility, clinician, patient):
     builders.journey(patient, clinician, 3)
     builders.score(patient, clinician, "gad7", 11, days_ago=2)
     builders.score(patient, clinician, "pcl5", 38, days_ago=2)
@@ -103,4 +92,4 @@ def test_the_scores_chart_draws_with_the_sessions_marked(page, live_server, sign
     assert drawn["datasets"] == ["PHQ-9 total", "GAD-7 total", "PCL-5 total"]
     assert drawn["width"] > 100
     assert errors == []  # no CSP violation, no script error
-    axe(page)
+    check_accessibility(page)

@@ -13,6 +13,7 @@ from tracker.extensions import db
 
 pytestmark = pytest.mark.browser
 
+
 def test_add_a_patient_and_set_an_intention(page, live_server, sign_in, check_accessibility,
                                             clinician, clinician2):
     sign_in(page, clinician.email)

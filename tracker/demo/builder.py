@@ -155,7 +155,8 @@ class DemoBuilder:
             start = scheduled_at + timedelta(minutes=self.rng.randint(0, 12))
             minutes = 40 if route == "iv" else None
             session.medication, session.route, session.weight_kg = medication, route, weight
-            session.dose_mg = Decimal(dose_mg) if dose_mg else (weight * Decimal(mg_per_kg)).quantize(Decimal("1"))
+            session.dose_mg = (Decimal(dose_mg) if dose_mg
+                               else (weight * Decimal(mg_per_kg)).quantize(Decimal("1")))
             session.infusion_minutes = minutes
             self.lot += self.rng.randint(3, 17)
             session.lot_number = f"{'ESK' if esketamine else 'KET'}-{self.lot}"
@@ -182,7 +183,8 @@ class DemoBuilder:
             share = shared_note and kind == "patient_words"
             note = SessionNote(session_id=sid, patient_id=pid, noted_at=at, kind=kind,
                                text=pick(NOTE_TEXTS[kind]), author_id=by.id, created_at=at,
-                               shared_with_patient=share, shared_at=at + timedelta(hours=3) if share else None)
+                               shared_with_patient=share,
+                               shared_at=at + timedelta(hours=3) if share else None)
             db.session.add(note)
         base_sys, base_dia = self.rng.randint(116, 132), self.rng.randint(72, 84)
         readings = vitals or [("pre_dose", -5, base_sys, base_dia, 72, 98),
@@ -281,7 +283,8 @@ class DemoBuilder:
             marked = marked.astimezone(timezone.utc)
             row = TaskCompletion(task_id=item.id, patient_id=patient.id, occurrence_on=day,
                                  outcome="skipped" if skipped else "done", marked_at=marked,
-                                 skip_reason="Long day at work; will pick it up tomorrow." if skipped else None)
+                                 skip_reason=("Long day at work; will pick it up tomorrow."
+                                              if skipped else None))
             db.session.add(row)
             self.audit(marked, user, "create", "task_completion", None, patient.id)
         db.session.flush()

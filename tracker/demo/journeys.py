@@ -33,7 +33,8 @@ def jordan(build, patient, account, staff):
                          ("pre_discharge", 85, 134, 84, 76, 98)]},
                          4: {"checklist": ("consent_on_file", "medications_reviewed")}})
     second = steps[1].session
-    build.audit(second.signed_at + timedelta(days=1), clin, "addendum", "dosing_session", second.id, patient.id)
+    build.audit(second.signed_at + timedelta(days=1), clin, "addendum", "dosing_session", second.id,
+                patient.id)
     db.session.add(Addendum(patient_id=patient.id, record_type="dosing_session", record_id=second.id,
                             author_id=clin.id, created_at=second.signed_at + timedelta(days=1),
                             reason="Lot number transcribed wrongly",
@@ -147,7 +148,8 @@ def elena(build, patient, account, staff):
                      goals=("Drive on the highway once a week", "Sleep without the radio on"),
                      texts=("To feel safe in my own body.", "To let the fear pass through."),
                      tweaks={
-                         0: {"adverse": [("nausea", "mild", 35, "Ondansetron 4 mg given; settled in 15 minutes.")]},
+                         0: {"adverse": [("nausea", "mild", 35,
+                                          "Ondansetron 4 mg given; settled in 15 minutes.")]},
                          1: {"debrief_after": 100, "adverse": [(
                              "hypertension", "moderate", 40,
                              "Infusion paused 10 minutes; 158/94 on recheck; resumed at a lower rate.")],
@@ -226,7 +228,8 @@ def daniel(build, patient, account, staff):
                                              "the prescriber; proceeded."}})
     build.task(patient, clin, boost[0].debrief, title="Evening wind-down", kind="routine", start=-5,
                repeat="daily", until=10, done_rate=0.9, user=account)
-    c.scores(build, patient, account, clin, "phq9", [(-72, 19), (-60, 12), (-50, 7), (-30, 9), (-9, 11), (-2, 7)])
+    c.scores(build, patient, account, clin, "phq9",
+             [(-72, 19), (-60, 12), (-50, 7), (-30, 9), (-9, 11), (-2, 7)])
     c.scores(build, patient, account, clin, "pcl5", [(-72, 48), (-50, 29), (-9, 33)])
     c.follow_ups(build, patient, clin, [("integration", -64, "completed"), ("integration", -57, "completed"),
                                         ("integration", -50, "completed"), ("check_in", -30, "completed"),

@@ -257,7 +257,7 @@ def olivia(build, patient, account, staff):
                      goals=("Keep the Tuesday choir",), texts=("To keep what I found last year.",))
     build.task(patient, clin, steps[0].debrief, title="Choir practice", kind="connection", start=-20,
                repeat="weekly", until=-6, done_rate=1, user=account)
-    c.scores(build, patient, account, clin, "phq9", [(-23, 9), (-8, 8)])
+    c.scores(build, patient, account, clin, "phq9", [(-30, 9), (-8, 8)])
     c.follow_ups(build, patient, clin, [("integration", -18, "completed"), ("integration", -5, "completed"),
                                         ("check_in", 8, "scheduled")])
 
@@ -283,7 +283,7 @@ def noah(build, patient, account, staff):
              goals=("Present at the team meeting",), texts=("To speak without rehearsing.",),
              tweaks={0: {"no_intention": True, "sign_after_h": None}})
     c.scores(build, patient, account, clin, "phq9", [(-31, 16), (-25, 14)])
-    c.follow_ups(build, patient, clin, [("integration", -21, "completed"), ("check_in", 30, "scheduled")])
+    c.follow_ups(build, patient, clin, [("integration", -21, "missed"), ("check_in", 30, "scheduled")])
 
 
 def _story(given, family, born, weight, team, since, journey, email=None, **extra):

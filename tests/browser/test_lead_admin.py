@@ -8,14 +8,9 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-# The shared navbar's inactive links fail axe's contrast rule (reported to the lead by the
-# other browser tests); everything else on the page is checked.
-OUTSIDE_MAIN_NAV = {"exclude": [["nav[aria-label='Main']"]]}
-
-
 @pytest.fixture
 def axe(check_accessibility):
-    return lambda page: check_accessibility(page, context=OUTSIDE_MAIN_NAV)
+    return check_accessibility
 
 
 def test_staff_accounts_and_a_transfer(page, live_server, sign_in, axe, lead, clinician,

@@ -36,9 +36,10 @@
       refreshTime();
       if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
     });
-    // Back from saving a note (or from a refused one): the cursor is in the box again.
+    // Back from saving a note (or from a refused one): the cursor is in the box again. After
+    // "load", so that the browser's scroll to #note-entry does not take the focus away.
     if (window.location.hash === "#note-entry" || box.getAttribute("aria-invalid") === "true") {
-      box.focus();
+      window.addEventListener("load", function () { box.focus(); });
     }
   }
 }());

@@ -10,6 +10,11 @@ times after --warmup untimed requests, and reports per page the median and 95th 
 time and the number of SQL statements. The CSV export is read to its last byte. The
 clinician's patient list and the patient chart are measured when those endpoints exist.
 Results are printed as a table and written as JSON to bench-results/.
+
+On a shared machine wall times grow with everyone else's load, so each page's CPU time is
+reported too: this process's CPU plus, for PostgreSQL on this host, the server backend's CPU
+(read from /proc; parallel query is switched off for the run so that one backend does all the
+database's work). On an idle machine the wall time approaches the CPU time.
 """
 from __future__ import annotations
 
@@ -51,10 +56,14 @@ def build_app(url: str, *, jit: bool = False):
     from tracker import create_app
 
     options = dict(Config.SQLALCHEMY_ENGINE_OPTIONS)
-    if url.startswith("postgresql") and not jit:
-        # JIT compiles plans whose cost estimate is high; for pages like these it costs
-        # seconds and saves nothing (measured: 3.5 s of a 3.9 s dashboard query).
-        options["connect_args"] = {"options": "-c jit=off"}
+    if url.startswith("postgresql"):
+        # One backend per request does all the work, so its CPU time can be read.
+        settings = ["-c max_parallel_workers_per_gather=0"]
+        if not jit:
+            # JIT compiles plans whose cost estimate is high; for pages like these it costs
+            # seconds and saves nothing (measured: 3.5 s of a 3.9 s dashboard query).
+            settings.append("-c jit=off")
+        options["connect_args"] = {"options": " ".join(settings)}
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = url
@@ -66,6 +75,24 @@ def build_app(url: str, *, jit: bool = False):
         TESTING = False
 
     return create_app(BenchConfig)
+
+
+def backend_cpu(engine):
+    """A function returning the CPU seconds used so far by the database backend that serves
+    this process (PostgreSQL on this host), or None when it cannot be read."""
+    if engine.dialect.name != "postgresql":
+        return lambda: 0.0
+    with engine.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / ticks
+    return read
 
 
 class StatementCounter:
@@ -88,26 +115,39 @@ def sign_in(app, email: str, password: str):
 def measure(client, url: str, runs: int, warmup: int, engine) -> dict:
     import sqlalchemy as sa
 
-    times, queries, sizes, statuses = [], [], [], set()
+    times, cpus, queries, sizes, statuses = [], [], [], [], set()
+    db_cpu = backend_cpu(engine)   # the pool hands this process's single connection back
     for i in range(warmup + runs):
         counter = StatementCounter()
         sa.event.listen(engine, "before_cursor_execute", counter)
+        cpu_before, db_before = time.process_time(), db_cpu()
         started = time.perf_counter()
         response = client.get(url)
         body = response.get_data()          # a streamed export is produced while read
         elapsed = (time.perf_counter() - started) * 1000
+        db_after = db_cpu()
+        cpu = time.process_time() - cpu_before
+        if db_before is not None and db_after is not None:
+            cpu += db_after - db_before
         sa.event.remove(engine, "before_cursor_execute", counter)
         response.close()
         statuses.add(response.status_code)
         if i >= warmup:
             times.append(elapsed)
+            cpus.append(cpu * 1000)
             queries.append(counter.count)
             sizes.append(len(body))
     times.sort()
     return {"url": url, "runs": runs, "median_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[max(0, -(-95 * len(times) // 100) - 1)], 1),
-            "max_ms": round(times[-1], 1), "queries_min": min(queries),
+            "p95_ms": round(_p95(times), 1), "max_ms": round(times[-1], 1),
+            "cpu_median_ms": round(statistics.median(cpus), 1),
+            "cpu_p95_ms": round(_p95(sorted(cpus)), 1), "queries_min": min(queries),
             "queries_max": max(queries), "bytes": max(sizes), "statuses": sorted(statuses)}
+
+
+def _p95(ordered: list[float]) -> float:
+    """The 95th percentile, nearest rank."""
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
 
 
 def targets(app, lead_email: str, clinician_email: str):
@@ -198,13 +238,15 @@ def print_table(report: dict) -> None:
     print(f"\n{report['database']}: {rows['patient']:,} patients, {rows['dosing_session']:,} dosing "
           f"sessions, {report['runs']} runs per page, load average "
           f"{', '.join(f'{x:.1f}' for x in report['load_average'])}\n")
-    header = f"| {'page':<34} | {'median ms':>9} | {'p95 ms':>7} | {'queries':>7} | {'status':>6} |"
+    header = (f"| {'page':<34} | {'median ms':>9} | {'p95 ms':>7} | {'CPU median':>10} | "
+              f"{'CPU p95':>7} | {'queries':>7} | {'status':>6} |")
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for r in report["pages"]:
         queries = (str(r["queries_min"]) if r["queries_min"] == r["queries_max"]
                    else f"{r['queries_min']}-{r['queries_max']}")
-        print(f"| {r['page']:<34} | {r['median_ms']:>9} | {r['p95_ms']:>7} | {queries:>7} | "
+        print(f"| {r['page']:<34} | {r['median_ms']:>9} | {r['p95_ms']:>7} | "
+              f"{r['cpu_median_ms']:>10} | {r['cpu_p95_ms']:>7} | {queries:>7} | "
               f"{','.join(map(str, r['statuses'])):>6} |")
 
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import page_text
-from tests.dosing.builders import dosed_session, form, local
+from tests.dosing.builders import form, local
 from tracker.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db

@@ -9,8 +9,8 @@ from tests.dosing.builders import dosed_session, first_note, form, full_record, 
 from tracker.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.dosing import queries, recording, services
-from tracker.dosing.models import AdverseEvent, Discharge, DosingSession, SedationRating, \
-    SessionNote, VitalSign
+from tracker.dosing.models import AdverseEvent, Discharge, DosingSession, SessionNote, \
+    VitalSign
 from tracker.extensions import db
 from tracker.signing.models import Addendum
 from tracker.signing.service import RecordSigned, content_hash

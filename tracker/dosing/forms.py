@@ -6,12 +6,13 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, \
+    ValidationError
 from wtforms.widgets import HiddenInput
 
 from tracker.db import utcnow
-from tracker.dosing.models import ADVERSE_EVENT_KINDS, MEDICATIONS, MOAAS_LABELS, NOTE_KINDS, ROUTES, \
-    SEVERITIES, VITAL_PHASES
+from tracker.dosing.models import ADVERSE_EVENT_KINDS, MEDICATIONS, MOAAS_LABELS, NOTE_KINDS, \
+    ROUTES, SEVERITIES, VITAL_PHASES
 from tracker.dosing.vitals import FIELDS as VITAL_FIELDS
 from tracker.dosing.vitals import implausible
 from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
@@ -86,7 +87,8 @@ class MedicationForm(FlaskForm):
                              validators=[InputRequired("Choose the medication.")])
     route = SelectField("Route", choices=choices(ROUTES, "Choose…"),
                         validators=[InputRequired("Choose the route.")])
-    dose_mg = DecimalField("Dose (mg)", places=2, validators=[InputRequired("Give the dose in mg.")],
+    dose_mg = DecimalField("Dose (mg)", places=2,
+                           validators=[InputRequired("Give the dose in mg.")],
                            description="Esketamine: 56 mg (2 devices) or 84 mg (3 devices).")
     weight_kg = DecimalField("Weight at the session (kg)", places=1, validators=[Optional()],
                              description="Used for the dose in mg/kg.")
@@ -94,7 +96,8 @@ class MedicationForm(FlaskForm):
         "Infusion time (minutes)", validators=[Optional(), NumberRange(
             1, 480, "An infusion lasts between 1 and 480 minutes.")],
         description="IV infusion only; commonly 0.5 mg/kg over 40 minutes.")
-    lot_number = StringField("Lot number", validators=[Optional(), Length(max=60)], filters=[_strip])
+    lot_number = StringField("Lot number", validators=[Optional(), Length(max=60)],
+                             filters=[_strip])
     version = VersionField()
 
     def validate_dose_mg(self, field):
@@ -186,7 +189,8 @@ class DischargeForm(FlaskForm):
     escort_present = BooleanField("Escort present")
     escort_name = StringField("Escort's name", validators=[Length(max=200)],
                               filters=[_strip])
-    no_driving_acknowledged = BooleanField("No driving until the next day: acknowledged by the patient")
+    no_driving_acknowledged = BooleanField(
+        "No driving until the next day: acknowledged by the patient")
 
     def validate_alert_at_baseline(self, field):
         if not field.data:

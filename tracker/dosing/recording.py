@@ -31,7 +31,7 @@ def add_session_note(session: DosingSession, *, noted_at: datetime, kind: str, t
                        kind=kind, text=text, author_id=user.id)
     db.session.add(note)
     db.session.flush()
-    audit("create", "session_note", note)
+    audit("create", "session_note", note, user)
     return note
 
 
@@ -42,7 +42,7 @@ def update_session_note(session: DosingSession, note: SessionNote, *, noted_at: 
     _own_note(session, note)
     note.noted_at, note.kind, note.text = noted_at, kind, text
     db.session.flush()
-    audit("update", "session_note", note)
+    audit("update", "session_note", note, user)
 
 
 def share_session_note(session: DosingSession, note: SessionNote, *, shared: bool, user) -> None:
@@ -55,7 +55,7 @@ def share_session_note(session: DosingSession, note: SessionNote, *, shared: boo
     note.shared_with_patient = shared
     note.shared_at = utcnow() if shared else None
     db.session.flush()
-    audit("share" if shared else "unshare", "session_note", note)
+    audit("share" if shared else "unshare", "session_note", note, user)
 
 
 def record_vitals(session: DosingSession, *, measured_at: datetime, phase: str,
@@ -70,7 +70,7 @@ def record_vitals(session: DosingSession, *, measured_at: datetime, phase: str,
                       recorded_by_id=user.id)
     db.session.add(vital)
     db.session.flush()
-    audit("create", "vital_sign", vital)
+    audit("create", "vital_sign", vital, user)
     findings = classify_vitals(vital, user.clinic.thresholds)
     alarming = alerts(findings)
     if alarming:
@@ -89,7 +89,7 @@ def record_sedation(session: DosingSession, *, rated_at: datetime, moaas: int,
                             recorded_by_id=user.id)
     db.session.add(rating)
     db.session.flush()
-    audit("create", "sedation_rating", rating)
+    audit("create", "sedation_rating", rating, user)
     return rating
 
 
@@ -106,7 +106,7 @@ def record_adverse_event(session: DosingSession, *, occurred_at: datetime, kind:
                          action_taken=action_taken or None, recorded_by_id=user.id)
     db.session.add(event)
     db.session.flush()
-    audit("create", "adverse_event", event)
+    audit("create", "adverse_event", event, user)
     if severity == "severe":
         what = other_text if kind == "other" else ADVERSE_EVENT_KINDS[kind]
         raise_flag(patient_id=session.patient_id, source="adverse_event", source_id=event.id,

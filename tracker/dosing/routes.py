@@ -67,9 +67,11 @@ def _team(record: DosingSession) -> list:
     return list(db.session.scalars(queries.care_team_clinicians(record.patient_id)))
 
 
-def _build(name: str, record: DosingSession, team: list, *, submitted: bool = False):
+def _build(name: str, record: DosingSession, team: list | None = None, *,
+           submitted: bool = False):
     """One of the page's forms: bound to the request if it is the one submitted, else filled
-    from the record (or with defaults) and blind to the request's data."""
+    from the record (or with defaults) and blind to the request's data. `team` (the care
+    team's clinicians) is read here when the form needs it and it is not given."""
     form_class, prefix = FORMS[name]
     kwargs = {"prefix": prefix}
     if not submitted:
@@ -80,6 +82,7 @@ def _build(name: str, record: DosingSession, team: list, *, submitted: bool = Fa
         kwargs["obj"] = record.discharge
     form = form_class(**kwargs)
     if hasattr(form, "clinician_id"):
+        team = _team(record) if team is None else team
         form.clinician_id.choices = choices({c.id: c.full_name for c in team})
         if form.clinician_id.data is None and not submitted:
             form.clinician_id.data = record.clinician_id or current_user.id
@@ -134,17 +137,17 @@ def _fields(form) -> dict:
     return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
 
 
-def _change(session_id, name: str, service, *, done: str | None, anchor: str, **extra):
+def _change(session_id, name: str, service, *, done: str, anchor: str):
     """The shape of every change on the page: validate, call one service, commit, go back."""
     record = _load(session_id)
     sid, pid = record.id, record.patient_id
-    form = _build(name, record, _team(record), submitted=True)
+    form = _build(name, record, submitted=True)
     if not form.validate_on_submit():
         if record.is_signed:  # say why nothing can change, not what was mistyped
             return _refuse_signed(sid, pid, RecordSigned(services.SESSION))
         return _render(sid, submitted={name: form}, status=422)
     try:
-        service(record, **extra, **_fields(form), user=current_user)
+        service(record, **_fields(form), user=current_user)
         db.session.commit()
     except RecordSigned as error:
         return _refuse_signed(sid, pid, error)
@@ -161,8 +164,7 @@ def _change(session_id, name: str, service, *, done: str | None, anchor: str, **
             target.errors.append(str(error))
         return _render(sid, submitted={name: form}, status=422,
                        section_errors={} if target is not None else {name: str(error)})
-    if done:
-        flash(done, "success")
+    flash(done, "success")
     return redirect(url_for(".session", session_id=sid, _anchor=anchor))
 
 

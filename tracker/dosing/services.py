@@ -48,8 +48,9 @@ def check_version(record, version: int | None) -> None:
         raise StaleRecord()
 
 
-def audit(action: str, record_type: str, record) -> None:
-    record_event(action, record_type, record.id, patient_id=record.patient_id)
+def audit(action: str, record_type: str, record, user) -> None:
+    """The audit event of a change to a clinical row (ids only, never its text)."""
+    record_event(action, record_type, record.id, patient_id=record.patient_id, user=user)
 
 
 def _at(value: datetime) -> str:
@@ -95,11 +96,11 @@ def start_session(session: DosingSession, *, started_at: datetime, clinician_id:
         session.checklist_override_by_id = user.id
     db.session.flush()
     if gaps:
-        audit("override_checklist", "dosing_session", session)
-    audit("start", "dosing_session", session)
+        audit("override_checklist", "dosing_session", session, user)
+    audit("start", "dosing_session", session, user)
 
 
-def _check_end(session: DosingSession, started_at: datetime | None, ended_at: datetime | None):
+def _check_end(started_at: datetime | None, ended_at: datetime | None) -> None:
     if ended_at is not None and started_at is not None and ended_at < started_at:
         raise RuleError(f"The end ({_at(ended_at)}) is before the start ({_at(started_at)}).",
                         "ended_at")
@@ -110,11 +111,11 @@ def end_session(session: DosingSession, *, ended_at: datetime, user) -> None:
     ensure_unsigned(session, SESSION)
     if session.started_at is None:
         raise RuleError("Start the session before ending it.")
-    _check_end(session, session.started_at, ended_at)
+    _check_end(session.started_at, ended_at)
     session.ended_at = ended_at
     session.status = "completed"
     db.session.flush()
-    audit("end", "dosing_session", session)
+    audit("end", "dosing_session", session, user)
 
 
 def update_session_details(session: DosingSession, *, version: int, started_at: datetime,
@@ -125,13 +126,13 @@ def update_session_details(session: DosingSession, *, version: int, started_at: 
     check_version(session, version)
     if session.started_at is None:
         raise RuleError("Start the session first.")
-    _check_end(session, started_at, ended_at)
+    _check_end(started_at, ended_at)
     _check_guide(session, clinician_id)
     session.started_at, session.ended_at = started_at, ended_at
     session.clinician_id, session.room = clinician_id, room or None
     session.status = "completed" if ended_at else "in_progress"
     db.session.flush()
-    audit("update", "dosing_session", session)
+    audit("update", "dosing_session", session, user)
 
 
 def record_medication(session: DosingSession, *, version: int, medication: str, route: str,
@@ -157,7 +158,7 @@ def record_medication(session: DosingSession, *, version: int, medication: str, 
     session.weight_kg = weight_kg.quantize(Decimal("0.1")) if weight_kg is not None else None
     session.infusion_minutes, session.lot_number = infusion_minutes, lot_number or None
     db.session.flush()
-    audit("record_medication", "dosing_session", session)
+    audit("record_medication", "dosing_session", session, user)
 
 
 def record_discharge(session: DosingSession, *, discharged_at: datetime, observation_minutes: int,
@@ -190,7 +191,7 @@ def record_discharge(session: DosingSession, *, discharged_at: datetime, observa
     discharge.recorded_by_id = user.id
     db.session.flush()
     record_event("create" if created else "update", "discharge", discharge.id,
-                 patient_id=session.patient_id)
+                 patient_id=session.patient_id, user=user)
     return discharge
 
 

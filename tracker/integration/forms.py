@@ -49,7 +49,7 @@ class DebriefForm(FlaskForm):
                 for field in self.goal_fields()}
 
 
-def debrief_form(goals, **kwargs) -> DebriefForm:
+def debrief_form_for(goals, **kwargs) -> DebriefForm:
     """The debrief form with one progress note (field goal_<id>) per goal of the intention."""
     class Form(DebriefForm):
         pass

@@ -67,7 +67,8 @@ class TaskProgress:
     reflections: list[Reflection] = field(default_factory=list)
 
 
-def task_progress(task: IntegrationTask, reflections: list[Reflection], today: date) -> TaskProgress:
+def task_progress(task: IntegrationTask, reflections: list[Reflection],
+                  today: date) -> TaskProgress:
     marks = {mark.occurrence_on: mark for mark in task.completions}
     days = task_occurrences(task)
     due = [day for day in days if day <= today]

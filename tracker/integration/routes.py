@@ -20,7 +20,7 @@ from tracker.dosing.routes import optional_url
 from tracker.dosing.services import RuleError, StaleRecord
 from tracker.extensions import db
 from tracker.integration import queries, services
-from tracker.integration.forms import CancelTaskForm, TaskForm, debrief_form
+from tracker.integration.forms import CancelTaskForm, TaskForm, debrief_form_for
 from tracker.integration.models import REPEATS, TASK_KINDS, Debrief, IntegrationTask
 from tracker.signing.forms import AddendumForm
 from tracker.signing.service import RecordSigned
@@ -41,10 +41,11 @@ def _goals(record: DosingSession) -> list:
 def _debrief_form(record: DosingSession, *, submitted: bool = False):
     debrief = record.debrief
     if submitted:
-        return debrief_form(_goals(record), prefix="debrief")
-    notes = {f"goal_{entry.goal_id}": entry.note for entry in (debrief.goal_progress if debrief else [])}
-    return debrief_form(_goals(record), prefix="debrief", formdata=None, obj=debrief,
-                        version=debrief.version if debrief else 0, **notes)
+        return debrief_form_for(_goals(record), prefix="debrief")
+    notes = {f"goal_{entry.goal_id}": entry.note
+             for entry in (debrief.goal_progress if debrief else [])}
+    return debrief_form_for(_goals(record), prefix="debrief", formdata=None, obj=debrief,
+                            version=debrief.version if debrief else 0, **notes)
 
 
 def _cancel_form(task_id: int, *, submitted: bool = False) -> CancelTaskForm:
@@ -52,8 +53,8 @@ def _cancel_form(task_id: int, *, submitted: bool = False) -> CancelTaskForm:
     return CancelTaskForm(prefix=f"cancel-{task_id}", **kwargs)
 
 
-def _render(session_id: int, *, debrief_form=None, task_form=None, cancel_form: tuple | None = None,
-            status: int = 200, alert: str | None = None, section_errors: dict | None = None,
+def _render(session_id: int, *, debrief_form=None, task_form=None,
+            cancel_form: tuple | None = None, status: int = 200, alert: str | None = None, section_errors: dict | None = None,
             stale: bool = False):
     """The debrief page; a form passed in is shown as the user sent it (errors, text kept)."""
     record = db.session.scalar(queries.debrief_page(session_id)
@@ -67,21 +68,24 @@ def _render(session_id: int, *, debrief_form=None, task_form=None, cancel_form: 
     cancel_forms = {}
     if can_chart:
         if debrief is None or not debrief.is_signed:
-            debrief_form = debrief_form or _debrief_form(record)
+            if debrief_form is None:
+                debrief_form = _debrief_form(record)
         if debrief is not None:
-            task_form = task_form or TaskForm(prefix="task", formdata=None)
+            if task_form is None:
+                task_form = TaskForm(prefix="task", formdata=None)
             cancel_forms = {t.id: _cancel_form(t.id) for t in tasks if t.active}
             if cancel_form is not None:  # (task id, the form as sent)
                 cancel_forms[cancel_form[0]] = cancel_form[1]
     return render_template(
         "integration/debrief.html", record=record, patient=record.patient,
         intention=record.intention, debrief=debrief, can_chart=can_chart,
-        debrief_form=debrief_form if can_chart else None, task_form=task_form if can_chart else None,
+        debrief_form=debrief_form if can_chart else None,
+        task_form=task_form if can_chart else None,
         cancel_forms=cancel_forms, stale=stale, alert=alert, section_errors=section_errors or {},
         plan=[queries.task_progress(t, reflections.get(t.id, []), today) for t in tasks],
         addenda=db.session.scalars(record_addenda("debrief", debrief.id)).all() if debrief else [],
-        hash_matches=services.debrief_hash_matches(debrief), labels={"kind": TASK_KINDS,
-                                                                     "repeat": REPEATS},
+        hash_matches=services.debrief_hash_matches(debrief),
+        labels={"kind": TASK_KINDS, "repeat": REPEATS},
         addendum_form=AddendumForm(prefix="addendum", formdata=None),
         links={"session": url_for("dosing.session", session_id=record.id),
                "chart": optional_url("patients.chart", patient_id=record.patient_id),
@@ -150,7 +154,8 @@ def sign_debrief(session_id):
     record = db.session.scalar(queries.debrief_page(_load(session_id).id))
     sid, pid = record.id, record.patient_id
     if record.debrief is None:
-        return _render(sid, status=422, section_errors={"debrief": "Save the debrief before signing it."})
+        return _render(sid, status=422,
+                       section_errors={"debrief": "Save the debrief before signing it."})
     debrief_id = record.debrief.id
     try:
         services.sign_debrief(record.debrief, current_user)
@@ -193,7 +198,8 @@ def cancel_task(task_id):
     tid = task.id
     session_id = task.debrief.session_id if task.debrief_id else None
     back = (url_for(".debrief", session_id=session_id, _anchor="plan") if session_id
-            else optional_url("patients.chart", patient_id=task.patient_id) or url_for("home.index"))
+            else optional_url("patients.chart", patient_id=task.patient_id)
+            or url_for("home.index"))
     form = _cancel_form(tid, submitted=True)
     if form.validate_on_submit():
         try:

@@ -55,7 +55,7 @@ def hold_debrief(session: DosingSession, *, version: int, held_at: datetime,
     debrief.updated_at = utcnow()  # a change to the goal notes alone still bumps the version
     _set_goal_progress(session, debrief, progress)
     db.session.flush()
-    audit("create" if created else "update", "debrief", debrief)
+    audit("create" if created else "update", "debrief", debrief, user)
     return debrief
 
 
@@ -156,7 +156,7 @@ def add_integration_task(debrief: Debrief, *, title: str, kind: str, instruction
                            created_by_id=user.id)
     db.session.add(task)
     db.session.flush()
-    audit("create", "integration_task", task)
+    audit("create", "integration_task", task, user)
     return task
 
 
@@ -167,4 +167,4 @@ def cancel_integration_task(task: IntegrationTask, *, reason: str, user) -> None
     task.active = False
     task.cancel_reason = reason
     db.session.flush()
-    audit("cancel", "integration_task", task)
+    audit("cancel", "integration_task", task, user)

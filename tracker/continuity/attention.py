@@ -20,7 +20,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from tracker.continuity import predicates as p
 from tracker.continuity.scope import local_midnight
@@ -51,13 +50,13 @@ def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
     if reason == "safety_flag":
         return p.open_flag(pid)
     if reason == "session_today":
-        s = aliased(DosingSession)
+        s = p.alias(DosingSession, "today_session")
         return sa.exists().where(
             s.patient_id == pid, s.status != "cancelled",
             s.scheduled_at >= local_midnight(today, tz),
             s.scheduled_at < local_midnight(today + timedelta(days=1), tz))
     if reason == "late_debrief":
-        s = aliased(DosingSession)
+        s = p.alias(DosingSession, "ended_session")
         overdue_since = now - timedelta(hours=clinic.setting("debrief_within_hours"))
         return sa.exists().where(
             s.patient_id == pid, s.status != "cancelled", s.started_at.is_not(None),

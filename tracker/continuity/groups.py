@@ -10,10 +10,10 @@ at a handful of queries, each scanning a table once, whatever the size of the cl
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from tracker.care.models import QuestionnaireResponse, SafetyFlag
 from tracker.continuity import predicates as p
+from tracker.continuity.predicates import alias
 from tracker.continuity.scope import NO_CLINICIAN, Scope
 from tracker.dosing.models import DosingSession
 from tracker.integration.models import Debrief
@@ -39,7 +39,8 @@ class SessionItems:
 
     def __init__(self, scope: Scope, weeks: sa.FromClause):
         self.scope, self.weeks = scope, weeks
-        self.s, self.i, self.d = DosingSession, aliased(Intention), aliased(Debrief)
+        self.s = DosingSession
+        self.i, self.d = alias(Intention, "session_intention"), alias(Debrief, "session_debrief")
         self.week, self.patient_id = weeks.c.week, self.s.patient_id
         self.clinician_id = self.s.clinician_id
 
@@ -122,11 +123,12 @@ class PatientItems:
             sa.select(pid.label("patient_id"), at.label("at")).where(*conditions, at > earliest_since)
             for pid, at, conditions in p.contact_times())).subquery("contacts")
         self.contact = self._per_week(contacts, w.contact_since, "contact_weeks")
-        q = aliased(QuestionnaireResponse)
+        q = alias(QuestionnaireResponse, "window_phq9")
         phq9s = (sa.select(q.patient_id, q.completed_at.label("at"))
                  .where(q.instrument == "phq9", q.completed_at > earliest_since).subquery("phq9s"))
         self.phq9 = self._per_week(phq9s, w.phq9_since, "phq9_weeks")
-        tc, ds, active = aliased(TreatmentCourse), aliased(DosingSession), aliased(Patient)
+        tc, ds = alias(TreatmentCourse, "first_course"), alias(DosingSession, "first_dose")
+        active = alias(Patient, "active_patient")
         in_scope = sa.and_(active.clinic_id == scope.clinic_id, active.status == "active")
         self.courses = (sa.select(tc.patient_id, sa.func.min(tc.started_on).label("first"))
                         .join(active, sa.and_(active.id == tc.patient_id, in_scope))

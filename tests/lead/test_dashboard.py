@@ -110,7 +110,7 @@ def test_clinician_filter_and_period(login_as, lead, clinic, clinician, clinicia
     client = login_as(lead)
     html = client.get("/lead/continuity").get_data(as_text=True)
     # each clinician's numbers open that clinician's items
-    assert re.search(rf'href="/lead/continuity/debrief_signed/missing\?[^"]*&amp;clinician={clinician2.id}"', html)
+    assert re.search(rf'href="/lead/continuity/debrief_signed/due\?[^"]*&amp;clinician={clinician2.id}"', html)
     html = client.get(f"/lead/continuity?clinician={clinician2.id}").get_data(as_text=True)
     assert rule_row(html, "debrief_signed")[0] == "1"
     today = today_in(clinic)

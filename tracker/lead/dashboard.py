@@ -20,7 +20,7 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.lead.exports import stream_csv
 from tracker.lead.routes import bp
-from tracker.timezones import clinic_today, to_local
+from tracker.timezones import clinic_today, clinic_zone
 
 MAX_PAGE = 10_000
 
@@ -119,20 +119,19 @@ def drilldown_csv(rule, state):
 
 def _csv_rows(rule_def, stmt):
     """Rows of the export, read from a server-side cursor in batches."""
-    label = STATE_LABELS
-    result = db.session.execute(stmt.execution_options(yield_per=500))
-    for row in result:
+    label, zone = STATE_LABELS, clinic_zone()
+
+    def when(value) -> str:
+        if value is None:
+            return ""
+        if hasattr(value, "hour"):
+            return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return value.isoformat()
+
+    for row in db.session.execute(stmt.execution_options(yield_per=500)):
         yield (row.record_number, f"{row.given_name} {row.family_name}", rule_def.item,
-               row.item_id, row.clinician_name, _when(row.anchor), _when(row.due_at),
-               _when(row.done_at), label[row.state], _detail(rule_def, row.detail))
-
-
-def _when(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "hour"):
-        return to_local(value).strftime("%Y-%m-%d %H:%M")
-    return value.isoformat()
+               row.item_id, row.clinician_name, when(row.anchor), when(row.due_at),
+               when(row.done_at), label[row.state], _detail(rule_def, row.detail))
 
 
 def _detail(rule_def, detail):

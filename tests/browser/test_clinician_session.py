@@ -12,14 +12,11 @@ from tests.dosing.builders import clinic_day, scheduled_session
 
 pytestmark = pytest.mark.browser
 
-# The shared navbar's inactive links fail axe's contrast rule (base.html / app.css, reported to
-# the lead, as in the other browser tests): axe checks everything but that bar.
-OUTSIDE_MAIN_NAV = {"exclude": [["nav[aria-label='Main']"]]}
 
 
 @pytest.fixture
 def axe(check_accessibility):
-    return lambda page: check_accessibility(page, context=OUTSIDE_MAIN_NAV)
+    return check_accessibility
 
 
 def test_a_session_from_start_to_debrief(page, live_server, sign_in, axe, clinician, patient):

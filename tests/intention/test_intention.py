@@ -13,7 +13,7 @@ from tracker.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.intention.models import CHECKLIST_ITEMS, Goal, Intention
-from tracker.intention.services import checklist_open
+from tracker.intention.services import NO_INTENTION, checklist_open
 
 ALL_TICKED = {column: "y" for column, _ in CHECKLIST_ITEMS}
 
@@ -104,7 +104,7 @@ def test_editing_keeps_goal_ids_and_order(login_as, clinician, upcoming_session)
 def test_the_checklist_completes_when_all_items_are_ticked(login_as, clinician, upcoming_session):
     client = login_as(clinician)
     url = f"/sessions/{upcoming_session.id}/intention"
-    assert checklist_open(upcoming_session) == [label for _, label in CHECKLIST_ITEMS]
+    assert checklist_open(upcoming_session) == [NO_INTENTION]
     client.post(url, data=_data(**ALL_TICKED, escort_name="Sam Rivera", escort_phone="555 0102"))
     intention = _intention(upcoming_session)
     completed_at = intention.checklist_completed_at

@@ -22,6 +22,7 @@ from tracker.dosing.models import ADVERSE_EVENT_KINDS, MEDICATIONS, MOAAS_LABELS
     ROUTES, VITAL_PHASES, DosingSession, SessionNote
 from tracker.dosing.services import RuleError, StaleRecord
 from tracker.dosing.vitals import classify_vitals
+from tracker.intention.services import readiness_gaps
 from tracker.extensions import db
 from tracker.signing.forms import AddendumForm
 from tracker.signing.service import RecordSigned
@@ -123,7 +124,7 @@ def _render(session_id: int, *, record: DosingSession | None = None,
     thresholds = current_user.clinic.thresholds
     return render_template(
         "dosing/session.html", record=record, patient=record.patient, intention=record.intention,
-        gaps=services.readiness_gaps(record.intention), forms=forms, can_chart=can_chart,
+        gaps=readiness_gaps(record.intention), forms=forms, can_chart=can_chart,
         findings={v.id: classify_vitals(v, thresholds) for v in record.vitals},
         addenda=db.session.scalars(queries.record_addenda("dosing_session", record.id)).all(),
         flags=db.session.scalars(queries.session_flags(record.id)).all(),

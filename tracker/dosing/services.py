@@ -16,7 +16,7 @@ from tracker.audit.service import record_event
 from tracker.dosing import queries
 from tracker.dosing.models import Discharge, DosingSession
 from tracker.extensions import db
-from tracker.intention.models import Intention
+from tracker.intention.services import checklist_open
 from tracker.signing.service import content_hash, ensure_unsigned, sign
 from tracker.timezones import to_local
 
@@ -59,13 +59,6 @@ def _at(value: datetime) -> str:
 
 # --- the session ------------------------------------------------------------------------------
 
-def readiness_gaps(intention: Intention | None) -> list[str]:
-    """What keeps the readiness checklist open: no intention, or its unticked items."""
-    if intention is None:
-        return ["No intention is recorded"]
-    return intention.open_checklist_items
-
-
 def _check_guide(session: DosingSession, clinician_id: int) -> None:
     team = db.session.scalars(queries.care_team_clinicians(session.patient_id))
     if clinician_id not in {clinician.id for clinician in team}:
@@ -81,8 +74,7 @@ def start_session(session: DosingSession, *, started_at: datetime, clinician_id:
         raise RuleError("This session was cancelled; it cannot start.")
     if session.started_at is not None:
         raise RuleError(f"This session already started at {_at(session.started_at)}.")
-    gaps = readiness_gaps(db.session.scalar(
-        sa.select(Intention).where(Intention.session_id == session.id)))
+    gaps = checklist_open(session)
     if gaps and not override_reason:
         raise RuleError("The readiness checklist is open (" + "; ".join(gaps).lower() + "). "
                         "Complete it in the intention, or give a reason to start anyway.",

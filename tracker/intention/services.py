@@ -42,14 +42,24 @@ def editing_refused(session: DosingSession) -> str | None:
     return None
 
 
-def checklist_open(session: DosingSession) -> list[str]:
-    """The readiness checklist items still open for `session` (all of them if no intention).
+NO_INTENTION = "No intention is recorded"
+
+
+def readiness_gaps(intention: Intention | None) -> list[str]:
+    """What keeps the readiness checklist open: no intention, or its unticked items.
 
     The dosing stage refuses to start a session while this is not empty, unless a clinician
     overrides it with a reason."""
+    if intention is None:
+        return [NO_INTENTION]
+    return intention.open_checklist_items
+
+
+def checklist_open(session: DosingSession) -> list[str]:
+    """readiness_gaps() for a session, reading only the checklist's columns."""
     row = db.session.execute(checklist_columns(session.id)).first()
     if row is None:
-        return [label for _, label in CHECKLIST_ITEMS]
+        return [NO_INTENTION]
     return [label for (_, label), ticked in zip(CHECKLIST_ITEMS, row) if not ticked]
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from tracker.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
-from tracker.audit.service import _HASHED_FIELDS, event_hash
+from tracker.audit.service import HASHED_FIELDS, event_hash
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.patients.models import Patient
@@ -127,7 +127,7 @@ def verify_recent_window(window: int = RECENT_WINDOW) -> WindowReport:
     Two queries whatever the trail's size. Edits or deletions older than the window are found
     by `flask audit verify` (tracker.audit.service.verify_chain), which reads every event."""
     cols = [AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash,
-            *(getattr(AuditEvent, name) for name in _HASHED_FIELDS)]
+            *(getattr(AuditEvent, name) for name in HASHED_FIELDS)]
     rows = list(reversed(db.session.execute(
         sa.select(*cols).order_by(AuditEvent.id.desc()).limit(window + 1)).all()))
     head = db.session.execute(sa.select(AuditChainHead.last_hash, AuditChainHead.last_event_id)
@@ -140,7 +140,7 @@ def verify_recent_window(window: int = RECENT_WINDOW) -> WindowReport:
         if row.prev_hash != prev:
             return WindowReport(False, len(events), events[0].id, events[-1].id, row.id, last_good,
                                 "an event before this one was changed or removed", whole)
-        fields = {name: getattr(row, name) for name in _HASHED_FIELDS}
+        fields = {name: getattr(row, name) for name in HASHED_FIELDS}
         if event_hash(prev, fields) != row.hash:
             return WindowReport(False, len(events), events[0].id, events[-1].id, row.id, last_good,
                                 "this event was changed", whole)

@@ -13,13 +13,13 @@ from tracker.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 
-_HASHED_FIELDS = ("occurred_at", "clinic_id", "user_id", "role", "action", "record_type",
+HASHED_FIELDS = ("occurred_at", "clinic_id", "user_id", "role", "action", "record_type",
                   "record_id", "patient_id", "ip_address", "outcome")
 
 
 def event_hash(prev_hash: str, fields: dict) -> str:
     canonical = json.dumps(
-        {k: (fields[k].isoformat() if k == "occurred_at" else fields[k]) for k in _HASHED_FIELDS},
+        {k: (fields[k].isoformat() if k == "occurred_at" else fields[k]) for k in HASHED_FIELDS},
         sort_keys=True, separators=(",", ":"),
     )
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
@@ -79,7 +79,7 @@ def verify_chain(batch: int = 5000) -> ChainReport:
     prev, checked, last_good = GENESIS_HASH, 0, None
     stmt = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)
     for event in db.session.scalars(stmt):
-        fields = {k: getattr(event, k) for k in _HASHED_FIELDS}
+        fields = {k: getattr(event, k) for k in HASHED_FIELDS}
         if event.prev_hash != prev:
             return ChainReport(False, checked, last_good, event.id,
                                "an event before this one was changed or removed")

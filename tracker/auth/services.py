@@ -78,17 +78,22 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def revoke_unused_links(user: User) -> None:
+    """End every one-time link of `user` not yet used."""
+    db.session.execute(
+        sa.update(OneTimeLink)
+        .where(OneTimeLink.user_id == user.id, OneTimeLink.used_at.is_(None),
+               OneTimeLink.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
 def issue_link(user: User, purpose: str, created_by: User | None) -> str:
     """Make a one-time link token for `user` (revoking older unused ones); return the token.
 
     Only its hash is stored: the token is shown once, to the person who passes it on."""
     now = utcnow()
-    db.session.execute(
-        sa.update(OneTimeLink)
-        .where(OneTimeLink.user_id == user.id, OneTimeLink.used_at.is_(None),
-               OneTimeLink.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    revoke_unused_links(user)
     token = secrets.token_urlsafe(32)
     db.session.add(OneTimeLink(
         user_id=user.id, purpose=purpose, token_hash=_token_hash(token),
@@ -125,7 +130,8 @@ def redeem_link(token: str, new_password: str) -> User:
 
 
 def deactivate_user(user: User, by: User) -> None:
-    """Deactivate (never delete): sign-in refused, existing sessions end."""
+    """Deactivate (never delete): sign-in refused, existing sessions and unused links end."""
+    revoke_unused_links(user)
     user.active = False
     user.deactivated_at = utcnow()
     user.session_epoch += 1

@@ -11,10 +11,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.audit.service import record_event
-from tracker.auth.models import CLINICIAN, LEAD, OneTimeLink, User
+from tracker.auth.models import CLINICIAN, LEAD, User
 from tracker.auth.services import deactivate_user, issue_link
 from tracker.clinic.models import DEFAULT_SETTINGS, Clinic
-from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.patients.models import CareTeamMember, Patient
 
@@ -72,9 +71,6 @@ def deactivate_staff(staff: User, *, by: User) -> int:
                             "account a clinic lead first.")
     if staff.id == by.id:
         raise LeadError("You cannot deactivate your own account. Ask another clinic lead.")
-    db.session.execute(sa.update(OneTimeLink).where(
-        OneTimeLink.user_id == staff.id, OneTimeLink.used_at.is_(None),
-        OneTimeLink.revoked_at.is_(None)).values(revoked_at=utcnow()))
     deactivate_user(staff, by)
     db.session.flush()
     return db.session.scalar(sa.select(sa.func.count()).select_from(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from flask.testing import FlaskClient
 from tests import factories as make
 from tracker import create_app
 from tracker.audit.models import GENESIS_HASH, AuditChainHead
+from tracker.db import utcnow
 from tracker.extensions import db
 
 
@@ -79,6 +81,41 @@ def probe_app(app):
     probe = create_app(app.config["TEST_CONFIG_CLASS"])
     probe.test_client_class = FreshContextClient
     return probe
+
+
+@pytest.fixture
+def csrf_client(app):
+    """A client of an app with CSRF protection on, as in production, on the same database."""
+    from config import TestingConfig
+
+    class Config(TestingConfig):
+        WTF_CSRF_ENABLED = True
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+    csrf_app = create_app(Config)
+    csrf_app.test_client_class = FreshContextClient
+    db.session.commit()
+    yield csrf_app.test_client()
+    with csrf_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def course(patient):
+    """A treatment course of `patient`."""
+    return make.course(patient)
+
+
+@pytest.fixture
+def upcoming_session(course, clinician):
+    """A dosing session of `patient`, scheduled in two days, guided by `clinician`."""
+    return make.dosing_session(course, clinician=clinician, scheduled_at=utcnow() + timedelta(days=2))
+
+
+@pytest.fixture
+def outsider(intruder):
+    """A clinician of another clinic: the intruder's colleague."""
+    return make.user(intruder.clinic, "clinician", email="outsider@other.example", name="Otto Outsider")
 
 
 def _empty_all_tables() -> None:

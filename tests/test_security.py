@@ -3,7 +3,6 @@ import pytest
 
 from tracker.extensions import db
 
-from tracker import create_app
 
 
 def test_security_headers_on_every_page(client, login_as, clinician):
@@ -50,39 +49,20 @@ def test_an_unexpected_error_is_a_friendly_500_without_trace(probe_app, lead):
     assert "Traceback" not in text
 
 
-@pytest.fixture
-def csrf_app(app):
-    from config import TestingConfig
-
-    class Config(TestingConfig):
-        WTF_CSRF_ENABLED = True
-        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    return create_app(Config)
+def test_csrf_is_enforced_on_sign_in(csrf_client, clinician):
+    response = csrf_client.post("/login", data={"email": clinician.email, "password": "x" * 20})
+    assert response.status_code == 400
+    assert "expired or was not sent from this site" in response.get_data(as_text=True)
 
 
-def test_csrf_is_enforced_on_sign_in(csrf_app, clinician):
-    from tracker.extensions import db
-    db.session.commit()
-    with csrf_app.app_context():
-        client = csrf_app.test_client()
-        response = client.post("/login", data={"email": clinician.email, "password": "x" * 20})
-        assert response.status_code == 400
-        assert "expired or was not sent from this site" in response.get_data(as_text=True)
-
-
-def test_csrf_token_from_the_form_is_accepted(csrf_app, clinician):
+def test_csrf_token_from_the_form_is_accepted(csrf_client, clinician):
     import re
 
     from tests import factories as make
-    from tracker.extensions import db
-    db.session.commit()
-    with csrf_app.app_context():
-        client = csrf_app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        response = client.post("/login", data={"email": clinician.email, "password": make.PASSWORD,
-                                               "csrf_token": token})
-        assert response.status_code == 302
-        # Sign-out without a token is refused too.
-        assert client.post("/logout").status_code == 400
-        db.session.remove()
+    page = csrf_client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = csrf_client.post("/login", data={"email": clinician.email, "password": make.PASSWORD,
+                                                "csrf_token": token})
+    assert response.status_code == 302
+    # Sign-out without a token is refused too.
+    assert csrf_client.post("/logout").status_code == 400

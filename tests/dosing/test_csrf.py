@@ -7,26 +7,9 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.dosing.builders import first_note, local
-from tracker import create_app
 from tracker.db import utcnow
 from tracker.dosing.models import SessionNote
 from tracker.extensions import db
-
-
-@pytest.fixture
-def csrf_client(app, dosed):
-    from config import TestingConfig
-
-    class Config(TestingConfig):
-        WTF_CSRF_ENABLED = True
-        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    csrf_app = create_app(Config)
-    csrf_app.test_client_class = app.test_client_class
-    db.session.commit()
-    yield csrf_app.test_client()
-    with csrf_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _hidden(html: str, action: str) -> dict:

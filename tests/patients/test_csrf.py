@@ -9,27 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories as make
-from tracker import create_app
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.intention.models import Intention
 from tracker.patients.models import Patient
-
-
-@pytest.fixture
-def csrf_client(app):
-    from config import TestingConfig
-
-    class Config(TestingConfig):
-        WTF_CSRF_ENABLED = True
-        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    csrf_app = create_app(Config)
-    # A separate app, so each request gets its own app context (and `g`), as in production.
-    db.session.commit()
-    yield csrf_app.test_client()
-    with csrf_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _token(html: str) -> str:

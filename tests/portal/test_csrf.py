@@ -7,28 +7,9 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.portal.builders import local_today
-from tracker import create_app
 from tracker.care.models import QuestionnaireResponse
 from tracker.extensions import db
 from tracker.integration.models import Reflection, TaskCompletion
-
-
-@pytest.fixture
-def csrf_client(app, mine):
-    from config import TestingConfig
-
-    class Config(TestingConfig):
-        WTF_CSRF_ENABLED = True
-        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    csrf_app = create_app(Config)
-    # Each request in its own app context (and so its own `g`), as in production: a shared
-    # context would keep the first request's CSRF token in `g` after sign-in clears the session.
-    csrf_app.test_client_class = app.test_client_class
-    db.session.commit()
-    yield csrf_app.test_client()
-    with csrf_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _hidden_fields(html: str, action: str | None) -> dict:

@@ -1,5 +1,4 @@
 """Headers, CSRF, error pages."""
-import pytest
 
 from tracker.extensions import db
 

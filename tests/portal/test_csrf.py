@@ -2,7 +2,6 @@
 without one is refused with nothing stored."""
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from tests import factories as make

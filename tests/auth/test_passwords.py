@@ -55,7 +55,6 @@ def test_expired_link_says_so(client, clinician, clinic):
     invited = make.user(clinic, "patient", email="late@test.example", password=None)
     token = issue_link(invited, "invite", clinician)
     db.session.commit()
-    invited_link = invited  # noqa: F841
     from tracker.auth.models import OneTimeLink
     link = db.session.query(OneTimeLink).filter_by(user_id=invited.id).one()
     link.expires_at = utcnow() - timedelta(minutes=1)

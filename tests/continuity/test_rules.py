@@ -191,3 +191,17 @@ def test_attention_agrees_with_the_dashboard(world):
         world.p4.id: ["no_contact"],
         world.p6.id: ["no_contact"],
     }
+
+
+def test_long_periods_trend_by_month_and_still_add_up(world):
+    scope = scope_for(world, TODAY - 199 * D, TODAY)
+    months = queries.weeks_of(scope)
+    assert [m.label for m in months] == ["2025-08", "2025-09", "2025-10", "2025-11", "2025-12",
+                                         "2026-01", "2026-02", "2026-03"]
+    assert (months[0].first_day, months[0].last_day) == (TODAY - 199 * D, TODAY - 199 * D)
+    assert (months[0].first_day, months[-1].last_day) == (TODAY - 199 * D, TODAY)
+    summary, _, trend = queries.overview(scope)
+    for rule in RULES.values():
+        if not rule.snapshot:
+            assert sum(trend[rule.key][m.index].due for m in months) == summary.totals[rule.key].due
+    assert as_plain(summary.totals) == as_plain(queries.summary(scope).totals)

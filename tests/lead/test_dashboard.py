@@ -120,6 +120,15 @@ def test_clinician_filter_and_period(login_as, lead, clinic, clinician, clinicia
     assert rule_row(html, "flags_acknowledged")[0] == "3"     # the flags 3 days ago
 
 
+def test_a_long_period_trends_by_month(login_as, lead, clinic, clinician):
+    build_sessions(clinic, clinician, 2)
+    today = today_in(clinic)
+    response = login_as(lead).get(f"/lead/continuity?start={(today - 400 * D).isoformat()}"
+                                  f"&end={today.isoformat()}")
+    assert response.status_code == 200
+    assert "Trend by month" in page_text(response)
+
+
 # --- bad input --------------------------------------------------------------------------------
 
 def _bad(today):

@@ -37,9 +37,9 @@ def flags_acknowledged(g: FlagItems, scope: Scope) -> ItemColumns:
 
 def phq9_every(g: PatientItems, scope: Scope) -> ItemColumns:
     w = g.weeks.c
-    state = p.state_case(compliant=g.phq9.c.recent == 1,
+    state = p.state_case(compliant=g.phq9_recent,
                          pending=g.first_dose > w.phq9_since,
-                         late=g.phq9.c.after == 1)
+                         late=g.phq9_last > w.as_of)
     is_item = sa.and_(g.first_dose.is_not(None), g.first_dose <= w.as_of)
     return ItemColumns(Patient.id, w.as_of, w.as_of, p.last_phq9_before(Patient.id, w.as_of),
                        sa.case((is_item, state), else_=sa.null()))
@@ -47,9 +47,9 @@ def phq9_every(g: PatientItems, scope: Scope) -> ItemColumns:
 
 def in_contact(g: PatientItems, scope: Scope) -> ItemColumns:
     w = g.weeks.c
-    state = p.state_case(compliant=g.contact.c.recent == 1,
+    state = p.state_case(compliant=g.contact_recent,
                          pending=g.first_course > w.enrolled_by,
-                         late=g.contact.c.after == 1)
+                         late=g.contact_last > w.as_of)
     # every row of the group is enrolled by its week's end (PatientItems filters on it)
     return ItemColumns(Patient.id, w.as_of, w.as_of, p.last_contact_before(Patient.id, w.as_of),
                        state)

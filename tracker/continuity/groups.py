@@ -108,10 +108,11 @@ class FlagItems:
 class PatientItems:
     """Active patients of the clinic, once per week, judged as of the week's end (`weeks`
     columns as_of, contact_since, phq9_since, enrolled_by). Set-based: the contacts and PHQ-9s
-    of the window are read once and reduced per patient and week:
+    since the earliest window start are read once, then
 
-    - `contact.recent` / `contact.after`: 1 if a contact fell in (contact_since, as_of] /
-      after as_of; `phq9.recent` / `phq9.after` likewise for PHQ-9s;
+    - `contact_recent` / `phq9_recent`: one fell in the week's window (since, as_of]
+      (each event joins only the weeks whose window holds it);
+    - `contact_last` / `phq9_last`: the patient's latest (is there one after as_of?);
     - `first_course` (first course start), `first_dose` (first dosing session start).
     Clinician: the primary care-team clinician.
     """
@@ -121,12 +122,14 @@ class PatientItems:
         w = weeks.c
         contacts = sa.union_all(*(
             sa.select(pid.label("patient_id"), at.label("at")).where(*conditions, at > earliest_since)
-            for pid, at, conditions in p.contact_times())).subquery("contacts")
-        self.contact = self._per_week(contacts, w.contact_since, "contact_weeks")
+            for pid, at, conditions in p.contact_times())).cte("contacts")
         q = alias(QuestionnaireResponse, "window_phq9")
         phq9s = (sa.select(q.patient_id, q.completed_at.label("at"))
-                 .where(q.instrument == "phq9", q.completed_at > earliest_since).subquery("phq9s"))
-        self.phq9 = self._per_week(phq9s, w.phq9_since, "phq9_weeks")
+                 .where(q.instrument == "phq9", q.completed_at > earliest_since).cte("phq9s"))
+        self.contact = self._in_window(contacts, w.contact_since, "contact_weeks")
+        self.phq9 = self._in_window(phq9s, w.phq9_since, "phq9_weeks")
+        self.contact_latest = self._latest(contacts, "contact_latest")
+        self.phq9_latest = self._latest(phq9s, "phq9_latest")
         tc, ds = alias(TreatmentCourse, "first_course"), alias(DosingSession, "first_dose")
         active = alias(Patient, "active_patient")
         in_scope = sa.and_(active.clinic_id == scope.clinic_id, active.status == "active")
@@ -141,16 +144,22 @@ class PatientItems:
         self.week, self.patient_id = w.week, Patient.id
         self.clinician_id = self.primary.c.clinician_id
         self.first_course, self.first_dose = self.courses.c.first, self.doses.c.first
+        self.contact_recent = self.contact.c.week.is_not(None)
+        self.phq9_recent = self.phq9.c.week.is_not(None)
+        self.contact_last, self.phq9_last = self.contact_latest.c.last, self.phq9_latest.c.last
 
-    def _per_week(self, events, since_column, name) -> sa.Subquery:
+    def _in_window(self, events, since_column, name) -> sa.Subquery:
+        """(patient_id, week) for each week whose window (since, as_of] holds an event."""
         w = self.weeks.c
-        return (sa.select(events.c.patient_id, w.week,
-                          sa.func.max(sa.case((sa.and_(events.c.at > since_column,
-                                                       events.c.at <= w.as_of), 1),
-                                              else_=0)).label("recent"),
-                          sa.func.max(sa.case((events.c.at > w.as_of, 1), else_=0)).label("after"))
-                .select_from(events).join(self.weeks, events.c.at > since_column)
-                .group_by(events.c.patient_id, w.week).subquery(name))
+        return (sa.select(events.c.patient_id, w.week).distinct()
+                .select_from(events)
+                .join(self.weeks, sa.and_(events.c.at > since_column, events.c.at <= w.as_of))
+                .subquery(name))
+
+    @staticmethod
+    def _latest(events, name) -> sa.Subquery:
+        return (sa.select(events.c.patient_id, sa.func.max(events.c.at).label("last"))
+                .group_by(events.c.patient_id).subquery(name))
 
     def select(self, *columns) -> sa.Select:
         scope, w = self.scope, self.weeks.c
@@ -163,6 +172,8 @@ class PatientItems:
                                                  self.contact.c.week == w.week))
                 .outerjoin(self.phq9, sa.and_(self.phq9.c.patient_id == Patient.id,
                                               self.phq9.c.week == w.week))
+                .outerjoin(self.contact_latest, self.contact_latest.c.patient_id == Patient.id)
+                .outerjoin(self.phq9_latest, self.phq9_latest.c.patient_id == Patient.id)
                 .where(Patient.clinic_id == scope.clinic_id, Patient.status == "active",
                        self.courses.c.first <= w.as_of_day,
                        *_clinician_filter(scope, self.clinician_id),

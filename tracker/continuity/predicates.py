@@ -179,17 +179,31 @@ def task_occurrences(clinic_id: int, first_day: date, last_day: date, *,
     """Every occurrence of the clinic's live integration tasks dated in [first_day, last_day]:
     (task_id, patient_id, title, day, marked_at). A one-off task occurs on its due date; a
     daily one every day from its start to its end; a weekly one on its start's weekday.
-    marked_at is when the patient marked that occurrence (done or skipped), else NULL."""
-    days = _calendar(first_day, last_day, name)
+    marked_at is when the patient marked that occurrence (done or skipped), else NULL.
+
+    A repeating task's occurrences are generated from the task itself (a recursive CTE that
+    steps 1 or 7 days), so the work grows with the occurrences, not with days x tasks."""
     t1, t2 = alias(IntegrationTask, "task_once"), alias(IntegrationTask, "task_repeating")
     p1, p2 = alias(Patient, "once_patient"), alias(Patient, "repeating_patient")
     one_off = (sa.select(t1.id.label("task_id"), t1.patient_id, t1.title, t1.due_on.label("day"))
                .join(p1, p1.id == t1.patient_id)
                .where(p1.clinic_id == clinic_id, *_one_off_due(t1, first_day, last_day)))
-    repeating = (sa.select(t2.id.label("task_id"), t2.patient_id, t2.title, days.c.day)
-                 .select_from(t2).join(p2, p2.id == t2.patient_id)
-                 .join(days, sa.and_(*_repeats_on(t2, days.c.day, first_day, last_day)))
-                 .where(p2.clinic_id == clinic_id))
+    daily = t2.repeat == "daily"
+    start = sa.case((sa.and_(daily, t2.starts_on < first_day), first_day), else_=t2.starts_on)
+    seed = (sa.select(t2.id.label("task_id"), t2.patient_id.label("patient_id"),
+                      t2.title.label("title"), start.label("day"),
+                      sa.case((daily, 1), else_=7).label("step"), t2.repeat_until.label("until"))
+            .join(p2, p2.id == t2.patient_id)
+            .where(p2.clinic_id == clinic_id, t2.active.is_(True), t2.repeat != "none",
+                   t2.repeat_until >= first_day, t2.starts_on <= last_day))
+    steps = seed.cte(name, recursive=True)
+    following = shift_date(steps.c.day, steps.c.step)
+    steps = steps.union_all(
+        sa.select(steps.c.task_id, steps.c.patient_id, steps.c.title, following, steps.c.step,
+                  steps.c.until)
+        .where(following <= steps.c.until, following <= last_day))
+    repeating = (sa.select(steps.c.task_id, steps.c.patient_id, steps.c.title, steps.c.day)
+                 .where(steps.c.day >= first_day))
     occurrences = sa.union_all(one_off, repeating).subquery(f"{name}_all")
     mark = alias(TaskCompletion, "task_mark")
     return (sa.select(occurrences, mark.marked_at)

@@ -30,14 +30,15 @@ class shift_time(FunctionElement):  # noqa: N801 - reads like the SQL function i
 
 
 class shift_date(FunctionElement):  # noqa: N801
-    """`day` (a date column) plus `days` days, as a date."""
+    """`day` (a date column) plus `days` days (a number or an integer column), as a date."""
 
     type = sa.Date()
     name = "shift_date"
     inherit_cache = True
 
-    def __init__(self, day, days: int):
-        super().__init__(day, sa.literal(int(days), sa.Integer))
+    def __init__(self, day, days):
+        amount = days if isinstance(days, sa.ColumnElement) else sa.literal(int(days), sa.Integer)
+        super().__init__(day, amount)
 
 
 def _args(element, compiler, **kw):

@@ -56,7 +56,7 @@ def world(clinic, clinician, clinician2):
     d2 = b.debrief(s2, A, at + END + 3 * D, signed_at=at + END + 80 * H)
     plan_task(w.p1, d2, at + END + 81 * H)
     # s3 (P2, B): no intention, checklist overridden, unsigned, no debrief
-    s3 = b.session(c2, B, NOW - 5 * D, override="Escort confirmed by phone")
+    b.session(c2, B, NOW - 5 * D, override="Escort confirmed by phone")
     # s4 (P2, B): two hours ago; checklist open; debrief held, unsigned, no plan yet
     at = NOW - 2 * H
     s4 = b.session(c2, B, at)

@@ -4,8 +4,8 @@
 
 Builds, in the configured database (DATABASE_URL), clinics with a lead, clinicians and patients
 whose journeys cover all four stages with realistic gaps, in batches of bulk inserts
-(`db.session.execute(sa.insert(Model.__table__), rows)`), with a progress bar. Synthetic records get no
-audit events; the audit chain is left as it is, so it stays valid. Refuses to run in
+(`db.session.execute(sa.insert(Model.__table__), rows)`), with a progress bar. Synthetic
+records get no audit events; the audit chain is left as it is, so it stays valid. Refuses to run in
 production, and on a database that already holds data unless --force.
 
 Sign in as bench-lead1@bench.example (clinic 1) or bench-clinician1@bench.example, password
@@ -46,13 +46,15 @@ def clinician_email(n: int) -> str:
 @click.option("--patients", default=10_000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option("--sessions", default=100_000, show_default=True, type=click.IntRange(0, 100_000_000))
 @click.option("--clinics", default=1, show_default=True, type=click.IntRange(1, 1000),
-              help="Clinics of the network; 1 puts everyone in one clinic (the heaviest dashboard).")
+              help="Clinics of the network; 1 puts everyone in one clinic "
+                   "(the heaviest dashboard).")
 @click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
 @click.option("--force", is_flag=True, help="Add to a database that already holds data.")
 @with_appcontext
 def bench_seed(clinicians, patients, sessions, clinics, seed, force):
     """Fill the database with a large synthetic clinic network for benchmarking."""
-    if current_app.config.get("ENV_NAME") == "production" or current_app.config.get("SESSION_COOKIE_SECURE"):
+    config = current_app.config
+    if config.get("ENV_NAME") == "production" or config.get("SESSION_COOKIE_SECURE"):
         raise click.ClickException("bench-seed refuses to run in production.")
     if not force and db.session.scalar(sa.select(sa.func.count(User.id))):
         raise click.ClickException("The database already holds data; use --force to add to it.")

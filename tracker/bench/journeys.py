@@ -83,8 +83,9 @@ class JourneyMaker:
             status = rng.choices(["discharged", "paused", "active"], [6, 1, 3])[0]
         rows.add(patients.Patient, id=pid, clinic_id=self.clinic_id, user_id=None,
                  record_number=f"B{pid:07d}", given_name=rng.choice(GIVEN),
-                 family_name=rng.choice(FAMILY), date_of_birth=date(rng.randint(1950, 2002),
-                                                                    rng.randint(1, 12), rng.randint(1, 28)),
+                 family_name=rng.choice(FAMILY),
+                 date_of_birth=date(rng.randint(1950, 2002), rng.randint(1, 12),
+                                    rng.randint(1, 28)),
                  email=None, phone=None, weight_kg=Decimal(rng.randint(50, 110)), status=status,
                  status_reason=None if status == "active" else "Course finished; stepped down.",
                  version=1, created_at=first - 10 * D, updated_at=first - 10 * D)
@@ -112,7 +113,8 @@ class JourneyMaker:
         cid = self.ids(patients.TreatmentCourse)
         rows.add(patients.TreatmentCourse, id=cid, patient_id=pid, kind=kind,
                  started_on=start.date(), planned_sessions=6 if kind == "induction" else 12,
-                 status=status, status_reason=None if status in ("active", "completed") else "Stepped down.",
+                 status=status,
+                 status_reason=None if status in ("active", "completed") else "Stepped down.",
                  created_by_id=None, created_at=start, updated_at=start)
         return cid
 
@@ -127,13 +129,16 @@ class JourneyMaker:
         ended = started + M * rng.randint(45, 120) if started and started + 2 * H < now else None
         signed = None
         if ended and not self.chance(0.05):
-            signed = ended + (H * rng.uniform(0.2, 20) if self.chance(0.88) else H * rng.uniform(25, 90))
+            delay = rng.uniform(0.2, 20) if self.chance(0.88) else rng.uniform(25, 90)
+            signed = ended + H * delay
             signed = signed if signed < now else None
         override = None
-        row = rows.add(dosing.DosingSession, id=sid, course_id=course, patient_id=pid, scheduled_at=at,
+        row = rows.add(dosing.DosingSession, id=sid, course_id=course, patient_id=pid,
+                       scheduled_at=at,
                        started_at=started, ended_at=ended, clinician_id=clinician,
                        room=f"Room {rng.randint(1, 4)}", medication="ketamine", route="iv",
-                       dose_mg=Decimal(rng.randint(30, 55)), weight_kg=Decimal(rng.randint(50, 110)),
+                       dose_mg=Decimal(rng.randint(30, 55)),
+                       weight_kg=Decimal(rng.randint(50, 110)),
                        infusion_minutes=40, lot_number=f"LOT{rng.randint(1000, 9999)}",
                        checklist_override_reason=None, checklist_override_by_id=None,
                        status="cancelled" if cancelled else "completed" if ended else
@@ -143,7 +148,8 @@ class JourneyMaker:
                        content_hash=_hash(sid) if signed else None, version=1,
                        created_at=at - 5 * D, updated_at=signed or at - 5 * D)
         if at - 3 * D < now and not self.chance(0.04):
-            recorded = at - H * rng.uniform(2, 70) if self.chance(0.95) else at + M * rng.randint(5, 60)
+            recorded = (at - H * rng.uniform(2, 70) if self.chance(0.95)
+                        else at + M * rng.randint(5, 60))
             complete = self.chance(0.92)
             if not complete and started and self.chance(0.6):
                 override = "Escort confirmed by phone; checklist completed verbally."
@@ -199,7 +205,8 @@ class JourneyMaker:
             rows.add(dosing.Discharge, id=self.ids(dosing.Discharge), session_id=sid,
                      discharged_at=ended, observation_minutes=int((ended - started) / M),
                      alert_at_baseline=True, vitals_acceptable=True, escort_present=True,
-                     escort_name="A. Escort", no_driving_acknowledged=True, recorded_by_id=clinician)
+                     escort_name="A. Escort", no_driving_acknowledged=True,
+                     recorded_by_id=clinician)
 
     def debrief(self, rows, sid, pid, clinician, ended) -> None:
         rng, now = self.rng, self.now
@@ -221,7 +228,8 @@ class JourneyMaker:
                  created_at=held, updated_at=signed or held)
         n_tasks = rng.choices([0, 1, 2, 3], [1, 3, 4, 2])[0]
         for _ in range(n_tasks):
-            created = held + M * rng.randint(5, 40) if self.chance(0.9) else held + D * rng.uniform(1, 4)
+            created = (held + M * rng.randint(5, 40) if self.chance(0.9)
+                       else held + D * rng.uniform(1, 4))
             self.task(rows, pid, did, clinician, min(created, now), held.date())
 
     def task(self, rows, pid, did, clinician, created, start: date) -> None:
@@ -238,23 +246,26 @@ class JourneyMaker:
                  due_on=due, repeat=repeat, repeat_until=until, active=True, cancel_reason=None,
                  created_by_id=clinician, created_at=created, updated_at=created)
         step = 7 if repeat == "weekly" else 1
-        days = [due] if repeat == "none" else [starts + D * k for k in range(0, (until - starts).days + 1, step)]
+        days = ([due] if repeat == "none"
+                else [starts + D * k for k in range(0, (until - starts).days + 1, step)])
         today = self.now.date()
         for day in days:
             if day > today:
                 break
             roll = rng.random()
+            midnight = datetime.combine(day, datetime.min.time(), self.now.tzinfo)
             if roll < 0.72:
-                marked = datetime.combine(day, datetime.min.time(), self.now.tzinfo) + H * rng.uniform(8, 40)
+                marked = midnight + H * rng.uniform(8, 40)    # in time
             elif roll < 0.82:
-                marked = datetime.combine(day, datetime.min.time(), self.now.tzinfo) + D * rng.uniform(9, 20)
+                marked = midnight + D * rng.uniform(9, 20)    # late
             else:
-                continue
+                continue                                      # never marked
             if marked > self.now:
                 continue
             skipped = self.chance(0.1)
-            rows.add(integration.TaskCompletion, id=self.ids(integration.TaskCompletion), task_id=tid,
-                     patient_id=pid, occurrence_on=day, outcome="skipped" if skipped else "done",
+            rows.add(integration.TaskCompletion, id=self.ids(integration.TaskCompletion),
+                     task_id=tid, patient_id=pid, occurrence_on=day,
+                     outcome="skipped" if skipped else "done",
                      skip_reason="Felt unwell" if skipped else None, marked_at=marked)
 
     def follow_up(self, rows, sid, pid, clinician, ended) -> None:
@@ -286,23 +297,27 @@ class JourneyMaker:
         band = ("minimal" if total < 5 else "mild" if total < 10 else "moderate" if total < 15
                 else "moderately severe" if total < 20 else "severe")
         rows.add(care.QuestionnaireResponse, id=rid, patient_id=pid, instrument="phq9",
-                 completed_at=when, total=total, band=band, source=rng.choice(["patient", "clinician"]),
+                 completed_at=when, total=total, band=band,
+                 source=rng.choice(["patient", "clinician"]),
                  entered_by_id=clinician, session_id=sid)
         for item, value in enumerate(items, start=1):
-            rows.add(care.QuestionnaireAnswer, id=self.ids(care.QuestionnaireAnswer), response_id=rid,
-                     instrument="phq9", item=item, value=value)
+            rows.add(care.QuestionnaireAnswer, id=self.ids(care.QuestionnaireAnswer),
+                     response_id=rid, instrument="phq9", item=item, value=value)
         if items[8]:
             self.flag(rows, pid, "phq9_item9", rid, sid, when, clinician)
 
     def flag(self, rows, pid, source, source_id, sid, raised, clinician) -> None:
         roll = self.rng.random()
-        acknowledged = raised + H * (self.rng.uniform(0.2, 20) if roll < 0.85 else self.rng.uniform(26, 72))
+        delay = self.rng.uniform(0.2, 20) if roll < 0.85 else self.rng.uniform(26, 72)
+        acknowledged = raised + H * delay
         if roll > 0.95 or acknowledged > self.now:
             acknowledged = None
         rows.add(care.SafetyFlag, id=self.ids(care.SafetyFlag), patient_id=pid, source=source,
                  source_id=source_id, session_id=sid, raised_at=raised,
-                 summary="Alert-level vital sign" if source == "vital_alert" else "PHQ-9 item 9 above 0",
-                 acknowledged_at=acknowledged, acknowledged_by_id=clinician if acknowledged else None,
+                 summary=("Alert-level vital sign" if source == "vital_alert"
+                          else "PHQ-9 item 9 above 0"),
+                 acknowledged_at=acknowledged,
+                 acknowledged_by_id=clinician if acknowledged else None,
                  acknowledgement_note="Called the patient; safe." if acknowledged else None)
 
 

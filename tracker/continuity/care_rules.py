@@ -1,4 +1,5 @@
-"""The continuity rules whose item is a task occurrence, a safety flag or a patient. See rules.py."""
+"""The continuity rules whose item is a task occurrence, a safety flag or a patient.
+See rules.py."""
 from __future__ import annotations
 
 from datetime import timedelta

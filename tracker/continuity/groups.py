@@ -30,7 +30,9 @@ def _clinician_filter(scope: Scope, clinician_column) -> list:
 
 
 def _course_filter(scope: Scope, patient_id) -> list:
-    return [p.has_course_with_status(patient_id, scope.course_status)] if scope.course_status else []
+    if not scope.course_status:
+        return []
+    return [p.has_course_with_status(patient_id, scope.course_status)]
 
 
 class SessionItems:
@@ -121,7 +123,8 @@ class PatientItems:
         self.scope, self.weeks = scope, weeks
         w = weeks.c
         contacts = sa.union_all(*(
-            sa.select(pid.label("patient_id"), at.label("at")).where(*conditions, at > earliest_since)
+            sa.select(pid.label("patient_id"), at.label("at"))
+            .where(*conditions, at > earliest_since)
             for pid, at, conditions in p.contact_times())).cte("contacts")
         q = alias(QuestionnaireResponse, "window_phq9")
         phq9s = (sa.select(q.patient_id, q.completed_at.label("at"))

@@ -34,7 +34,8 @@ def _period_form() -> tuple[PeriodForm, dict[int, str]]:
 def _scope(form: PeriodForm) -> Scope:
     first, last = form.period
     return Scope.for_clinic(current_user.clinic, utcnow(), first, last,
-                            clinician_id=form.clinician.data, course_status=form.course.data or None)
+                            clinician_id=form.clinician.data,
+                            course_status=form.course.data or None)
 
 
 def _rule_and_state(rule: str, state: str):
@@ -82,7 +83,8 @@ def drilldown(rule, state):
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     per_page = current_app.config["PAGE_SIZE"]
     stmt = queries.drilldown(rule_def, state, _scope(form))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return render_template(
         "lead/drilldown.html", form=form, invalid=False, rule=rule_def, state=state,

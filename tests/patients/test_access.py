@@ -3,6 +3,8 @@
 Clinician pages: a clinician on the care team succeeds; a lead or a patient is refused by role
 (403); a clinician off the team, or of another clinic, gets 404 for the patient's ids (and a
 denied audit event is written); a lead of another clinic (the intruder) is refused by role.
+The chart is the exception: the clinic's lead reads it (continuity drill-downs lead there) without
+the charting actions, and a lead of another clinic gets 404.
 """
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from tests import factories as make
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 
+CHART = ("GET", "/patients/{pid}")
 ROUTES = [  # (method, path template)
-    ("GET", "/patients/{pid}"),
+    CHART,
     ("GET", "/patients/{pid}/edit"),
     ("POST", "/patients/{pid}/edit"),
     ("GET", "/patients/{pid}/status"),
@@ -40,11 +43,25 @@ def _call(client, method, path):
     return client.get(path) if method == "GET" else client.post(path, data={})
 
 
-@pytest.mark.parametrize("method, template", ROUTES + UNSCOPED)
+@pytest.mark.parametrize("method, template", [r for r in ROUTES + UNSCOPED if r != CHART])
 @pytest.mark.parametrize("role", ["lead", "patient_user", "intruder"])
 def test_other_roles_are_refused(request, login_as, ids, role, method, template):
     client = login_as(request.getfixturevalue(role))
     assert _call(client, method, template.format(**ids)).status_code == 403
+
+
+def test_the_clinics_lead_reads_the_chart_without_charting_actions(login_as, lead, ids):
+    response = login_as(lead).get(f"/patients/{ids['pid']}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Read-only" in html
+    for action in ("/edit", "/status", "/invite", "/courses/new", "/sessions/new", "/intention"):
+        assert f'/patients/{ids["pid"]}{action}"' not in html and f'{action}"' not in html
+
+
+@pytest.mark.parametrize("role, expected", [("patient_user", 403), ("intruder", 404)])
+def test_the_chart_refuses_patients_and_other_clinics(request, login_as, ids, role, expected):
+    client = login_as(request.getfixturevalue(role))
+    assert client.get(f"/patients/{ids['pid']}").status_code == expected
 
 
 @pytest.mark.parametrize("method, template", ROUTES)

@@ -7,9 +7,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from tracker.access import allow, patient_or_404, record_or_404
+from tracker.access import allow, can_change_clinical, patient_or_404, record_or_404
 from tracker.audit.service import record_event
-from tracker.auth.models import CLINICIAN
+from tracker.auth.models import CLINICIAN, LEAD
 from tracker.care.scoring import INSTRUMENTS
 from tracker.continuity.attention import ATTENTION_REASONS, attention_map
 from tracker.db import utcnow
@@ -230,12 +230,15 @@ def schedule_session(patient_id: int):
 # --- the chart --------------------------------------------------------------------------------
 
 @bp.route("/<int:patient_id>")
-@allow(CLINICIAN)
+@allow(LEAD, CLINICIAN)
 def chart(patient_id: int):
-    """The patient chart: header, courses, the journey of every dosing session, the scores."""
+    """The patient chart: header, courses, the journey of every dosing session, the scores.
+
+    A clinic lead reads it (continuity audits drill down to it) without the charting actions."""
     patient = patient_or_404(patient_id)
     data = load_chart(patient, current_user.clinic)
     db.session.commit()  # the read's audit event
     return render_template("patients/chart.html", chart=data, course_moves=services.COURSE_MOVES,
+                           can_chart=can_change_clinical(current_user),
                            state_labels=STATE_LABELS,
                            instrument_names={code: i.name for code, i in INSTRUMENTS.items()})

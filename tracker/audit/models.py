@@ -34,6 +34,8 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     __table_args__ = (
+        sa.Index("ix_audit_event_clinic_action_occurred", "clinic_id", "action", "occurred_at"),
+        sa.Index("ix_audit_event_clinic_occurred", "clinic_id", "occurred_at"),
         sa.Index("ix_audit_event_patient_occurred", "patient_id", "occurred_at"),
         sa.Index("ix_audit_event_user_occurred", "user_id", "occurred_at"),
         sa.Index("ix_audit_event_occurred_at", "occurred_at"),

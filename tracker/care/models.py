@@ -40,6 +40,8 @@ class FollowUp(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        sa.Index("ix_follow_up_completed_at", "completed_at"),
+        sa.Index("ix_follow_up_patient_completed", "patient_id", "completed_at"),
         sa.CheckConstraint("outcome <> 'completed' OR completed_at IS NOT NULL",
                            name="completed_has_time"),
         sa.Index("ix_follow_up_patient_scheduled", "patient_id", "scheduled_at"),
@@ -65,6 +67,7 @@ class QuestionnaireResponse(db.Model):
                            order_by="QuestionnaireAnswer.item", cascade="all")
 
     __table_args__ = (
+        sa.Index("ix_questionnaire_response_instrument_completed", "instrument", "completed_at"),
         sa.UniqueConstraint("id", "instrument"),  # target of the answers' composite key
         sa.CheckConstraint(
             "(instrument = 'phq9' AND total BETWEEN 0 AND 27) OR "
@@ -134,6 +137,7 @@ class SafetyFlag(db.Model):
     acknowledged_by = relationship("User")
 
     __table_args__ = (
+        sa.Index("ix_safety_flag_raised_at", "raised_at"),
         sa.UniqueConstraint("source", "source_id"),
         sa.CheckConstraint(
             "(acknowledged_at IS NULL AND acknowledged_by_id IS NULL) OR "

@@ -81,6 +81,7 @@ class DosingSession(TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        sa.Index("ix_dosing_session_ended_at", "ended_at"),
         sa.CheckConstraint("ended_at IS NULL OR started_at IS NULL OR ended_at >= started_at",
                            name="ends_after_start"),
         sa.CheckConstraint("dose_mg IS NULL OR (dose_mg > 0 AND dose_mg <= 1000)", name="dose_range"),

@@ -46,6 +46,7 @@ class Debrief(TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        sa.Index("ix_debrief_held_at", "held_at"),
         sa.CheckConstraint("(signed_at IS NULL) = (signed_by_id IS NULL)", name="signature_whole"),
     )
 
@@ -91,6 +92,7 @@ class IntegrationTask(TimestampMixin, db.Model):
                                order_by="TaskCompletion.occurrence_on")
 
     __table_args__ = (
+        sa.Index("ix_integration_task_repeat_until", "repeat_until"),
         sa.CheckConstraint(
             "(repeat = 'none' AND due_on IS NOT NULL) OR "
             "(repeat <> 'none' AND repeat_until IS NOT NULL AND repeat_until >= starts_on)",

@@ -24,6 +24,7 @@ from tracker.extensions import db
 from tracker.patients.models import Patient
 from tracker.patients.queries import care_team_clinicians
 from tracker.timezones import clinic_today
+from tracker import rules
 
 #: Outcomes a clinician records on a follow-up ("scheduled" is the state before one).
 RECORDED_OUTCOMES = ("completed", "missed", "cancelled")
@@ -31,24 +32,16 @@ _FUTURE_SLACK = timedelta(minutes=5)
 ALREADY_ACKNOWLEDGED = "Someone has already acknowledged this flag; their note is shown above."
 
 
-class CareError(ValueError):
+class CareError(rules.RuleRefused):
     """A business rule refused the change; `field` names the form field it belongs beside."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class Conflict(CareError):
     """The record changed under the user (answered with 409)."""
 
 
-class StaleRecord(Conflict):
+class StaleRecord(Conflict, rules.StaleRecord):
     """Someone else saved the record after the form was opened."""
-
-    def __init__(self, what: str = "record"):
-        super().__init__(f"Someone else saved this {what} since you opened it. What is saved now "
-                         "is shown; your text is below: check it and save again.")
 
 
 def _check_session(patient: Patient, session_id: int | None) -> None:

@@ -19,33 +19,11 @@ from tracker.extensions import db
 from tracker.intention.services import checklist_open
 from tracker.signing.service import content_hash, ensure_unsigned, sign
 from tracker.timezones import to_local
+from tracker.rules import RuleRefused as RuleError, StaleRecord, check_version  # noqa: F401
 
 SESSION = "This dosing session"
 ESKETAMINE_DOSES_MG = (Decimal(56), Decimal(84))
 ESKETAMINE_MIN_OBSERVATION = 120
-
-
-class RuleError(ValueError):
-    """A change the rules refuse, with a message for the user and the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class StaleRecord(RuleError):
-    """The record was saved by someone else since the form was opened."""
-
-    def __init__(self):
-        super().__init__("Someone else saved this record since you opened it, so nothing was "
-                         "saved. Your text is below: check the record as it is now, then save "
-                         "again.")
-
-
-def check_version(record, version: int | None) -> None:
-    """Refuse a save made from a form opened at another version of `record`."""
-    if version is None or int(version) != record.version:
-        raise StaleRecord()
 
 
 def audit(action: str, record_type: str, record, user) -> None:

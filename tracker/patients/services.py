@@ -20,9 +20,7 @@ from tracker.db import utcnow
 from tracker.dosing.models import DosingSession
 from tracker.extensions import db
 from tracker.patients.models import CareTeamMember, Patient, StatusChange, TreatmentCourse
-
-STALE_MESSAGE = ("Someone else saved this record since you opened it. Nothing of yours was saved: "
-                 "your text is below. Compare it with the saved record, then save again.")
+from tracker.rules import RuleRefused as ChangeRefused, StaleRecord, check_version  # noqa: F401
 
 # Allowed moves, from -> to. Every move needs a reason; nothing is ever deleted.
 PATIENT_MOVES = {"active": ("paused", "discharged"), "paused": ("active", "discharged"),
@@ -32,31 +30,6 @@ COURSE_MOVES = {"active": ("paused", "completed", "discharged"),
                 "completed": (), "discharged": ()}
 MOVE_LABELS = {"active": "Resume", "paused": "Pause", "discharged": "Discharge",
                "completed": "Complete"}
-
-
-class ChangeRefused(ValueError):
-    """A change the rules refuse; the message is plain words, `field` the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class StaleRecord(ChangeRefused):
-    """The record was saved by someone else since the form was opened."""
-
-    def __init__(self):
-        super().__init__(STALE_MESSAGE)
-
-
-def check_version(record, expected) -> None:
-    """Refuse a save made from a form that showed an older version of `record`."""
-    try:
-        expected = int(expected)
-    except (TypeError, ValueError):
-        raise StaleRecord() from None
-    if expected != record.version:
-        raise StaleRecord()
 
 
 @dataclass

@@ -102,17 +102,18 @@ def can_change_clinical(user) -> bool:
 
 
 def _deny(record_type: str, record_id) -> None:
-    record_event("read", record_type, _as_int(record_id), outcome="denied")
+    record_event("read", record_type, parse_id(record_id), outcome="denied")
     db.session.commit()
     abort(404)
 
 
-def _as_int(value):
+def parse_id(value) -> int | None:
+    """A record id from a URL or a form: a positive integer that fits a BIGINT, else None."""
     try:
         number = int(value)
     except (TypeError, ValueError):
         return None
-    return number if -2**63 <= number < 2**63 else None
+    return number if 0 < number < 2**63 else None
 
 
 def patient_or_404(patient_id, *, audit_action: str | None = "read",
@@ -121,7 +122,7 @@ def patient_or_404(patient_id, *, audit_action: str | None = "read",
 
     A successful look-up records `audit_action` on the patient unless it is None (the caller
     then records a more specific event itself)."""
-    pid = _as_int(patient_id)
+    pid = parse_id(patient_id)
     patient = None
     if pid is not None:
         patient = db.session.scalar(visible_patients(current_user).where(Patient.id == pid))
@@ -136,7 +137,7 @@ def record_or_404(model, record_id, *, options=(), audit_action: str | None = "r
                   record_type: str | None = None):
     """A clinical record (any model with patient_id) if its patient is visible, else 404."""
     rtype = record_type or model.__tablename__
-    rid = _as_int(record_id)
+    rid = parse_id(record_id)
     record = None
     if rid is not None:
         record = db.session.scalar(

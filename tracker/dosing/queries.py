@@ -4,10 +4,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.auth.models import CLINICIAN, User
+from tracker.auth.models import User
 from tracker.care.models import SafetyFlag
 from tracker.dosing.models import DosingSession
-from tracker.patients.models import CareTeamMember
+from tracker.patients.queries import care_team_clinicians  # noqa: F401  (the one definition)
 from tracker.signing.models import Addendum
 
 # What the signed in-session record is made of (and what its hash covers).
@@ -40,15 +40,6 @@ def session_record(session_id: int) -> sa.Select:
 def session_page(session_id: int) -> sa.Select:
     """One dosing session with everything its page shows (record, intention, people)."""
     return sa.select(DosingSession).where(DosingSession.id == session_id).options(*SESSION_PAGE)
-
-
-def care_team_clinicians(patient_id: int) -> sa.Select:
-    """The active clinicians on a patient's care team: who may guide the session."""
-    return (sa.select(User)
-            .join(CareTeamMember, CareTeamMember.clinician_id == User.id)
-            .where(CareTeamMember.patient_id == patient_id, User.role == CLINICIAN,
-                   User.active.is_(True))
-            .order_by(User.full_name, User.id))
 
 
 def users_by_ids(ids) -> sa.Select:

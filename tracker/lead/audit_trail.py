@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from tracker.access import allow
+from tracker.access import allow, parse_id
 from tracker.audit import queries as q
 from tracker.auth.models import LEAD
 from tracker.db import utcnow
@@ -30,14 +30,6 @@ RECORD_TYPE_SUGGESTIONS = (
 CSV_HEADER = ("event_id", "occurred_at_utc", "occurred_at_local", "user_email", "user_name", "role",
               "action", "record_type", "record_id", "patient_record_number", "ip_address",
               "outcome", "hash")
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def _filters(form: AuditFilterForm) -> tuple[q.TrailFilter | None, list[str]]:
@@ -76,7 +68,7 @@ def _page(filters: q.TrailFilter):
     """One page of events and whether there are older / newer ones."""
     size = current_app.config["PAGE_SIZE"]
     base = q.audit_trail(current_user.clinic_id, filters)
-    before, after = _int(request.args.get("before")), _int(request.args.get("after"))
+    before, after = parse_id(request.args.get("before")), parse_id(request.args.get("after"))
     cursor_id = before or after
     cursor = None
     if cursor_id:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from tracker import access
-from tracker.access import allow
+from tracker.access import allow, parse_id
 from tracker.auth.models import LEAD
 from tracker.extensions import db
 from tracker.lead import services, staff_queries as q
@@ -17,16 +17,8 @@ from tracker.lead.forms import ClinicianChoiceForm, StaffForm, TransferForm
 from tracker.lead.routes import bp
 
 
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 def _staff_or_404(staff_id):
-    user = db.session.scalar(q.staff_member(current_user.clinic_id, _int(staff_id)))
+    user = db.session.scalar(q.staff_member(current_user.clinic_id, parse_id(staff_id)))
     if user is None:
         abort(404)
     return user
@@ -124,7 +116,7 @@ def reset_staff_password(staff_id):
 @allow(LEAD)
 def care_teams():
     search = request.args.get("q", "")[:100]
-    clinician_id = _int(request.args.get("clinician"))
+    clinician_id = parse_id(request.args.get("clinician"))
     unstaffed = request.args.get("unstaffed") == "1"
     page = db.paginate(q.care_team_list(current_user, search=search, clinician_id=clinician_id,
                                         unstaffed=unstaffed),
@@ -206,7 +198,7 @@ def add_to_care_team(patient_id):
 @allow(LEAD)
 def remove_from_care_team(patient_id):
     def change(patient):
-        services.remove_from_care_team(patient, _int(request.form.get("clinician_id")),
+        services.remove_from_care_team(patient, parse_id(request.form.get("clinician_id")),
                                        by=current_user)
         return f"Removed from {patient.full_name}'s care team."
     return _change_team(patient_id, change)
@@ -216,7 +208,7 @@ def remove_from_care_team(patient_id):
 @allow(LEAD)
 def set_primary_clinician(patient_id):
     def change(patient):
-        services.set_primary_clinician(patient, _int(request.form.get("clinician_id")),
+        services.set_primary_clinician(patient, parse_id(request.form.get("clinician_id")),
                                        by=current_user)
         return f"The primary clinician of {patient.full_name} is changed."
     return _change_team(patient_id, change)

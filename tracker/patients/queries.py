@@ -122,7 +122,8 @@ def clinic_clinicians(clinic_id: int) -> sa.Select:
 
 
 def care_team_clinicians(patient_id: int) -> sa.Select:
-    """Active clinicians on the patient's care team, by name."""
+    """Active clinicians on the patient's care team, by name: who may guide, follow up, chart."""
     return (sa.select(User).join(CareTeamMember, CareTeamMember.clinician_id == User.id)
-            .where(CareTeamMember.patient_id == patient_id, User.active.is_(True))
+            .where(CareTeamMember.patient_id == patient_id, User.role == CLINICIAN,
+                   User.active.is_(True))
             .order_by(User.full_name, User.id))

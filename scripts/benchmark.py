@@ -155,10 +155,10 @@ def targets(app, lead_email: str, clinician_email: str):
     import sqlalchemy as sa
     from flask import url_for
 
-    from tracker.auth.models import User
-    from tracker.dosing.models import DosingSession
+    from tracker.core.users import User
+    from tracker.core.sessions import DosingSession
     from tracker.extensions import db
-    from tracker.patients.models import CareTeamMember
+    from tracker.core.patients import CareTeamMember
 
     views = app.view_functions
     pages = []

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from tests import factories as make
 from tracker import create_app
-from tracker.audit.models import GENESIS_HASH, AuditChainHead
+from tracker.core.audit.models import GENESIS_HASH, AuditChainHead
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -5,14 +5,14 @@ import itertools
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from tracker.auth.models import User
-from tracker.clinic.models import Clinic
+from tracker.core.users import User
+from tracker.core.clinic import Clinic
 from tracker.db import utcnow
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.integration.models import Debrief, IntegrationTask
 from tracker.intention.models import Goal, Intention, IntentionFocus
-from tracker.patients.models import CareTeamMember, Patient, TreatmentCourse
+from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
 
 PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)

@@ -4,7 +4,7 @@ import pytest
 from tracker.extensions import db
 from flask import Blueprint
 
-from tracker.access import PUBLIC, declared_rule
+from tracker.core.access import PUBLIC, declared_rule
 
 PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.redeem_link"}
 

@@ -3,7 +3,7 @@ if the first one's clinic leaked."""
 import sqlalchemy as sa
 
 from tests import factories as make
-from tracker.clinic.models import Clinic
+from tracker.core.clinic import Clinic
 from tracker.extensions import db
 
 
@@ -23,5 +23,5 @@ def test_second_sees_an_empty_database(app):
 
 
 def test_identity_restarts_and_audit_chain_resets(app):
-    from tracker.audit.models import AuditChainHead, GENESIS_HASH
+    from tracker.core.audit.models import AuditChainHead, GENESIS_HASH
     assert db.session.get(AuditChainHead, 1).last_hash == GENESIS_HASH

@@ -13,12 +13,13 @@ from datetime import timedelta
 import pytest
 
 from tests import factories as make
-from tracker.care.models import FollowUp, QuestionnaireAnswer, QuestionnaireResponse, SafetyFlag
+from tracker.care.models import FollowUp, QuestionnaireAnswer, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
 from tracker.db import utcnow
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
 from tracker.extensions import db
 from tracker.integration.models import GoalProgress, Reflection, TaskCompletion
-from tracker.signing.models import Addendum
+from tracker.core.signing.models import Addendum
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def test_unknown_page_is_a_friendly_404(client):
 
 def test_an_unexpected_error_is_a_friendly_500_without_trace(probe_app, lead):
     from tests.conftest import login
-    from tracker.access import allow
+    from tracker.core.access import allow
 
     @allow("lead")
     def boom():

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from tests import factories as make
-from tracker.access import visible_patients
+from tracker.core.access import visible_patients
 from tracker.extensions import db
 
 
@@ -28,7 +28,7 @@ def test_patient_sees_only_themself(patient_user, patient2_user, patient, patien
 
 def test_a_clinician_in_another_clinic_on_the_team_sees_nothing(patient, intruder):
     # Even a care-team row pointing across clinics does not open the record.
-    from tracker.patients.models import CareTeamMember
+    from tracker.core.patients import CareTeamMember
     foreign = make.user(intruder.clinic, "clinician")
     db.session.add(CareTeamMember(patient_id=patient.id, clinician_id=foreign.id))
     db.session.flush()

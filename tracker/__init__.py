@@ -75,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from tracker.access import enforce_route_rule
+    from tracker.core.access import enforce_route_rule
     from tracker.security import enforce_session_timeouts, set_security_headers
 
     app.before_request(enforce_session_timeouts)

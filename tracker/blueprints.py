@@ -8,7 +8,7 @@ from tracker.intention.routes import bp as intention_bp
 from tracker.lead.routes import bp as lead_bp
 from tracker.patients.routes import bp as patients_bp
 from tracker.portal.routes import bp as portal_bp
-from tracker.signing.routes import bp as signing_bp
+from tracker.addenda.routes import bp as signing_bp
 
 BLUEPRINTS = [auth_bp, home_bp, patients_bp, portal_bp, lead_bp, care_bp, intention_bp,
               dosing_bp, signing_bp, integration_bp]

@@ -26,10 +26,10 @@ def register(app) -> None:
 @click.password_option(help="Prompted for if not given.")
 def create_user(email, full_name, role, clinic_name, timezone, password):
     """Create a staff account (the first clinic lead on a real install)."""
-    from tracker.audit.service import record_event
-    from tracker.auth.models import User
+    from tracker.core.audit.service import record_event
+    from tracker.core.users import User
     from tracker.auth.passwords import hash_password, password_problem
-    from tracker.clinic.models import Clinic
+    from tracker.core.clinic import Clinic
 
     email = email.strip().lower()
     problem = password_problem(password, email=email)
@@ -55,7 +55,7 @@ def create_user(email, full_name, role, clinic_name, timezone, password):
 @click.option("--if-empty", is_flag=True, help="Do nothing (quietly) when the database holds data.")
 def seed_demo(if_empty):
     """Fill an empty development database with a realistic demo clinic."""
-    from tracker.auth.models import User
+    from tracker.core.users import User
     from tracker.demo.seed import seed_demo_clinic
 
     if current_app.config.get("ENV_NAME") == "production" or current_app.config.get("SESSION_COOKIE_SECURE"):
@@ -75,7 +75,7 @@ audit_cli = AppGroup("audit", help="The audit trail.")
 @audit_cli.command("verify")
 def audit_verify():
     """Recompute the hash chain; exit 1 if any event was changed or removed."""
-    from tracker.audit.service import verify_chain
+    from tracker.core.audit.service import verify_chain
 
     report = verify_chain()
     if report.ok:

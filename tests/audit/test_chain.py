@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from tests import factories as make
-from tracker.audit.models import AuditChainHead, AuditEvent
-from tracker.audit.queries import verify_recent_window
-from tracker.audit.service import record_event, verify_chain
+from tracker.core.audit.models import AuditChainHead, AuditEvent
+from tracker.core.audit.queries import verify_recent_window
+from tracker.core.audit.service import record_event, verify_chain
 from tracker.extensions import db
 
 

@@ -55,7 +55,7 @@ def test_expired_link_says_so(client, clinician, clinic):
     invited = make.user(clinic, "patient", email="late@test.example", password=None)
     token = issue_link(invited, "invite", clinician)
     db.session.commit()
-    from tracker.auth.models import OneTimeLink
+    from tracker.core.users import OneTimeLink
     link = db.session.query(OneTimeLink).filter_by(user_id=invited.id).one()
     link.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()

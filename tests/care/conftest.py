@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.care import builders
-from tracker.care.models import SafetyFlag
+from tracker.core.flags import SafetyFlag
 from tracker.extensions import db
 
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tracker.audit.models import AuditEvent
-from tracker.care.models import FollowUp, QuestionnaireResponse, SafetyFlag
+from tracker.core.audit.models import AuditEvent
+from tracker.care.models import FollowUp, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 
 from tests.care import builders
 from tests.conftest import page_text as _page_text
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.care import services
-from tracker.care.flags import raise_flag
-from tracker.care.models import SafetyFlag
+from tracker.core.flags import raise_flag
+from tracker.core.flags import SafetyFlag
 from tracker.extensions import db
 
 

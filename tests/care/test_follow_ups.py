@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.care import builders
 from tests.conftest import page_text as _page_text
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.care import queries
 from tracker.care.models import FollowUp
 from tracker.db import utcnow

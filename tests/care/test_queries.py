@@ -6,7 +6,7 @@ from datetime import timedelta
 from tests import factories as make
 from tests.care import builders
 from tracker.care import queries, services
-from tracker.care.flags import raise_flag
+from tracker.core.flags import raise_flag
 from tracker.db import utcnow
 from tracker.extensions import db
 

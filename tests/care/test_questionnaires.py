@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from tests.care import builders
 from tests.conftest import page_text as _page_text
-from tracker.care.models import (
-    QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse, SafetyFlag)
+from tracker.care.models import QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.care import builders
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.care import services
-from tracker.care.models import (
-    QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse, SafetyFlag)
+from tracker.care.models import QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
 from tracker.care.scoring import InvalidAnswers
 from tracker.db import utcnow
 from tracker.extensions import db

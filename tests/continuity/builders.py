@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from tests import factories as make
-from tracker.care.models import FollowUp, QuestionnaireResponse, SafetyFlag
-from tracker.dosing.models import DosingSession
+from tracker.care.models import FollowUp, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.integration.models import IntegrationTask, TaskCompletion
 

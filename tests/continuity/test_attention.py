@@ -13,7 +13,7 @@ from tracker.continuity.attention import ATTENTION_REASONS, attention_condition,
 from tracker.continuity.scope import local_midnight
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.patients.models import Patient
+from tracker.core.patients import Patient
 
 D = timedelta(days=1)
 

@@ -6,15 +6,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tests import factories as make
-from tracker.audit.service import verify_chain
-from tracker.auth.models import User
+from tracker.core.audit.service import verify_chain
+from tracker.core.users import User
 from tracker.continuity import queries
 from tracker.continuity.rules import RULES
 from tracker.continuity.scope import Scope
 from tracker.db import utcnow
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.patients.models import Patient
+from tracker.core.patients import Patient
 
 ARGS = ["bench-seed", "--clinicians", "4", "--patients", "60", "--sessions", "600", "--clinics", "2"]
 

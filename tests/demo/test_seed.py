@@ -10,23 +10,24 @@ import sqlalchemy as sa
 
 from tests.conftest import login
 from tracker import create_app
-from tracker.audit.service import verify_chain
-from tracker.auth.models import User
+from tracker.core.audit.service import verify_chain
+from tracker.core.users import User
 from tracker.auth.passwords import verify_password
-from tracker.care.models import (FollowUp, QuestionnaireAnswer, QuestionnaireAssignment,
-                                 QuestionnaireResponse, SafetyFlag)
+from tracker.care.models import (
+    FollowUp, QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse)
+from tracker.core.flags import SafetyFlag
 from tracker.care.scoring import band_for, change_from_baseline
-from tracker.clinic.models import DEFAULT_CRISIS_TEXT, Clinic
+from tracker.core.clinic import DEFAULT_CRISIS_TEXT, Clinic
 from tracker.db import utcnow
 from tracker.demo.seed import DEMO_LOGINS, SeedRefused, refuse_in_production, seed_demo_clinic
-from tracker.dosing.models import (AdverseEvent, Discharge, DosingSession, SedationRating,
-                                   SessionNote, VitalSign)
+from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.integration.models import (Debrief, GoalProgress, IntegrationTask, Reflection,
                                         ReflectionRevision, TaskCompletion)
 from tracker.intention.models import Goal, Intention, IntentionFocus
-from tracker.patients.models import CareTeamMember, Patient, TreatmentCourse
-from tracker.signing.models import Addendum
+from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
+from tracker.core.signing.models import Addendum
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.dosing.builders import dosed_session, first_note, form, local
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
-from tracker.dosing.models import DosingSession, SessionNote
+from tracker.core.sessions import DosingSession
+from tracker.dosing.models import SessionNote
 from tracker.extensions import db
 
 

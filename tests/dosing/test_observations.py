@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from tests.conftest import page_text
 from tests.dosing.builders import form, local
-from tracker.care.models import SafetyFlag
+from tracker.core.flags import SafetyFlag
 from tracker.db import utcnow
 from tracker.dosing import recording
 from tracker.dosing.models import AdverseEvent, SedationRating, VitalSign
@@ -84,7 +84,7 @@ def test_each_alert_reading_has_its_own_flag_and_repeats_do_not_duplicate(login_
     _vitals(client, dosed, systolic="150")
     assert [f.source for f in _flags()] == ["vital_alert", "vital_alert"]
     # Raising again for the same reading (a retry, a second code path) adds nothing.
-    from tracker.care.flags import raise_flag
+    from tracker.core.flags import raise_flag
     first = _flags()[0]
     raise_flag(patient_id=first.patient_id, source="vital_alert", source_id=first.source_id,
                summary="again", user=clinician)

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.clinic.models import DEFAULT_SETTINGS
+from tracker.core.clinic import DEFAULT_SETTINGS
 from tracker.dosing.vitals import ALERT, FIELDS, FLAG, PLAUSIBLE, alerts, classify_vitals, implausible
 
 DEFAULTS = {k: v for k, v in DEFAULT_SETTINGS.items()}

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import page_text
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.intention.models import CHECKLIST_ITEMS, Goal, Intention
-from tracker.intention.services import NO_INTENTION, checklist_open
+from tracker.intention.readiness import NO_INTENTION, checklist_open
 
 ALL_TICKED = {column: "y" for column, _ in CHECKLIST_ITEMS}
 

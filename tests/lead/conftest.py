@@ -26,7 +26,7 @@ def lead2(clinic):
 @pytest.fixture
 def foreign_clinician(intruder):
     """A clinician of the intruder's clinic: never a choice for this clinic's care teams."""
-    from tracker.clinic.models import Clinic
+    from tracker.core.clinic import Clinic
     from tracker.extensions import db
     return make.user(db.session.get(Clinic, intruder.clinic_id), "clinician",
                      email="foreign@other.example", name="Fay Foreign")

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import page_text
-from tracker.audit.models import AuditEvent
-from tracker.audit.service import record_event
-from tracker.auth.models import User
+from tracker.core.audit.models import AuditEvent
+from tracker.core.audit.service import record_event
+from tracker.core.users import User
 from tracker.db import utcnow
 from tracker.extensions import db
 
@@ -87,7 +87,7 @@ def test_filter_by_patient_record_number(client_for, trail, lead, patient):
 
 def test_filter_by_date_range_in_the_clinic_zone(monkeypatch, client_for, trail, lead, clinician, patient):
     then = utcnow() - timedelta(days=10)
-    monkeypatch.setattr("tracker.audit.service.utcnow", lambda: then)  # an event written 10 days ago
+    monkeypatch.setattr("tracker.core.audit.service.utcnow", lambda: then)  # an event written 10 days ago
     old = record_event("update", "patient", patient.id, patient_id=patient.id, user=clinician)
     db.session.commit()
     monkeypatch.undo()

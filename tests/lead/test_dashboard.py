@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.conftest import page_text
 from tests.continuity import builders as b
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.timezones import ZoneInfo

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.lead import exports
 from tracker.lead.exports import safe_cell, stream_csv

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import page_text
-from tracker.audit.models import AuditEvent
-from tracker.clinic.models import DEFAULT_CRISIS_TEXT, DEFAULT_SETTINGS, Clinic
+from tracker.core.audit.models import AuditEvent
+from tracker.core.clinic import DEFAULT_CRISIS_TEXT, DEFAULT_SETTINGS, Clinic
 from tracker.extensions import db
 
 

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import login, page_text
-from tracker.audit.models import AuditEvent
-from tracker.auth.models import OneTimeLink, User
+from tracker.core.audit.models import AuditEvent
+from tracker.core.users import OneTimeLink, User
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.lead import services
-from tracker.patients.models import CareTeamMember
+from tracker.core.patients import CareTeamMember
 
 NEW_PASSWORD = "a-fresh-long-passphrase-42"
 

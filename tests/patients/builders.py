@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests import factories as make
-from tracker.care.models import FollowUp, QuestionnaireResponse, SafetyFlag
+from tracker.care.models import FollowUp, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
 from tracker.care.scoring import band_for
 from tracker.db import utcnow
 from tracker.extensions import db

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories as make
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.extensions import db
 
 CHART = ("GET", "/patients/{pid}")

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import page_text
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.extensions import db
-from tracker.patients.models import CareTeamMember, Patient
+from tracker.core.patients import CareTeamMember, Patient
 
 GOOD = {"given_name": "Jordan", "family_name": "Rivera", "date_of_birth": "1979-06-02",
         "record_number": "KT-1042", "email": "Jordan.Rivera@Example.org", "phone": "+1 555 0101",

@@ -7,11 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import page_text
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.patients.models import StatusChange, TreatmentCourse
+from tracker.core.patients import StatusChange, TreatmentCourse
 from tracker.timezones import to_local
 
 

@@ -11,7 +11,7 @@ from tests import factories as make
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.intention.models import Intention
-from tracker.patients.models import Patient
+from tracker.core.patients import Patient
 
 
 def _token(html: str) -> str:

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import page_text
-from tracker.audit.models import AuditEvent
-from tracker.auth.models import OneTimeLink, User
+from tracker.core.audit.models import AuditEvent
+from tracker.core.users import OneTimeLink, User
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.patients.models import StatusChange
+from tracker.core.patients import StatusChange
 
 
 def _changes(patient):

@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 
 from tests import factories as make
 from tracker.care.models import (
-    FollowUp, QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse, SafetyFlag)
+    FollowUp, QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse)
+from tracker.core.flags import SafetyFlag
 from tracker.care.scoring import score
-from tracker.clinic.models import Clinic
+from tracker.core.clinic import Clinic
 from tracker.db import utcnow
 from tracker.dosing.models import AdverseEvent, SessionNote, VitalSign
 from tracker.extensions import db
 from tracker.integration.models import GoalProgress, Reflection, TaskCompletion
-from tracker.signing.models import Addendum
+from tracker.core.signing.models import Addendum
 
 # Clinician-only text: none of these may appear on any portal page.
 SECRET_MARKERS = {

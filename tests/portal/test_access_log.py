@@ -2,8 +2,8 @@
 import sqlalchemy as sa
 
 from tests.conftest import page_text
-from tracker.audit.models import AuditEvent
-from tracker.audit.service import record_event
+from tracker.core.audit.models import AuditEvent
+from tracker.core.audit.service import record_event
 from tracker.extensions import db
 
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.portal.builders import local_today
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.integration.models import Reflection, ReflectionRevision, TaskCompletion
 

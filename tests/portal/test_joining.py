@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import login, page_text
-from tracker.auth.models import OneTimeLink
+from tracker.core.users import OneTimeLink
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.conftest import page_text
 from tests.portal.builders import more_sessions
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.integration.models import Reflection

@@ -3,7 +3,7 @@ names, intentions or reflections, on any page (HTML, JSON blocks and calendar fi
 import pytest
 
 from tests.portal.builders import SECRET_MARKERS, local_today
-from tracker.audit.service import record_event
+from tracker.core.audit.service import record_event
 from tracker.extensions import db
 
 

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.conftest import page_text
 from tests.portal.builders import questionnaire
-from tracker.care.models import QuestionnaireAssignment, QuestionnaireResponse, SafetyFlag
-from tracker.clinic.models import DEFAULT_CRISIS_TEXT
+from tracker.care.models import QuestionnaireAssignment, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
+from tracker.core.clinic import DEFAULT_CRISIS_TEXT
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.conftest import page_text
 from tests.portal.builders import local_today, more_tasks
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.integration.models import Reflection, ReflectionRevision, TaskCompletion
 

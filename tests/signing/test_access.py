@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from tests.dosing.builders import form
 from tracker.extensions import db
-from tracker.signing.models import Addendum
+from tracker.core.signing.models import Addendum
 
 EXPECTED = {  # role -> (GET status, POST status)
     "clinician": (200, 302),

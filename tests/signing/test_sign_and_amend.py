@@ -6,14 +6,14 @@ import sqlalchemy as sa
 
 from tests.conftest import page_text
 from tests.dosing.builders import dosed_session, first_note, form, full_record, local
-from tracker.audit.models import AuditEvent
+from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.dosing import queries, recording, services
-from tracker.dosing.models import AdverseEvent, Discharge, DosingSession, SessionNote, \
-    VitalSign
+from tracker.dosing.models import AdverseEvent, Discharge, SessionNote, VitalSign
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.signing.models import Addendum
-from tracker.signing.service import RecordSigned, content_hash
+from tracker.core.signing.models import Addendum
+from tracker.core.signing.service import RecordSigned, content_hash
 
 
 def reloaded(session_id) -> DosingSession:

@@ -1,4 +1,4 @@
-from tracker.auth.models import User
+from tracker.core.users import User
 from tracker.extensions import db
 
 

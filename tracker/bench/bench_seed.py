@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.auth.models import CLINICIAN, LEAD, User
+from tracker.core.users import CLINICIAN, LEAD, User
 from tracker.bench.journeys import INSERT_ORDER, Ids, JourneyMaker, Rows
-from tracker.clinic.models import Clinic
+from tracker.core.clinic import Clinic
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -16,10 +16,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from tracker.care import models as care
+from tracker.core import flags, sessions
+from tracker.core import patients
 from tracker.dosing import models as dosing
 from tracker.integration import models as integration
 from tracker.intention import models as intention
-from tracker.patients import models as patients
 
 H, D, M = timedelta(hours=1), timedelta(days=1), timedelta(minutes=1)
 GIVEN = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Riley", "Casey", "Jamie", "Robin", "Avery",
@@ -123,7 +124,7 @@ class JourneyMaker:
     def session(self, rows: Rows, pid: int, course: int, clinician: int, at: datetime,
                 phq: int) -> None:
         rng, now = self.rng, self.now
-        sid = self.ids(dosing.DosingSession)
+        sid = self.ids(sessions.DosingSession)
         cancelled = at < now and self.chance(0.02)
         started = None if cancelled or at > now else at + M * rng.randint(0, 20)
         ended = started + M * rng.randint(45, 120) if started and started + 2 * H < now else None
@@ -133,7 +134,7 @@ class JourneyMaker:
             signed = ended + H * delay
             signed = signed if signed < now else None
         override = None
-        row = rows.add(dosing.DosingSession, id=sid, course_id=course, patient_id=pid,
+        row = rows.add(sessions.DosingSession, id=sid, course_id=course, patient_id=pid,
                        scheduled_at=at,
                        started_at=started, ended_at=ended, clinician_id=clinician,
                        room=f"Room {rng.randint(1, 4)}", medication="ketamine", route="iv",
@@ -312,7 +313,7 @@ class JourneyMaker:
         acknowledged = raised + H * delay
         if roll > 0.95 or acknowledged > self.now:
             acknowledged = None
-        rows.add(care.SafetyFlag, id=self.ids(care.SafetyFlag), patient_id=pid, source=source,
+        rows.add(flags.SafetyFlag, id=self.ids(flags.SafetyFlag), patient_id=pid, source=source,
                  source_id=source_id, session_id=sid, raised_at=raised,
                  summary=("Alert-level vital sign" if source == "vital_alert"
                           else "PHQ-9 item 9 above 0"),
@@ -326,9 +327,9 @@ def _hash(n: int) -> str:
 
 
 INSERT_ORDER = [
-    patients.Patient, patients.CareTeamMember, patients.TreatmentCourse, dosing.DosingSession,
+    patients.Patient, patients.CareTeamMember, patients.TreatmentCourse, sessions.DosingSession,
     intention.Intention, intention.IntentionFocus, intention.Goal, dosing.VitalSign,
     dosing.SessionNote, dosing.Discharge, integration.Debrief, integration.IntegrationTask,
     integration.TaskCompletion, care.FollowUp, care.QuestionnaireResponse,
-    care.QuestionnaireAnswer, care.SafetyFlag,
+    care.QuestionnaireAnswer, flags.SafetyFlag,
 ]

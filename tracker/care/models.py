@@ -1,4 +1,4 @@
-"""Stage 4: follow-ups, questionnaires and safety flags."""
+"""Stage 4: follow-ups and questionnaires (safety flags live in tracker.core.flags)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -15,8 +15,6 @@ FOLLOW_UP_OUTCOMES = {"scheduled": "Scheduled", "completed": "Completed", "misse
                       "cancelled": "Cancelled"}
 INSTRUMENT_CODES = ("phq9", "gad7", "pcl5")
 RESPONSE_SOURCES = ("patient", "clinician")
-FLAG_SOURCES = {"phq9_item9": "PHQ-9 item 9 above 0", "adverse_event": "Severe adverse event",
-                "vital_alert": "Alert-level vital sign"}
 
 
 class FollowUp(db.Model):
@@ -115,37 +113,3 @@ class QuestionnaireAssignment(db.Model):
     due_on: Mapped[date | None]
     response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("questionnaire_response.id"))
     cancelled_at: Mapped[datetime | None]
-
-
-class SafetyFlag(db.Model):
-    """Raised by PHQ-9 item 9, a severe adverse event or an alert-level vital; shown until
-    a clinician acknowledges it with a note."""
-
-    __tablename__ = "safety_flag"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    source: Mapped[str] = mapped_column(Choice(*FLAG_SOURCES, name="flag_source"))
-    source_id: Mapped[int]
-    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
-    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
-    summary: Mapped[str] = mapped_column(sa.String(300))
-    acknowledged_at: Mapped[datetime | None]
-    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    acknowledgement_note: Mapped[str | None] = mapped_column(sa.Text)
-
-    acknowledged_by = relationship("User")
-
-    __table_args__ = (
-        sa.Index("ix_safety_flag_raised_at", "raised_at"),
-        sa.UniqueConstraint("source", "source_id"),
-        sa.CheckConstraint(
-            "(acknowledged_at IS NULL AND acknowledged_by_id IS NULL) OR "
-            "(acknowledged_at IS NOT NULL AND acknowledged_by_id IS NOT NULL "
-            "AND acknowledgement_note IS NOT NULL)", name="acknowledgement_whole"),
-        sa.Index("ix_safety_flag_patient_open", "patient_id", "acknowledged_at"),
-    )
-
-    @property
-    def source_label(self) -> str:
-        return FLAG_SOURCES[self.source]

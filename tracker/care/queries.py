@@ -1,7 +1,7 @@
 """Reads of stage 4: follow-ups, questionnaires and safety flags.
 
 These take a patient id and do not filter by access themselves: callers reach the patient
-through tracker.access first (patient_or_404 / record_or_404 / visible_patients), then read.
+through tracker.core.access first (patient_or_404 / record_or_404 / visible_patients), then read.
 """
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from tracker.care.models import (
-    FollowUp, QuestionnaireAssignment, QuestionnaireResponse, SafetyFlag)
-from tracker.continuity.predicates import first_follow_up_after, follow_up_within
+from tracker.care.models import FollowUp, QuestionnaireAssignment, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
+from tracker.care.predicates import first_follow_up_after, follow_up_within
 from tracker.db import utcnow
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 
 # --- follow-ups ---------------------------------------------------------------------------------

@@ -10,18 +10,18 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.access import STAFF, allow, can_change_clinical, patient_or_404, record_or_404
-from tracker.audit.service import record_event
-from tracker.auth.models import CLINICIAN, User
+from tracker.core.access import STAFF, allow, can_change_clinical, patient_or_404, record_or_404
+from tracker.core.audit.service import record_event
+from tracker.core.users import CLINICIAN, User
 from tracker.care import queries, services
 from tracker.care.forms import (
     AcknowledgeFlagForm, AssignQuestionnaireForm, FollowUpForm, OutcomeForm, questionnaire_form)
-from tracker.care.models import (
-    FLAG_SOURCES, FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES, FollowUp, QuestionnaireResponse, SafetyFlag)
+from tracker.core.flags import FLAG_SOURCES, SafetyFlag
+from tracker.care.models import FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES, FollowUp, QuestionnaireResponse
 from tracker.care.scoring import INSTRUMENTS, InvalidAnswers, change_from_baseline
 from tracker.extensions import db
-from tracker.patients.models import Patient
-from tracker.patients.queries import care_team_clinicians
+from tracker.core.patients import Patient
+from tracker.core.care_team import care_team_clinicians
 
 bp = Blueprint("care", __name__)
 

@@ -10,19 +10,20 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tracker.audit.service import record_event
-from tracker.auth.models import User
+from tracker.core.audit.service import record_event
+from tracker.core.users import User
 from tracker.care import scoring
-from tracker.care.flags import raise_flag
+from tracker.core.flags import raise_flag
 from tracker.care.models import (
     FOLLOW_UP_KINDS, RESPONSE_SOURCES, FollowUp, QuestionnaireAnswer, QuestionnaireAssignment,
-    QuestionnaireResponse, SafetyFlag)
+    QuestionnaireResponse)
+from tracker.core.flags import SafetyFlag
 from tracker.care.queries import open_assignments
 from tracker.db import utcnow
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.patients.models import Patient
-from tracker.patients.queries import care_team_clinicians
+from tracker.core.patients import Patient
+from tracker.core.care_team import care_team_clinicians
 from tracker.timezones import clinic_today
 from tracker import rules
 

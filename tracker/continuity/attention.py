@@ -23,9 +23,9 @@ import sqlalchemy as sa
 
 from tracker.continuity import predicates as p
 from tracker.continuity.scope import local_midnight
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.patients.models import Patient
+from tracker.core.patients import Patient
 
 ATTENTION_REASONS: dict[str, str] = {
     "safety_flag": "Open safety flag",

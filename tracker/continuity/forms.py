@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from tracker.continuity.scope import NO_CLINICIAN
-from tracker.patients.models import COURSE_STATUSES
+from tracker.core.patients import COURSE_STATUSES
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 2 * 366          # two years, leap day included

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tracker.care.models import QuestionnaireResponse, SafetyFlag
+from tracker.care.models import QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
 from tracker.continuity import predicates as p
-from tracker.continuity.predicates import alias
+from tracker.core.sqltime import alias
 from tracker.continuity.scope import NO_CLINICIAN, Scope
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.integration.models import Debrief
 from tracker.intention.models import Intention
-from tracker.patients.models import Patient, TreatmentCourse
+from tracker.core.patients import Patient, TreatmentCourse
 
 
 def _clinician_filter(scope: Scope, clinician_column) -> list:

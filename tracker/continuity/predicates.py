@@ -2,7 +2,7 @@
 
 Each function returns a SQL expression (EXISTS, a scalar subquery, a subquery), correlated to
 the row it is placed in. Bounds that are constants are passed as Python values (bound
-parameters); bounds that depend on another column use tracker.continuity.sqltime.
+parameters); bounds that depend on another column use tracker.core.sqltime.
 
 Each function reads its tables through its own named aliases (alias()), each made once: an
 alias is immutable and costly to build (its column collection), and a private alias can never
@@ -11,25 +11,21 @@ be mistaken by correlation for a table of the query the expression is placed in.
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
-from tracker.care.models import FollowUp, QuestionnaireResponse, SafetyFlag
-from tracker.continuity.sqltime import shift_date, shift_time, weekday
-from tracker.dosing.models import DosingSession
+from tracker.care.models import FollowUp, QuestionnaireResponse
+# the follow-up predicates are care's own (its follow-up list asks them too)
+from tracker.care.predicates import (  # noqa: F401
+    first_follow_up_after, follow_up_for_session_after, follow_up_within)
+from tracker.core.flags import SafetyFlag
+from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
+from tracker.core.sessions import DosingSession
+from tracker.core.sqltime import alias, shift_date, shift_time, weekday
 from tracker.integration.models import Debrief, IntegrationTask, TaskCompletion
-from tracker.patients.models import CareTeamMember, Patient, TreatmentCourse
 
 COMPLIANT, LATE, MISSING, PENDING = "compliant", "late", "missing", "pending"
 STATES = (COMPLIANT, LATE, MISSING, PENDING)
-
-
-@cache
-def alias(model, name: str):
-    """The named alias of a model, made on first use (after the mappers are configured)."""
-    return aliased(model, name=name)
 
 
 def state_case(*, compliant, late=None, pending=None) -> sa.Case:
@@ -68,29 +64,6 @@ def has_course_with_status(patient_id, status: str) -> sa.Exists:
 def has_signed_debrief(session) -> sa.Exists:
     d = alias(Debrief, "signed_debrief")
     return sa.exists().where(d.session_id == session.id, d.signed_at.is_not(None))
-
-
-def follow_up_within(session, days: int) -> sa.Exists:
-    """A follow-up with the patient completed between the session's end and `days` later."""
-    f = alias(FollowUp, "held_follow_up")
-    return sa.exists().where(f.patient_id == session.patient_id, f.outcome == "completed",
-                             f.completed_at >= session.ended_at,
-                             f.completed_at <= shift_time(session.ended_at, days * 24))
-
-
-def follow_up_for_session_after(session, days: int) -> sa.Exists:
-    """A follow-up booked for this session, completed only after the deadline."""
-    f = alias(FollowUp, "late_follow_up")
-    return sa.exists().where(f.session_id == session.id, f.outcome == "completed",
-                             f.completed_at > shift_time(session.ended_at, days * 24))
-
-
-def first_follow_up_after(session) -> sa.ScalarSelect:
-    f = alias(FollowUp, "first_follow_up")
-    return (sa.select(sa.func.min(f.completed_at))
-            .where(f.patient_id == session.patient_id, f.outcome == "completed",
-                   f.completed_at >= session.ended_at)
-            .scalar_subquery())
 
 
 # --- PHQ-9 ------------------------------------------------------------------------------------

@@ -11,14 +11,14 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from tracker.auth.models import CLINICIAN, User
+from tracker.core.users import CLINICIAN, User
 from tracker.continuity.groups import PatientItems
 from tracker.continuity.rules import (ALL_ITEMS, COMPLIANT, GROUPS, LATE, MISSING, PENDING, RULES,
                                      STATES, Rule)
 from tracker.continuity.scope import Scope, Snapshot, local_midnight
 from tracker.db import UTCDateTime
 from tracker.extensions import db
-from tracker.patients.models import Patient
+from tracker.core.patients import Patient
 
 
 @dataclass

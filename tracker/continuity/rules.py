@@ -2,7 +2,7 @@
 
 One module for the lead's dashboard, the clinician's "needs attention" filter and the chart's
 flags (tracker.continuity.attention builds on the same predicates), so the three agree.
-Thresholds come from `clinic.setting(key)` (tracker/clinic/models.py DEFAULT_SETTINGS).
+Thresholds come from `clinic.setting(key)` (tracker/core/clinic.py DEFAULT_SETTINGS).
 
 Every rule judges *items*. Each item has an anchor (the instant or day that places it in a
 period and in an ISO week), a deadline, and one state:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from tracker.continuity import predicates as p
 from tracker.continuity.groups import SessionItems
 from tracker.continuity.scope import Scope
-from tracker.continuity.sqltime import shift_time
+from tracker.core.sqltime import shift_time
 from tracker.integration.models import IntegrationTask
 
 

@@ -10,19 +10,19 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from tracker.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
-from tracker.audit.service import event_hash
-from tracker.care.models import (FollowUp, QuestionnaireAnswer, QuestionnaireResponse,
-                                 SafetyFlag)
+from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from tracker.core.audit.service import event_hash
+from tracker.care.models import FollowUp, QuestionnaireAnswer, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
 from tracker.care.scoring import INSTRUMENTS, score
-from tracker.dosing.models import (AdverseEvent, Discharge, DosingSession, SedationRating,
-                                   SessionNote, VitalSign)
+from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.integration.models import (Debrief, GoalProgress, IntegrationTask, Reflection,
                                         TaskCompletion)
 from tracker.integration.occurrences import task_occurrences
 from tracker.intention.models import Goal, Intention, IntentionFocus
-from tracker.signing.service import content_hash
+from tracker.core.signing.service import content_hash
 
 NOTE_TEXTS = {
     "observation": ["Settled, eyes closed, breathing slow and even.",

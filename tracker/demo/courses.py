@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tracker.demo.builder import DemoBuilder
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.integration.models import Debrief
 from tracker.intention.models import Intention
-from tracker.patients.models import StatusChange, TreatmentCourse
+from tracker.core.patients import StatusChange, TreatmentCourse
 
 IV_STEPS = ("0.5", "0.5", "0.6", "0.6", "0.75", "0.75", "0.75", "0.75")
 

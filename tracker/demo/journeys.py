@@ -11,7 +11,7 @@ from tracker.care.models import QuestionnaireAssignment
 from tracker.demo import courses as c
 from tracker.extensions import db
 from tracker.integration.models import ReflectionRevision
-from tracker.signing.models import Addendum
+from tracker.core.signing.models import Addendum
 
 DEPRESSION_GOALS = ("Walk outside three mornings a week", "Call or text a friend twice a week",
                     "Write three lines in a journal before bed")

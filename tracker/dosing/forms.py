@@ -5,14 +5,14 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, \
     ValidationError
-from wtforms.widgets import HiddenInput
 
 from tracker.db import utcnow
-from tracker.dosing.models import ADVERSE_EVENT_KINDS, MEDICATIONS, MOAAS_LABELS, NOTE_KINDS, \
-    ROUTES, SEVERITIES, VITAL_PHASES
+from tracker.core.forms import VersionField, choices
+from tracker.dosing.models import (
+    ADVERSE_EVENT_KINDS, MOAAS_LABELS, NOTE_KINDS, SEVERITIES, VITAL_PHASES)
+from tracker.core.sessions import MEDICATIONS, ROUTES
 from tracker.dosing.vitals import FIELDS as VITAL_FIELDS
 from tracker.dosing.vitals import implausible
 from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
@@ -27,26 +27,6 @@ def _strip(value):
 def _when(label: str, missing: str):
     return LocalDateTimeField(label, validators=[InputRequired(missing), not_in_future],
                               default=utcnow)
-
-
-def choices(labels: dict, placeholder: str | None = None) -> list[SelectChoice]:
-    """Options for a select from a {value: label} mapping, optionally after an empty one."""
-    options = [SelectChoice("", placeholder)] if placeholder else []
-    return options + [SelectChoice(value, label) for value, label in labels.items()]
-
-
-class VersionField(IntegerField):
-    """The version the form was opened at (stale-save check), carried in a hidden input."""
-
-    widget = HiddenInput()
-
-    def __init__(self, **kwargs):
-        super().__init__("Version", validators=[InputRequired("The form is incomplete; "
-                                                              "reload the page.")], **kwargs)
-
-    def renew(self, version: int) -> None:
-        """Carry `version` from now on (after a stale save, the user's next save is deliberate)."""
-        self.data, self.raw_data = version, [str(version)]
 
 
 def _finite(field, what: str) -> None:

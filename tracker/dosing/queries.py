@@ -4,11 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.auth.models import User
-from tracker.care.models import SafetyFlag
-from tracker.dosing.models import DosingSession
-from tracker.patients.queries import care_team_clinicians  # noqa: F401  (the one definition)
-from tracker.signing.models import Addendum
+from tracker.core.flags import SafetyFlag
+from tracker.core.sessions import DosingSession
 
 # What the signed in-session record is made of (and what its hash covers).
 SESSION_RECORD = (
@@ -40,18 +37,6 @@ def session_record(session_id: int) -> sa.Select:
 def session_page(session_id: int) -> sa.Select:
     """One dosing session with everything its page shows (record, intention, people)."""
     return sa.select(DosingSession).where(DosingSession.id == session_id).options(*SESSION_PAGE)
-
-
-def users_by_ids(ids) -> sa.Select:
-    """Users named by id (e.g. who overrode the checklist), for showing names."""
-    return sa.select(User).where(User.id.in_(list(ids)))
-
-
-def record_addenda(record_type: str, record_id: int) -> sa.Select:
-    """The addenda of one signed record, oldest first, with their authors."""
-    return (sa.select(Addendum)
-            .where(Addendum.record_type == record_type, Addendum.record_id == record_id)
-            .order_by(Addendum.created_at, Addendum.id))
 
 
 def session_flags(session_id: int) -> sa.Select:

@@ -2,20 +2,23 @@
 
 Each service refuses once the session is signed, flushes and audits in the caller's
 transaction. Alert-level vitals and severe adverse events raise a safety flag (once per
-reading or event: tracker.care.flags.raise_flag is idempotent).
+reading or event: tracker.core.flags.raise_flag is idempotent).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from tracker.care.flags import raise_flag
+from tracker.core.flags import raise_flag
 from tracker.db import utcnow
-from tracker.dosing.models import ADVERSE_EVENT_KINDS, AdverseEvent, DosingSession, \
-    SedationRating, SessionNote, VitalSign
-from tracker.dosing.services import SESSION, RuleError, audit
+from tracker.dosing.models import (
+    ADVERSE_EVENT_KINDS, AdverseEvent, SedationRating, SessionNote, VitalSign)
+from tracker.core.sessions import DosingSession
+from tracker.dosing.services import SESSION
+from tracker.rules import RuleRefused as RuleError
+from tracker.core.records import audit
 from tracker.dosing.vitals import Finding, alerts, classify_vitals
 from tracker.extensions import db
-from tracker.signing.service import ensure_unsigned
+from tracker.core.signing.service import ensure_unsigned
 
 
 def _own_note(session: DosingSession, note: SessionNote) -> None:

@@ -7,25 +7,30 @@ form as typed and the reason beside the field.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.access import allow, can_change_clinical, record_or_404
-from tracker.audit.service import record_event
-from tracker.auth.models import CLINICIAN, LEAD, User
+from tracker.core.access import allow, can_change_clinical, record_or_404
+from tracker.core.care_team import care_team_clinicians
+from tracker.core.signing.queries import record_addenda
+from tracker.core.audit.service import record_event
+from tracker.core.users import CLINICIAN, LEAD, User
 from tracker.dosing import queries, recording, services
-from tracker.dosing.forms import AdverseEventForm, DischargeForm, EndSessionForm, MedicationForm, \
-    NoteForm, SedationForm, SessionDetailsForm, StartSessionForm, VitalsForm, choices
-from tracker.dosing.models import ADVERSE_EVENT_KINDS, MEDICATIONS, MOAAS_LABELS, NOTE_KINDS, \
-    ROUTES, VITAL_PHASES, DosingSession, SessionNote
-from tracker.dosing.services import RuleError, StaleRecord
+from tracker.dosing.forms import (
+    AdverseEventForm, DischargeForm, EndSessionForm, MedicationForm, NoteForm, SedationForm,
+    SessionDetailsForm, StartSessionForm, VitalsForm)
+from tracker.core.forms import choices
+from tracker.dosing.models import (
+    ADVERSE_EVENT_KINDS, MOAAS_LABELS, NOTE_KINDS, VITAL_PHASES, SessionNote)
+from tracker.core.sessions import MEDICATIONS, ROUTES, DosingSession
+from tracker.rules import RuleRefused as RuleError, StaleRecord
 from tracker.dosing.vitals import classify_vitals
-from tracker.intention.services import readiness_gaps
+from tracker.intention.readiness import readiness_gaps
 from tracker.extensions import db
-from tracker.signing.forms import AddendumForm
-from tracker.signing.service import RecordSigned
+from tracker.core.signing.forms import AddendumForm
+from tracker.core.signing.service import RecordSigned
 
 bp = Blueprint("dosing", __name__)
 
@@ -46,17 +51,10 @@ LABELS = {"medication": MEDICATIONS, "route": ROUTES, "note": NOTE_KINDS, "phase
           "moaas": MOAAS_LABELS, "event": ADVERSE_EVENT_KINDS}
 
 
-def optional_url(endpoint: str, **values) -> str | None:
-    """A link to another stage's page, or None while that page is not built."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
-
-
 def _links(record: DosingSession) -> dict:
-    return {"chart": optional_url("patients.chart", patient_id=record.patient_id),
-            "intention": optional_url("intention.edit", session_id=record.id),
-            "debrief": optional_url("integration.debrief", session_id=record.id)}
+    return {"chart": url_for("patients.chart", patient_id=record.patient_id),
+            "intention": url_for("intention.edit", session_id=record.id),
+            "debrief": url_for("integration.debrief", session_id=record.id)}
 
 
 def _load(session_id, *, audit_action: str | None = None, options=()) -> DosingSession:
@@ -65,7 +63,7 @@ def _load(session_id, *, audit_action: str | None = None, options=()) -> DosingS
 
 
 def _team(record: DosingSession) -> list:
-    return list(db.session.scalars(queries.care_team_clinicians(record.patient_id)))
+    return list(db.session.scalars(care_team_clinicians(record.patient_id)))
 
 
 def _build(name: str, record: DosingSession, team: list | None = None, *,
@@ -126,7 +124,7 @@ def _render(session_id: int, *, record: DosingSession | None = None,
         "dosing/session.html", record=record, patient=record.patient, intention=record.intention,
         gaps=readiness_gaps(record.intention), forms=forms, can_chart=can_chart,
         findings={v.id: classify_vitals(v, thresholds) for v in record.vitals},
-        addenda=db.session.scalars(queries.record_addenda("dosing_session", record.id)).all(),
+        addenda=db.session.scalars(record_addenda("dosing_session", record.id)).all(),
         flags=db.session.scalars(queries.session_flags(record.id)).all(),
         override_by=override_by, hash_matches=services.hash_matches(record), alert=alert,
         section_errors=section_errors or {}, labels=LABELS, links=_links(record),

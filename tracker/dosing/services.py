@@ -7,28 +7,26 @@ corrected by addenda only, whatever the browser sends. What is recorded during t
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from tracker.audit.service import record_event
+from tracker.core.audit.service import record_event
+from tracker.core.care_team import care_team_clinicians
+from tracker.core.records import audit, plain_row
 from tracker.dosing import queries
-from tracker.dosing.models import Discharge, DosingSession
+from tracker.dosing.models import Discharge
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.intention.services import checklist_open
-from tracker.signing.service import content_hash, ensure_unsigned, sign
+from tracker.intention.readiness import checklist_open
+from tracker.core.signing.service import content_hash, ensure_unsigned, sign
 from tracker.timezones import to_local
 from tracker.rules import RuleRefused as RuleError, StaleRecord, check_version  # noqa: F401
 
 SESSION = "This dosing session"
 ESKETAMINE_DOSES_MG = (Decimal(56), Decimal(84))
 ESKETAMINE_MIN_OBSERVATION = 120
-
-
-def audit(action: str, record_type: str, record, user) -> None:
-    """The audit event of a change to a clinical row (ids only, never its text)."""
-    record_event(action, record_type, record.id, patient_id=record.patient_id, user=user)
 
 
 def _at(value: datetime) -> str:
@@ -38,7 +36,7 @@ def _at(value: datetime) -> str:
 # --- the session ------------------------------------------------------------------------------
 
 def _check_guide(session: DosingSession, clinician_id: int) -> None:
-    team = db.session.scalars(queries.care_team_clinicians(session.patient_id))
+    team = db.session.scalars(care_team_clinicians(session.patient_id))
     if clinician_id not in {clinician.id for clinician in team}:
         raise RuleError("Choose a clinician on the patient's care team.", "clinician_id")
 
@@ -166,19 +164,6 @@ def record_discharge(session: DosingSession, *, discharged_at: datetime, observa
 
 
 # --- signing ----------------------------------------------------------------------------------
-
-def _plain(value):
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return value
-
-
-def plain_row(obj, fields: tuple[str, ...]) -> dict:
-    """The named fields of a row in the canonical form a content hash is taken of."""
-    return {name: _plain(getattr(obj, name)) for name in fields}
-
 
 SESSION_FIELDS = ("id", "course_id", "patient_id", "scheduled_at", "started_at", "ended_at",
                   "clinician_id", "room", "status", "medication", "route", "dose_mg", "weight_kg",

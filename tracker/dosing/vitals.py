@@ -2,7 +2,7 @@
 
 The plausible ranges match the database checks on vital_sign (tracker/dosing/models.py): a value
 outside them is a typing error (a pressure of 900), refused at the form. The thresholds are the
-clinic's settings (DEFAULT_SETTINGS in tracker/clinic/models.py): a "flag" is shown beside the
+clinic's settings (DEFAULT_SETTINGS in tracker/core/clinic.py): a "flag" is shown beside the
 reading; an "alert" also raises a safety flag that stays visible until acknowledged.
 """
 from __future__ import annotations

@@ -2,8 +2,8 @@
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
-from tracker.access import ANY_ROLE, allow
-from tracker.auth.models import CLINICIAN, LEAD
+from tracker.core.access import ANY_ROLE, allow
+from tracker.core.users import CLINICIAN, LEAD
 
 bp = Blueprint("home", __name__)
 

@@ -6,7 +6,7 @@ from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.db import utcnow
-from tracker.dosing.forms import VersionField, choices
+from tracker.core.forms import VersionField, choices
 from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
 from tracker.integration.models import REPEATS, TASK_KINDS
 from tracker.integration.services import schedule_problems

@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.integration.models import Debrief, IntegrationTask, Reflection
 from tracker.integration.occurrences import task_occurrences
 

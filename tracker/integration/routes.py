@@ -11,19 +11,18 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.access import allow, can_change_clinical, record_or_404
-from tracker.audit.service import record_event
-from tracker.auth.models import CLINICIAN, LEAD
-from tracker.dosing.models import DosingSession
-from tracker.dosing.queries import record_addenda
-from tracker.dosing.routes import optional_url
-from tracker.dosing.services import RuleError, StaleRecord
+from tracker.core.access import allow, can_change_clinical, record_or_404
+from tracker.core.audit.service import record_event
+from tracker.core.users import CLINICIAN, LEAD
+from tracker.core.sessions import DosingSession
+from tracker.core.signing.queries import record_addenda
+from tracker.rules import RuleRefused as RuleError, StaleRecord
 from tracker.extensions import db
 from tracker.integration import queries, services
 from tracker.integration.forms import CancelTaskForm, TaskForm, debrief_form_for
 from tracker.integration.models import REPEATS, TASK_KINDS, Debrief, IntegrationTask
-from tracker.signing.forms import AddendumForm
-from tracker.signing.service import RecordSigned
+from tracker.core.signing.forms import AddendumForm
+from tracker.core.signing.service import RecordSigned
 from tracker.timezones import clinic_today
 
 bp = Blueprint("integration", __name__)
@@ -88,8 +87,8 @@ def _render(session_id: int, *, debrief_form=None, task_form=None,
         labels={"kind": TASK_KINDS, "repeat": REPEATS},
         addendum_form=AddendumForm(prefix="addendum", formdata=None),
         links={"session": url_for("dosing.session", session_id=record.id),
-               "chart": optional_url("patients.chart", patient_id=record.patient_id),
-               "intention": optional_url("intention.edit", session_id=record.id)},
+               "chart": url_for("patients.chart", patient_id=record.patient_id),
+               "intention": url_for("intention.edit", session_id=record.id)},
     ), status
 
 
@@ -198,8 +197,7 @@ def cancel_task(task_id):
     tid = task.id
     session_id = task.debrief.session_id if task.debrief_id else None
     back = (url_for(".debrief", session_id=session_id, _anchor="plan") if session_id
-            else optional_url("patients.chart", patient_id=task.patient_id)
-            or url_for("home.index"))
+            else url_for("patients.chart", patient_id=task.patient_id))
     form = _cancel_form(tid, submitted=True)
     if form.validate_on_submit():
         try:

@@ -12,12 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from tracker.db import utcnow
-from tracker.dosing.models import DosingSession
-from tracker.dosing.services import RuleError, StaleRecord, audit, check_version, plain_row
+from tracker.core.sessions import DosingSession
+from tracker.rules import RuleRefused as RuleError, StaleRecord, check_version
+from tracker.core.records import audit, plain_row
 from tracker.extensions import db
 from tracker.integration.models import Debrief, GoalProgress, IntegrationTask
 from tracker.intention.models import Goal, Intention
-from tracker.signing.service import content_hash, ensure_unsigned, sign
+from tracker.core.signing.service import content_hash, ensure_unsigned, sign
 from tracker.timezones import to_local
 
 DEBRIEF = "This debrief"

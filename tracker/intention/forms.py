@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from tracker.fields import ClinicalText
 from tracker.intention.models import FOCUS_AREAS
-from tracker.patients.forms import PHONE_PATTERN, MultiCheckboxField
+from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField
 
 MAX_GOALS = 12
 BLANK_GOAL_ROWS = 2

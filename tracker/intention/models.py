@@ -90,3 +90,7 @@ class Goal(db.Model):
     intention_id: Mapped[int] = mapped_column(sa.ForeignKey("intention.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(sa.String(500))
+
+    # Progress noted at a debrief (stage 3). Named by string, so the intention stage can ask
+    # whether a goal has progress without importing the later stage.
+    progress_notes = relationship("GoalProgress", viewonly=True, lazy="raise_on_sql")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.intention.models import CHECKLIST_ITEMS, Intention
 
 
@@ -20,4 +20,7 @@ def checklist_columns(session_id: int) -> sa.Select:
         Intention.session_id == session_id)
 
 
-SESSION_PAGE_OPTIONS = (joinedload(DosingSession.patient), joinedload(DosingSession.course))
+def session_page_options() -> tuple:
+    """What the intention page shows of its session. A function, not a constant: building the
+    loader options configures the mappers, which must wait until every model is imported."""
+    return (joinedload(DosingSession.patient), joinedload(DosingSession.course))

@@ -4,16 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from tracker.access import allow, record_or_404
-from tracker.audit.service import record_event
-from tracker.auth.models import CLINICIAN
-from tracker.dosing.models import DosingSession
+from tracker.core.access import allow, record_or_404
+from tracker.core.audit.service import record_event
+from tracker.core.users import CLINICIAN
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.intention import services
 from tracker.intention.forms import BLANK_GOAL_ROWS, MAX_GOALS, IntentionForm
 from tracker.intention.models import CHECKLIST_ITEMS
-from tracker.intention.queries import SESSION_PAGE_OPTIONS, intention_for_session
-from tracker.patients.saving import record_failure, submit
+from tracker.intention.queries import intention_for_session, session_page_options
+from tracker.core.saving import record_failure, submit
 
 bp = Blueprint("intention", __name__)
 
@@ -50,7 +50,7 @@ def _draft(form: IntentionForm) -> services.IntentionDraft:
 @allow(CLINICIAN)
 def edit(session_id: int):
     """Record or edit the intention, goals, preparation notes and readiness checklist."""
-    session = record_or_404(DosingSession, session_id, options=SESSION_PAGE_OPTIONS,
+    session = record_or_404(DosingSession, session_id, options=session_page_options(),
                             audit_action=None)
     intention = db.session.scalar(intention_for_session(session.id))
     audit = ("update" if intention else "create", "intention",

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from tracker.audit.service import record_event
+from tracker.core.audit.service import record_event
 from tracker.db import utcnow
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.integration.models import GoalProgress
 from tracker.intention.models import CHECKLIST_ITEMS, FOCUS_AREAS, Goal, Intention, IntentionFocus
-from tracker.intention.queries import checklist_columns, intention_for_session
-from tracker.patients.services import ChangeRefused, StaleRecord, check_version
+from tracker.intention.queries import intention_for_session
+from tracker.rules import RuleRefused as ChangeRefused, StaleRecord, check_version
 
 
 @dataclass
@@ -40,27 +39,6 @@ def editing_refused(session: DosingSession) -> str | None:
         return ("This dosing session has started, so its intention can no longer be changed. "
                 "Record anything new in the session's notes.")
     return None
-
-
-NO_INTENTION = "No intention is recorded"
-
-
-def readiness_gaps(intention: Intention | None) -> list[str]:
-    """What keeps the readiness checklist open: no intention, or its unticked items.
-
-    The dosing stage refuses to start a session while this is not empty, unless a clinician
-    overrides it with a reason."""
-    if intention is None:
-        return [NO_INTENTION]
-    return intention.open_checklist_items
-
-
-def checklist_open(session: DosingSession) -> list[str]:
-    """readiness_gaps() for a session, reading only the checklist's columns."""
-    row = db.session.execute(checklist_columns(session.id)).first()
-    if row is None:
-        return [NO_INTENTION]
-    return [label for (_, label), ticked in zip(CHECKLIST_ITEMS, row) if not ticked]
 
 
 def save_intention(session: DosingSession, draft: IntentionDraft, *, expected_version,
@@ -132,8 +110,8 @@ def _apply_goals(intention: Intention, goals: list[tuple[int | None, str]]) -> N
         raise StaleRecord()  # a goal the form showed is gone: someone else changed the goals
     kept = {gid for gid, _ in rows if gid is not None}
     removed = [g for gid, g in existing.items() if gid not in kept]
-    if removed and db.session.scalar(sa.select(GoalProgress.id).where(
-            GoalProgress.goal_id.in_([g.id for g in removed])).limit(1)):
+    if removed and db.session.scalar(sa.select(Goal.id).where(
+            Goal.id.in_([g.id for g in removed]), Goal.progress_notes.any()).limit(1)):
         raise ChangeRefused("A goal with progress noted at a debrief cannot be removed.",
                             field="goals")
     for goal in removed:

@@ -7,9 +7,9 @@ from datetime import datetime, time, timedelta
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from tracker.access import allow, parse_id
-from tracker.audit import queries as q
-from tracker.auth.models import LEAD
+from tracker.core.access import allow, parse_id
+from tracker.core.audit import queries as q
+from tracker.core.users import LEAD
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.lead.exports import stream_csv

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from tracker.access import allow
-from tracker.auth.models import LEAD
-from tracker.care.models import FLAG_SOURCES
+from tracker.core.access import allow
+from tracker.core.users import LEAD
+from tracker.core.flags import FLAG_SOURCES
 from tracker.continuity import queries
 from tracker.continuity.forms import PeriodForm
 from tracker.continuity.rules import DRILLDOWN_LABELS, RULES, STATE_LABELS, thresholds_text
@@ -90,15 +90,7 @@ def drilldown(rule, state):
         "lead/drilldown.html", form=form, invalid=False, rule=rule_def, state=state,
         states=DRILLDOWN_LABELS, rows=rows, total=total, page=page,
         pages=max(1, -(-total // per_page)), args=form.filter_args(), names=names,
-        chart_endpoint=_chart_endpoint(),
         flag_sources=FLAG_SOURCES)
-
-
-def _chart_endpoint() -> str | None:
-    """The patient chart's endpoint, if it exists and admits this user's role."""
-    view = current_app.view_functions.get("patients.chart")
-    roles = getattr(view, "access_roles", ())
-    return "patients.chart" if view is not None and current_user.role in roles else None
 
 
 CSV_HEADER = ["Record number", "Patient", "Item", "Item id", "Clinician", "When",

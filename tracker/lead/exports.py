@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from flask import Response, stream_with_context
 
-from tracker.audit.service import record_event
+from tracker.core.audit.service import record_event
 from tracker.extensions import db
 
 CHUNK_BYTES = 16 * 1024

@@ -13,13 +13,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (Email, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
-from tracker.audit.models import OUTCOMES
-from tracker.auth.models import CLINICIAN, LEAD
+from tracker.core.audit.models import OUTCOMES
+from tracker.core.users import CLINICIAN, LEAD
 
 CRISIS_TEXT_MAX = 2000
 
 # (key, label, unit, lowest, highest): the plausible range of each continuity or vital-sign
-# threshold. Keys are those of tracker.clinic.models.DEFAULT_SETTINGS.
+# threshold. Keys are those of tracker.core.clinic.DEFAULT_SETTINGS.
 CONTINUITY_FIELDS = (
     ("sign_session_within_hours", "Sign the in-session record within", "hours", 1, 168),
     ("debrief_within_hours", "Hold and sign the debrief within", "hours", 1, 336),

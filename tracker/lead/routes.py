@@ -3,11 +3,11 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from tracker.access import allow
-from tracker.auth.models import CLINICIAN, LEAD, User
-from tracker.care.models import SafetyFlag
+from tracker.core.access import allow
+from tracker.core.users import CLINICIAN, LEAD, User
+from tracker.core.flags import SafetyFlag
 from tracker.extensions import db
-from tracker.patients.models import Patient
+from tracker.core.patients import Patient
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
 

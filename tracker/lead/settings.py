@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from tracker.access import allow
-from tracker.auth.models import LEAD
-from tracker.clinic.models import DEFAULT_SETTINGS, Clinic
+from tracker.core.access import allow
+from tracker.core.users import LEAD
+from tracker.core.clinic import DEFAULT_SETTINGS, Clinic
 from tracker.extensions import db
 from tracker.lead import services
 from tracker.lead.forms import CONTINUITY_FIELDS, VITAL_FIELDS, SettingsForm

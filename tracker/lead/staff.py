@@ -8,9 +8,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from tracker import access
-from tracker.access import allow, parse_id
-from tracker.auth.models import LEAD
+from tracker.core import access
+from tracker.core.access import allow, parse_id
+from tracker.core.users import LEAD
 from tracker.extensions import db
 from tracker.lead import services, staff_queries as q
 from tracker.lead.forms import ClinicianChoiceForm, StaffForm, TransferForm

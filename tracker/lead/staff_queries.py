@@ -4,10 +4,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from tracker.access import visible_patients
-from tracker.auth.models import CLINICIAN, LEAD, OneTimeLink, User
+from tracker.core.access import visible_patients
+from tracker.core.users import CLINICIAN, LEAD, OneTimeLink, User
 from tracker.db import utcnow
-from tracker.patients.models import CareTeamMember, Patient
+from tracker.core.patients import CareTeamMember, Patient
 
 
 def staff_list(clinic_id: int) -> sa.Select:

@@ -4,27 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import current_app, url_for
 
-from tracker.auth.models import User
+from tracker.core.users import User
 from tracker.care.scoring import INSTRUMENTS
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.patients import queries
 from tracker.patients.journey import SessionJourney, journey_rows, session_journeys
-from tracker.patients.models import Patient
+from tracker.core.patients import Patient
 from tracker.timezones import clinic_today, to_local
 
 # Line colours with at least 3:1 contrast on white, and a dash pattern each, so the three
 # lines differ by more than colour.
 SERIES_STYLE = {"phq9": ("#1f5f99", []), "gad7": ("#a3400e", [6, 3]), "pcl5": ("#4b6b1f", [2, 2])}
-
-
-def endpoint_url(endpoint: str, **values) -> str | None:
-    """url_for, or None while the endpoint does not exist (another stage not yet built)."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
 
 
 def _chart_x(moment: datetime) -> int:

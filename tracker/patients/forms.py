@@ -5,26 +5,18 @@ from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (DateField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TelField)
+                     StringField, TelField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (Email, InputRequired, Length, NumberRange, Optional, Regexp,
                                 ValidationError)
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.db import utcnow
+from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField
 from tracker.fields import ClinicalText, LocalDateTimeField
-from tracker.patients.models import COURSE_KINDS
+from tracker.core.patients import COURSE_KINDS
 from tracker.timezones import clinic_today
 
 REASON_MAX = 2000
-PHONE_PATTERN = r"^[0-9+()./ -]{3,40}$"
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several checkboxes for one multi-choice answer (macros/forms.html renders it as a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _plausible_birth_date(form, field):

@@ -17,13 +17,13 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
-from tracker.auth.models import User
+from tracker.core.users import User
 from tracker.care.models import FollowUp
-from tracker.continuity.sqltime import shift_time
-from tracker.dosing.models import DosingSession
+from tracker.core.sqltime import shift_time
+from tracker.core.sessions import DosingSession
 from tracker.integration.models import Debrief, IntegrationTask, TaskCompletion
 from tracker.intention.models import Goal, Intention
-from tracker.patients.models import TreatmentCourse
+from tracker.core.patients import TreatmentCourse
 
 STATE_LABELS = {
     "missing": "Missing", "late": "Late", "draft": "Draft", "signed": "Signed",

@@ -5,13 +5,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from tracker.access import visible_patients
-from tracker.auth.models import CLINICIAN, User
-from tracker.care.models import FollowUp, QuestionnaireResponse, SafetyFlag
+from tracker.core.access import visible_patients
+from tracker.core.users import CLINICIAN, User
+from tracker.care.models import FollowUp, QuestionnaireResponse
+from tracker.core.flags import SafetyFlag
 from tracker.continuity.attention import ATTENTION_REASONS, attention_condition
-from tracker.dosing.models import DosingSession
+from tracker.core.sessions import DosingSession
 from tracker.intention.models import Goal, Intention
-from tracker.patients.models import CareTeamMember, Patient, StatusChange, TreatmentCourse
+from tracker.core.patients import CareTeamMember, Patient, StatusChange, TreatmentCourse
 
 ANY_ATTENTION = "any"
 
@@ -119,11 +120,3 @@ def clinic_clinicians(clinic_id: int) -> sa.Select:
     """Active clinicians of the clinic, by name."""
     return (sa.select(User).where(User.clinic_id == clinic_id, User.role == CLINICIAN,
                                   User.active.is_(True)).order_by(User.full_name, User.id))
-
-
-def care_team_clinicians(patient_id: int) -> sa.Select:
-    """Active clinicians on the patient's care team, by name: who may guide, follow up, chart."""
-    return (sa.select(User).join(CareTeamMember, CareTeamMember.clinician_id == User.id)
-            .where(CareTeamMember.patient_id == patient_id, User.role == CLINICIAN,
-                   User.active.is_(True))
-            .order_by(User.full_name, User.id))

@@ -7,23 +7,23 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from tracker.access import allow, can_change_clinical, patient_or_404, record_or_404
-from tracker.audit.service import record_event
-from tracker.auth.models import CLINICIAN, LEAD
+from tracker.core.access import allow, can_change_clinical, patient_or_404, record_or_404
+from tracker.core.care_team import care_team_clinicians
+from tracker.core.audit.service import record_event
+from tracker.core.users import CLINICIAN, LEAD
 from tracker.care.scoring import INSTRUMENTS
 from tracker.continuity.attention import ATTENTION_REASONS, attention_map
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.patients import queries, services
-from tracker.patients.chart import endpoint_url, load_chart
+from tracker.patients.chart import load_chart
 from tracker.patients.journey import STATE_LABELS
-from tracker.patients.saving import attempt, submit
+from tracker.core.saving import attempt, submit
 from tracker.patients.forms import CourseForm, PatientForm, ScheduleSessionForm, StatusChangeForm
-from tracker.patients.models import PATIENT_STATUSES, Patient, TreatmentCourse
+from tracker.core.patients import PATIENT_STATUSES, Patient, TreatmentCourse
 from tracker.timezones import clinic_today, from_local
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
-bp.add_app_template_global(endpoint_url, "endpoint_url")
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def schedule_session(patient_id: int):
     form.course_id.choices = [SelectChoice(c.id, f"{c.kind.capitalize()}, from {c.started_on:%d %b %Y}")
                               for c in courses]
     form.clinician_id.choices = [SelectChoice(u.id, u.full_name) for u in
-                                 db.session.scalars(queries.care_team_clinicians(patient.id))]
+                                 db.session.scalars(care_team_clinicians(patient.id))]
     if request.method == "GET":
         form.clinician_id.data = current_user.id
     saved, problem, status = submit(

@@ -9,8 +9,8 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from tracker.care.models import (
-    FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES, QuestionnaireAnswer, SafetyFlag)
+from tracker.care.models import FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES, QuestionnaireAnswer
+from tracker.core.flags import SafetyFlag
 from tracker.care.scoring import INSTRUMENTS, plain_language_band
 from tracker.extensions import db
 from tracker.portal import queries

@@ -13,14 +13,15 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only, noload, selectinload
 
-from tracker.audit.models import AuditEvent
-from tracker.auth.models import User
+from tracker.core.audit.models import AuditEvent
+from tracker.core.users import User
 from tracker.care.models import FollowUp, QuestionnaireAssignment, QuestionnaireResponse
-from tracker.dosing.models import DosingSession, SessionNote
+from tracker.core.sessions import DosingSession
+from tracker.dosing.models import SessionNote
 from tracker.integration.models import (
     Debrief, IntegrationTask, Reflection, ReflectionRevision, TaskCompletion)
 from tracker.intention.models import Intention
-from tracker.patients.models import Patient
+from tracker.core.patients import Patient
 
 # What a patient may read of an intention: never preparation_notes, never the checklist.
 INTENTION_COLUMNS = (Intention.id, Intention.session_id, Intention.patient_id,
@@ -118,29 +119,6 @@ def upcoming_follow_ups(patient_id: int, now: datetime) -> sa.Select:
             .where(FollowUp.patient_id == patient_id, FollowUp.outcome == "scheduled",
                    FollowUp.scheduled_at >= now)
             .order_by(FollowUp.scheduled_at, FollowUp.id))
-
-
-def follow_up_for_patient(patient_id: int, follow_up_id: int) -> sa.Select:
-    return (sa.select(FollowUp.id, FollowUp.kind, FollowUp.scheduled_at, FollowUp.version,
-                      FollowUp.outcome)
-            .where(FollowUp.patient_id == patient_id, FollowUp.id == follow_up_id))
-
-
-# --- reflections -----------------------------------------------------------------------------
-
-def reflections_by_session(patient_id: int, session_ids=None) -> sa.Select:
-    """(Reflection, session id) pairs: reflections tied to a session directly, or through a
-    task of that session's debrief. Oldest first."""
-    session_key = sa.func.coalesce(Reflection.session_id, Debrief.session_id).label("about_session")
-    stmt = (sa.select(Reflection, session_key, IntegrationTask.title.label("task_title"))
-            .outerjoin(IntegrationTask, IntegrationTask.id == Reflection.task_id)
-            .outerjoin(Debrief, Debrief.id == IntegrationTask.debrief_id)
-            .options(noload(Reflection.task), selectinload(Reflection.revisions))
-            .where(Reflection.patient_id == patient_id, session_key.is_not(None))
-            .order_by(Reflection.created_at, Reflection.id))
-    if session_ids is not None:
-        stmt = stmt.where(session_key.in_(session_ids))
-    return stmt
 
 
 def reflections(patient_id: int, *, task_id: int | None = None, journal_only: bool = False,

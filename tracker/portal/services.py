@@ -11,7 +11,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from tracker.audit.service import record_event
+from tracker.core.audit.service import record_event
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.care.models import QuestionnaireAssignment

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from tracker.extensions import db
-from tracker.patients.models import Patient
+from tracker.core.patients import Patient
 from tracker.integration.models import TASK_KINDS
 from tracker.portal import pages, queries
 from tracker.templating import local_date

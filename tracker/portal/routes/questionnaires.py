@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from tracker.access import allow, record_or_404
-from tracker.audit.service import record_event
-from tracker.auth.models import PATIENT
+from tracker.core.access import allow, record_or_404
+from tracker.core.audit.service import record_event
+from tracker.core.users import PATIENT
 from tracker.care.models import QuestionnaireResponse
 from tracker.care.scoring import INSTRUMENTS, PHQ9_SAFETY_ITEM, InvalidAnswers
 from tracker.db import utcnow

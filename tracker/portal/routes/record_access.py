@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from flask import current_app, request
 from flask_login import current_user
 
-from tracker.access import allow
-from tracker.audit.service import record_event
-from tracker.auth.models import PATIENT, ROLE_LABELS, User
+from tracker.core.access import allow
+from tracker.core.audit.service import record_event
+from tracker.core.users import PATIENT, ROLE_LABELS, User
 from tracker.extensions import db
 from tracker.portal import queries
 from tracker.portal.routes import bp, own_patient, show

@@ -6,9 +6,9 @@ from sqlalchemy.orm import load_only, noload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from tracker.access import allow, record_or_404
-from tracker.audit.service import record_event
-from tracker.auth.models import PATIENT
+from tracker.core.access import allow, record_or_404
+from tracker.core.audit.service import record_event
+from tracker.core.users import PATIENT
 from tracker.extensions import db
 from tracker.integration.models import IntegrationTask, Reflection, TaskCompletion
 from tracker.portal import pages, queries, services

@@ -8,11 +8,16 @@ cached once whatever the clinic's thresholds are.
 
 SQLite stores DateTime as 'YYYY-MM-DD HH:MM:SS.ffffff' text; ``shift_time`` renders the same
 shape (millisecond precision, padded) so that text comparison stays chronological.
+
+alias() gives each predicate its own named, cached alias of a model.
 """
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from tracker.db import UTCDateTime
@@ -73,3 +78,9 @@ def _shift_date_sqlite(element, compiler, **kw):
 def weekday(day) -> sa.ColumnElement[int]:
     """Day of the week of a date column, 0 = Sunday (EXTRACT(dow) / strftime('%w'))."""
     return sa.extract("dow", day)
+
+
+@cache
+def alias(model, name: str):
+    """The named alias of a model, made on first use (after the mappers are configured)."""
+    return aliased(model, name=name)

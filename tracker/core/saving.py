@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.audit.service import record_event
+from tracker.core.audit.service import record_event
 from tracker.extensions import db
-from tracker.patients.services import ChangeRefused, StaleRecord
+from tracker.rules import RuleRefused as ChangeRefused, StaleRecord
 
 
 def record_failure(audit: tuple) -> None:

@@ -6,10 +6,10 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from tracker.audit.service import record_event
+from tracker.core.audit.service import record_event
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.signing.models import Addendum
+from tracker.core.signing.models import Addendum
 
 
 class RecordSigned(Exception):

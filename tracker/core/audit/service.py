@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
 
-from tracker.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from tracker.access import allow, record_or_404
-from tracker.auth.models import CLINICIAN
-from tracker.dosing.models import DosingSession
+from tracker.core.access import allow, record_or_404
+from tracker.core.users import CLINICIAN
+from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.integration.models import Debrief
-from tracker.signing.forms import AddendumForm
-from tracker.signing.service import add_addendum as append_addendum
+from tracker.core.signing.forms import AddendumForm
+from tracker.core.signing.service import add_addendum as append_addendum
 
 bp = Blueprint("signing", __name__)
 

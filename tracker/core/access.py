@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from tracker.audit.service import record_event
-from tracker.auth.models import CLINICIAN, LEAD, PATIENT
+from tracker.core.audit.service import record_event
+from tracker.core.users import CLINICIAN, LEAD, PATIENT
 from tracker.extensions import db, login_manager
-from tracker.patients.models import CareTeamMember, Patient
+from tracker.core.patients import CareTeamMember, Patient
 
 PUBLIC = "public"
 STAFF = (LEAD, CLINICIAN)

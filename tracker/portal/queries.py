@@ -121,6 +121,23 @@ def upcoming_follow_ups(patient_id: int, now: datetime) -> sa.Select:
             .order_by(FollowUp.scheduled_at, FollowUp.id))
 
 
+# --- reflections -----------------------------------------------------------------------------
+
+def reflections_by_session(patient_id: int, session_ids=None) -> sa.Select:
+    """(Reflection, session id) pairs: reflections tied to a session directly, or through a
+    task of that session's debrief. Oldest first."""
+    session_key = sa.func.coalesce(Reflection.session_id, Debrief.session_id).label("about_session")
+    stmt = (sa.select(Reflection, session_key, IntegrationTask.title.label("task_title"))
+            .outerjoin(IntegrationTask, IntegrationTask.id == Reflection.task_id)
+            .outerjoin(Debrief, Debrief.id == IntegrationTask.debrief_id)
+            .options(noload(Reflection.task), selectinload(Reflection.revisions))
+            .where(Reflection.patient_id == patient_id, session_key.is_not(None))
+            .order_by(Reflection.created_at, Reflection.id))
+    if session_ids is not None:
+        stmt = stmt.where(session_key.in_(session_ids))
+    return stmt
+
+
 def reflections(patient_id: int, *, task_id: int | None = None, journal_only: bool = False,
                 with_history: bool = True) -> sa.Select:
     """The patient's reflections, newest first, with their earlier texts when asked."""

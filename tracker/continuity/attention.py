@@ -4,14 +4,15 @@ patient flagged here is one the lead's dashboard counts as missing (or an open f
 
 - safety_flag: an unacknowledged safety flag (flags_acknowledged: missing or pending).
 - session_today: a dosing session, not cancelled, scheduled today in the clinic's zone.
-- late_debrief: a session ended in the last ATTENTION_WINDOW_DAYS days whose debrief rule
-  (debrief_signed) is missing: the very expression the dashboard counts.
-- overdue_tasks: an occurrence of a live task, dated in the last ATTENTION_WINDOW_DAYS days,
-  whose tasks_not_overdue state is missing (the same occurrences and the same expression).
+- late_debrief: a session ended in the attention window whose debrief rule (debrief_signed)
+  is missing: the very expression the dashboard counts.
+- overdue_tasks: an occurrence of a live task, dated in the attention window, whose
+  tasks_not_overdue state is missing (the same occurrences and the same expression).
 - no_contact: active, enrolled for lost_to_follow_up_days, and no completed contact in that
   many days (in_contact: missing, judged now).
 
-Older misses stay on the dashboard and its drill-downs; the window keeps the everyday list to
+The attention window is the clinic's attention_window_days (30 by default). Older misses
+stay on the dashboard and its drill-downs; the window keeps the everyday list to
 what can still be put right.
 """
 from __future__ import annotations
@@ -36,7 +37,6 @@ ATTENTION_REASONS: dict[str, str] = {
     "overdue_tasks": "Overdue integration tasks",
     "no_contact": "No contact lately",
 }
-ATTENTION_WINDOW_DAYS = 30
 
 
 def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
@@ -46,7 +46,7 @@ def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
         raise KeyError(f"unknown attention reason {reason!r}")
     tz = ZoneInfo(clinic.timezone)
     today = now.astimezone(tz).date()
-    window = timedelta(days=ATTENTION_WINDOW_DAYS)
+    window = timedelta(days=clinic.setting("attention_window_days"))
     pid = Patient.id
 
     if reason == "safety_flag":

@@ -1,7 +1,9 @@
 """The continuity-of-care rules (DESIGN.md "Continuity of care"), computed by the database.
 
-One module for the lead's dashboard, the clinician's "needs attention" filter and the chart's
-flags (tracker.continuity.attention builds on the same predicates), so the three agree.
+One module for the lead's dashboard, the clinician's "needs attention" list (attention.py) and
+the chart's stage states (stages.py): each reads the rule expressions below, so the three agree
+item by item (tests/continuity/test_agreement.py checks it on random journeys). The four states
+read "On time", "Late", "Missing" and "Pending" on every page.
 Thresholds come from `clinic.setting(key)` (tracker/clinic/models.py DEFAULT_SETTINGS).
 
 Every rule judges *items*. Each item has an anchor (the instant or day that places it in a

@@ -15,6 +15,11 @@ from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.integration.models import TaskCompletion
+from tracker.continuity.queries import rule_items
+from tracker.continuity.rules import RULES
+from tracker.continuity.scope import Scope
+from tracker.continuity.stages import SESSION_STAGES
+from tracker.integration.models import Debrief
 from tracker.patients.journey import journey_rows, session_journeys
 
 
@@ -24,8 +29,32 @@ def _journey(patient, clinic, now=None):
     return session_journeys(rows, clinic=clinic)
 
 
-def _states(j):
-    return (j.intention_state, j.record_state, j.debrief_state, j.plan_state, j.follow_up_state)
+CHART_STAGES = ("intention", "record", "debrief", "plan", "follow_up")
+
+
+def _states(j, keys=CHART_STAGES):
+    return tuple(j.state(key) for key in keys)
+
+
+def _dashboard_states(clinic, session_id) -> dict[str, str]:
+    """What the lead's dashboard says of each stage of one session (its drill-down rows)."""
+    today = date.today()
+    scope = Scope.for_clinic(clinic, utcnow(), today - timedelta(days=90), today + timedelta(days=30))
+    found = {}
+    for stage in SESSION_STAGES:
+        rule = RULES[stage.rule]
+        for row in db.session.execute(rule_items(rule, scope)):
+            is_this = (row.item_id == session_id if rule.record_type == "dosing_session"
+                       else db.session.get(Debrief, row.item_id).session_id == session_id)
+            if is_this:
+                found[stage.key] = row.state
+    return found
+
+
+def _assert_agrees_with_dashboard(clinic, j):
+    """Every stage the dashboard judges shows the dashboard's state on the chart."""
+    judged = _dashboard_states(clinic, j.session_id)
+    assert {k: j.state(k) for k in judged} == judged
 
 
 def _ended(course, clinician, hours_ago: float, **fields):
@@ -36,59 +65,78 @@ def _ended(course, clinician, hours_ago: float, **fields):
 def _early_intention(session, clinician):
     intention = make.intention(session, clinician)
     intention.created_at = session.scheduled_at - timedelta(days=1)
+    intention.checklist_completed_at = session.scheduled_at - timedelta(hours=1)
     db.session.flush()
     return intention
 
 
-# --- stage states -----------------------------------------------------------------------------
+# --- stage states: the continuity rules' states, and plain words before a rule judges ---------
 
 def test_an_upcoming_session_without_intention(clinic, clinician, patient, course):
     make.dosing_session(course, clinician=clinician, scheduled_at=utcnow() + timedelta(days=2))
     (j,) = _journey(patient, clinic)
-    assert _states(j) == ("missing", "upcoming", "upcoming", "upcoming", "upcoming")
+    assert _states(j) == ("pending", "upcoming", "upcoming", "upcoming", "upcoming")
+    assert (j.state("checklist"), j.state("phq9")) == ("pending", "pending")
+    assert j.stages["intention"].label == "Pending"
 
 
-def test_a_session_started_without_intention_is_late(clinic, clinician, patient, course):
+def test_an_upcoming_session_with_its_intention_recorded(clinic, clinician, patient, course):
+    session = make.dosing_session(course, clinician=clinician, scheduled_at=utcnow() + timedelta(days=2))
+    make.intention(session, clinician)
+    builders.score(patient, clinician, days_ago=1)
+    (j,) = _journey(patient, clinic)
+    assert (j.state("intention"), j.state("checklist"), j.state("phq9")) == (
+        "recorded", "recorded", "recorded")
+
+
+def test_a_session_started_without_intention_is_missing_it(clinic, clinician, patient, course):
     make.dosing_session(course, clinician=clinician, started=True, scheduled_at=utcnow() - timedelta(minutes=20))
     (j,) = _journey(patient, clinic)
-    assert (j.intention_state, j.record_state) == ("late", "draft")
+    assert (j.state("intention"), j.state("record"), j.state("debrief")) == ("missing", "draft", "upcoming")
+    _assert_agrees_with_dashboard(clinic, j)
 
 
 def test_an_intention_recorded_after_the_start_is_late(clinic, clinician, patient, course):
     session = _ended(course, clinician, 1)
     make.intention(session, clinician)  # created now, after the start
     (j,) = _journey(patient, clinic)
-    assert j.intention_state == "late"
+    assert j.state("intention") == "late"
+    assert j.stages["intention"].label == "Late"
+    _assert_agrees_with_dashboard(clinic, j)
 
 
-def test_an_intention_recorded_before_is_recorded(clinic, clinician, patient, course):
+def test_an_intention_recorded_before_is_on_time(clinic, clinician, patient, course):
     session = _ended(course, clinician, 1)
     _early_intention(session, clinician)
     (j,) = _journey(patient, clinic)
-    assert (j.intention_state, j.goal_count, bool(j.checklist_completed_at)) == ("recorded", 1, True)
+    assert (j.state("intention"), j.state("checklist"), j.goal_count) == ("compliant", "compliant", 1)
+    assert j.stages["intention"].label == "On time"
+    _assert_agrees_with_dashboard(clinic, j)
 
 
 @pytest.mark.parametrize("hours_ago, signed, expected", [
-    (2, False, "draft"), (30, False, "late"), (30, True, "signed")])
+    (2, False, "pending"), (30, False, "missing"), (30, True, "late"), (2, True, "compliant")])
 def test_the_in_session_record(clinic, clinician, patient, course, hours_ago, signed, expected):
     session = _ended(course, clinician, hours_ago)
     if signed:
         session.signed_at, session.signed_by_id = utcnow(), clinician.id
         db.session.flush()
     (j,) = _journey(patient, clinic)
-    assert j.record_state == expected
+    assert j.state("record") == expected
+    _assert_agrees_with_dashboard(clinic, j)
 
 
 def test_the_sign_threshold_is_the_clinics_setting(clinic, clinician, patient, course):
     clinic.settings = {"sign_session_within_hours": 48}
     _ended(course, clinician, 30)
     (j,) = _journey(patient, clinic)
-    assert j.record_state == "draft"
+    assert j.state("record") == "pending"
+    _assert_agrees_with_dashboard(clinic, j)
 
 
 @pytest.mark.parametrize("hours_ago, debrief, expected", [
-    (10, None, "missing"), (80, None, "late"), (10, "draft", "draft"), (80, "draft", "late"),
-    (80, "signed", "signed")])
+    (10, None, "pending"), (80, None, "missing"), (10, "draft", "pending"), (80, "draft", "missing"),
+    (80, "signed", "late"), (10, "signed", "compliant")])
 def test_the_debrief(clinic, clinician, patient, course, hours_ago, debrief, expected):
     session = _ended(course, clinician, hours_ago)
     if debrief:
@@ -97,14 +145,15 @@ def test_the_debrief(clinic, clinician, patient, course, hours_ago, debrief, exp
             d.signed_at, d.signed_by_id = utcnow(), clinician.id
         db.session.flush()
     (j,) = _journey(patient, clinic)
-    assert j.debrief_state == expected
+    assert j.state("debrief") == expected
+    _assert_agrees_with_dashboard(clinic, j)
 
 
 def test_the_integration_plan_counts_tasks_and_due_occurrences(clinic, clinician, patient, course):
     session = _ended(course, clinician, 24 * 4)
     d = make.debrief(session, clinician)
     (j,) = _journey(patient, clinic)
-    assert (j.plan_state, j.task_count, j.completion_rate) == ("missing", 0, None)
+    assert (j.state("plan"), j.task_count, j.completion_rate) == ("pending", 0, None)
 
     today = date.today()
     once = make.task(patient, clinician, debrief=d, due_on=today - timedelta(days=1))
@@ -126,8 +175,9 @@ def test_the_integration_plan_counts_tasks_and_due_occurrences(clinic, clinician
     db.session.flush()
     (j,) = _journey(patient, clinic)
     # due so far: once 1 + daily 4 (today-3 .. today) + weekly 0 = 5; done 3
-    assert (j.plan_state, j.task_count, j.due_count, j.done_count, j.completion_rate) == (
-        "recorded", 3, 5, 3, 60)
+    assert (j.state("plan"), j.task_count, j.due_count, j.done_count, j.completion_rate) == (
+        "compliant", 3, 5, 3, 60)
+    _assert_agrees_with_dashboard(clinic, j)
 
 
 def test_weekly_occurrences_due(clinic, clinician, patient, course):
@@ -139,8 +189,8 @@ def test_weekly_occurrences_due(clinic, clinician, patient, course):
 
 
 @pytest.mark.parametrize("days_ago, follow_up, expected", [
-    (3, None, "missing"), (20, None, "late"), (3, "scheduled", "scheduled"), (20, "held", "held"),
-    (30, "held_late", "late")])
+    (3, None, "pending"), (20, None, "missing"), (3, "scheduled", "pending"),
+    (20, "held", "compliant"), (30, "held_late", "late"), (30, "held_late_other", "missing")])
 def test_the_follow_up(clinic, clinician, patient, course, days_ago, follow_up, expected):
     session = _ended(course, clinician, 24 * days_ago)
     if follow_up == "scheduled":
@@ -148,12 +198,17 @@ def test_the_follow_up(clinic, clinician, patient, course, days_ago, follow_up, 
     elif follow_up == "held":
         at = session.ended_at + timedelta(days=5)
         builders.follow_up(patient, clinician, at=at, outcome="completed", completed_at=at)
-    elif follow_up == "held_late":
+    elif follow_up and follow_up.startswith("held_late"):
+        # late only if booked for this session (else it is just a later contact)
         at = session.ended_at + timedelta(days=20)
-        builders.follow_up(patient, clinician, at=at, outcome="completed", completed_at=at)
+        builders.follow_up(patient, clinician, at=at, outcome="completed", completed_at=at,
+                           session=session if follow_up == "held_late" else None)
     (j,) = _journey(patient, clinic)
-    assert j.follow_up_state == expected
-    assert j.follow_up_due_by == session.ended_at + timedelta(days=14)
+    assert j.state("follow_up") == expected
+    # the deadline is computed by the database (to the millisecond on SQLite)
+    due = j.stages["follow_up"].due_at
+    assert abs(due - (session.ended_at + timedelta(days=14))) < timedelta(milliseconds=1)
+    _assert_agrees_with_dashboard(clinic, j)
 
 
 def test_a_cancelled_session(clinic, clinician, patient, course):
@@ -162,6 +217,7 @@ def test_a_cancelled_session(clinic, clinician, patient, course):
     db.session.flush()
     (j,) = _journey(patient, clinic)
     assert set(_states(j)) == {"cancelled"}
+    assert _dashboard_states(clinic, s.id) == {}
 
 
 def test_sessions_are_newest_first_and_numbered_within_their_course(clinic, clinician, patient):
@@ -169,7 +225,8 @@ def test_sessions_are_newest_first_and_numbered_within_their_course(clinic, clin
     rows = _journey(patient, clinic)
     assert [r.session_id for r in rows] == [s.id for s in journeys]  # built newest first
     assert [r.number_in_course for r in rows] == [3, 2, 1]
-    assert {_states(r) for r in rows} == {("recorded", "signed", "signed", "recorded", "held")}
+    for r in rows:
+        _assert_agrees_with_dashboard(clinic, r)
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -252,7 +309,8 @@ def test_the_chart_costs_a_fixed_number_of_queries(app, clinic, clinician, count
     with count_queries() as q:
         response = client.get(url)
     assert response.status_code == 200
-    assert page_text(response).count("4. Follow-up Held Held") == sessions
+    text = page_text(response)
+    assert text.count("4. Follow-up On time Held") == sessions, text
     # user, patient, audit (3), journey, scores, goals, team, flags, courses, history
     assert q.count == CHART_QUERIES, "\n".join(s[:90] for s in q.statements)
 

@@ -20,36 +20,38 @@ def mark(task_id, days, outcome="done"):
 
 
 def test_a_daily_task_shows_each_day_in_its_place():
-    board = task_board([task()], [mark(1, -3)], TODAY)
+    board = task_board([task()], [mark(1, -3)], TODAY, 7)
     assert [o.on for o in board.today] == [TODAY]
     assert [o.on for o in board.overdue] == [TODAY - timedelta(days=1), TODAY - timedelta(days=2)]
     assert [o.on for o in board.upcoming] == [TODAY + timedelta(days=d) for d in range(1, 8)]
 
 
 def test_today_keeps_a_marked_day_with_its_status():
-    board = task_board([task()], [mark(1, 0, "skipped")], TODAY)
+    board = task_board([task()], [mark(1, 0, "skipped")], TODAY, 7)
     assert board.today[0].status == "skipped"
 
 
-def test_a_repeating_task_lists_only_a_week_of_missed_days():
-    board = task_board([task(starts=-30)], [], TODAY)
+def test_a_repeating_task_lists_missed_days_until_the_clinic_flags_them():
+    board = task_board([task(starts=-30)], [], TODAY, 7)
     assert min(o.on for o in board.overdue) == TODAY - timedelta(days=7)
+    board = task_board([task(starts=-30)], [], TODAY, 3)   # the clinic's task_overdue_flag_days
+    assert min(o.on for o in board.overdue) == TODAY - timedelta(days=3)
 
 
 def test_a_one_off_task_stays_overdue_until_marked():
     old = task(id=2, repeat="none", due=-40)
-    assert [o.on for o in task_board([old], [], TODAY).overdue] == [TODAY - timedelta(days=40)]
-    assert task_board([old], [mark(2, -40)], TODAY).empty
+    assert [o.on for o in task_board([old], [], TODAY, 7).overdue] == [TODAY - timedelta(days=40)]
+    assert task_board([old], [mark(2, -40)], TODAY, 7).empty
 
 
 def test_a_one_off_task_due_far_ahead_is_listed_as_coming_up():
-    assert [o.on for o in task_board([task(id=3, repeat="none", due=30)], [], TODAY).upcoming] == [
+    assert [o.on for o in task_board([task(id=3, repeat="none", due=30)], [], TODAY, 7).upcoming] == [
         TODAY + timedelta(days=30)]
 
 
 def test_weekly_tasks_fall_every_seven_days():
     weekly = task(repeat="weekly", starts=-14, until=14)
-    assert visible_occurrences(weekly, TODAY) == [TODAY - timedelta(days=7), TODAY, TODAY + timedelta(days=7)]
+    assert visible_occurrences(weekly, TODAY, 7) == [TODAY - timedelta(days=7), TODAY, TODAY + timedelta(days=7)]
     assert is_occurrence(weekly, TODAY) and not is_occurrence(weekly, TODAY + timedelta(days=1))
 
 

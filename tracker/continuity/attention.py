@@ -4,14 +4,15 @@ patient flagged here is one the lead's dashboard counts as missing (or an open f
 
 - safety_flag: an unacknowledged safety flag (flags_acknowledged: missing or pending).
 - session_today: a dosing session, not cancelled, scheduled today in the clinic's zone.
-- late_debrief: a session ended in the last ATTENTION_WINDOW_DAYS days whose debrief is not
-  signed although debrief_within_hours have passed (debrief_signed: missing).
-- overdue_tasks: an occurrence of a live task, dated in the last ATTENTION_WINDOW_DAYS days,
-  left unmarked past task_overdue_flag_days (tasks_not_overdue: missing).
+- late_debrief: a session ended in the attention window whose debrief rule (debrief_signed)
+  is missing: the very expression the dashboard counts.
+- overdue_tasks: an occurrence of a live task, dated in the attention window, whose
+  tasks_not_overdue state is missing (the same occurrences and the same expression).
 - no_contact: active, enrolled for lost_to_follow_up_days, and no completed contact in that
   many days (in_contact: missing, judged now).
 
-Older misses stay on the dashboard and its drill-downs; the window keeps the everyday list to
+The attention window is the clinic's attention_window_days (30 by default). Older misses
+stay on the dashboard and its drill-downs; the window keeps the everyday list to
 what can still be put right.
 """
 from __future__ import annotations
@@ -21,8 +22,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from tracker.continuity import care_rules, session_rules
 from tracker.continuity import predicates as p
-from tracker.continuity.scope import local_midnight
+from tracker.continuity.groups import SessionItems, TaskItems
+from tracker.continuity.scope import Scope, local_midnight
 from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.core.patients import Patient
@@ -34,7 +37,6 @@ ATTENTION_REASONS: dict[str, str] = {
     "overdue_tasks": "Overdue integration tasks",
     "no_contact": "No contact lately",
 }
-ATTENTION_WINDOW_DAYS = 30
 
 
 def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
@@ -44,7 +46,7 @@ def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
         raise KeyError(f"unknown attention reason {reason!r}")
     tz = ZoneInfo(clinic.timezone)
     today = now.astimezone(tz).date()
-    window = timedelta(days=ATTENTION_WINDOW_DAYS)
+    window = timedelta(days=clinic.setting("attention_window_days"))
     pid = Patient.id
 
     if reason == "safety_flag":
@@ -56,14 +58,18 @@ def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
             s.scheduled_at >= local_midnight(today, tz),
             s.scheduled_at < local_midnight(today + timedelta(days=1), tz))
     if reason == "late_debrief":
-        s = p.alias(DosingSession, "ended_session")
-        overdue_since = now - timedelta(hours=clinic.setting("debrief_within_hours"))
-        return sa.exists().where(
-            s.patient_id == pid, s.status != "cancelled", s.started_at.is_not(None),
-            s.ended_at >= now - window, s.ended_at <= overdue_since, ~p.has_signed_debrief(s))
+        # debrief_signed: missing, for a session ended within the window
+        scope = Scope.for_clinic(clinic, now, today, today)
+        g = SessionItems(scope, None, session=p.alias(DosingSession, "ended_session"))
+        state = session_rules.debrief_signed(g, scope).state
+        return g.select_for_patient(pid, sa.literal(1)).where(
+            g.is_item, g.s.ended_at >= now - window, state == p.MISSING).exists()
     if reason == "overdue_tasks":
-        days = clinic.setting("task_overdue_flag_days")
-        return p.unmarked_occurrence(pid, today - window, today - timedelta(days=days + 1))
+        # tasks_not_overdue: missing, for an occurrence dated within the window
+        scope = Scope.for_clinic(clinic, now, today - window, today)
+        g = TaskItems(scope, None, name="attention_days")
+        state = care_rules.tasks_not_overdue(g, scope).state
+        return pid.in_(sa.select(g.occ.c.patient_id).where(state == p.MISSING))
     # no_contact
     since = now - timedelta(days=clinic.setting("lost_to_follow_up_days"))
     return sa.and_(Patient.status == "active",

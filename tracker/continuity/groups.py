@@ -40,25 +40,40 @@ class SessionItems:
     """Dosing sessions of the clinic scheduled in the period, not cancelled, that started;
     with their intention (`i`) and debrief (`d`). Clinician: the guiding clinician."""
 
-    def __init__(self, scope: Scope, weeks: sa.FromClause):
+    def __init__(self, scope: Scope, weeks: sa.FromClause | None, *, session=DosingSession):
         self.scope, self.weeks = scope, weeks
-        self.s = DosingSession
+        self.s = session
         self.i, self.d = alias(Intention, "session_intention"), alias(Debrief, "session_debrief")
-        self.week, self.patient_id = weeks.c.week, self.s.patient_id
+        self.week = weeks.c.week if weeks is not None else None
+        self.patient_id = self.s.patient_id
         self.clinician_id = self.s.clinician_id
+
+    @property
+    def is_item(self) -> sa.ColumnElement[bool]:
+        """A session is an item of the session rules once it has started (and is not
+        cancelled); before that no session rule judges it."""
+        return sa.and_(self.s.status != "cancelled", self.s.started_at.is_not(None))
+
+    def _with_stages(self, stmt: sa.Select) -> sa.Select:
+        return (stmt.outerjoin(self.i, self.i.session_id == self.s.id)
+                .outerjoin(self.d, self.d.session_id == self.s.id))
+
+    def select_for_patient(self, patient_id, *columns) -> sa.Select:
+        """Every dosing session of one patient, whatever its status or time, with its stages
+        (the chart's rows). A rule's state there must be read through `is_item`."""
+        return (self._with_stages(sa.select(*columns).select_from(self.s))
+                .where(self.s.patient_id == patient_id))
 
     def select(self, *columns) -> sa.Select:
         s, scope = self.s, self.scope
-        stmt = (sa.select(*columns).select_from(s)
-                .join(Patient, Patient.id == s.patient_id)
-                .join(self.weeks, sa.and_(s.scheduled_at >= self.weeks.c.start,
-                                          s.scheduled_at < self.weeks.c.end))
-                .outerjoin(self.i, self.i.session_id == s.id)
-                .outerjoin(self.d, self.d.session_id == s.id)
-                .where(Patient.clinic_id == scope.clinic_id, s.status != "cancelled",
-                       s.started_at.is_not(None),
-                       s.scheduled_at >= scope.start, s.scheduled_at < scope.end,
-                       *_clinician_filter(scope, s.clinician_id)))
+        stmt = self._with_stages(
+            sa.select(*columns).select_from(s)
+            .join(Patient, Patient.id == s.patient_id)
+            .join(self.weeks, sa.and_(s.scheduled_at >= self.weeks.c.start,
+                                      s.scheduled_at < self.weeks.c.end))
+        ).where(Patient.clinic_id == scope.clinic_id, self.is_item,
+                s.scheduled_at >= scope.start, s.scheduled_at < scope.end,
+                *_clinician_filter(scope, s.clinician_id))
         if scope.course_status:
             stmt = stmt.join(TreatmentCourse, TreatmentCourse.id == s.course_id).where(
                 TreatmentCourse.status == scope.course_status)
@@ -69,11 +84,12 @@ class TaskItems:
     """Occurrences of the clinic's live integration tasks dated in the period (`occ`).
     Clinician: the patient's primary care-team clinician."""
 
-    def __init__(self, scope: Scope, weeks: sa.FromClause):
+    def __init__(self, scope: Scope, weeks: sa.FromClause | None, *, name: str = "task_days"):
         self.scope, self.weeks = scope, weeks
-        self.occ = p.task_occurrences(scope.clinic_id, scope.first_day, scope.last_day)
+        self.occ = p.task_occurrences(scope.clinic_id, scope.first_day, scope.last_day, name=name)
         self.primary = p.primary_clinicians()
-        self.week, self.patient_id = weeks.c.week, self.occ.c.patient_id
+        self.week = weeks.c.week if weeks is not None else None
+        self.patient_id = self.occ.c.patient_id
         self.clinician_id = self.primary.c.clinician_id
 
     def select(self, *columns) -> sa.Select:

@@ -21,7 +21,7 @@ from tracker.care.predicates import (  # noqa: F401
 from tracker.core.flags import SafetyFlag
 from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
 from tracker.core.sessions import DosingSession
-from tracker.core.sqltime import alias, shift_date, shift_time, weekday
+from tracker.core.sqltime import alias, shift_date, shift_time
 from tracker.integration.models import Debrief, IntegrationTask, TaskCompletion
 
 COMPLIANT, LATE, MISSING, PENDING = "compliant", "late", "missing", "pending"
@@ -61,9 +61,6 @@ def has_course_with_status(patient_id, status: str) -> sa.Exists:
 
 
 
-def has_signed_debrief(session) -> sa.Exists:
-    d = alias(Debrief, "signed_debrief")
-    return sa.exists().where(d.session_id == session.id, d.signed_at.is_not(None))
 
 
 # --- PHQ-9 ------------------------------------------------------------------------------------
@@ -128,78 +125,53 @@ def enrolled_by(patient_id, day) -> sa.Exists:
 
 
 
-def _calendar(first_day: date, last_day: date, name: str) -> sa.CTE:
-    """Every day from first_day to last_day, as rows (a recursive CTE, SQLite and PostgreSQL)."""
-    seed = sa.select(sa.literal(first_day, sa.Date).label("day")).cte(name, recursive=True)
-    return seed.union_all(sa.select(shift_date(seed.c.day, 1)).where(seed.c.day < last_day))
-
-
-def _one_off_due(t, first_day: date, last_day: date) -> list:
-    """A live one-off task whose due date is in [first_day, last_day]."""
-    return [t.active.is_(True), t.repeat == "none", t.due_on >= first_day, t.due_on <= last_day]
-
-
-def _repeats_on(t, day, first_day: date, last_day: date) -> list:
-    """A live repeating task that occurs on `day` (a calendar column in the window): daily
-    from its start to its end, or weekly on its start's weekday."""
-    return [t.active.is_(True), t.repeat != "none", t.repeat_until >= first_day,
-            t.starts_on <= last_day, day >= t.starts_on, day <= t.repeat_until,
-            sa.or_(t.repeat == "daily", weekday(day) == weekday(t.starts_on))]
-
-
 def task_occurrences(clinic_id: int, first_day: date, last_day: date, *,
-                     name: str = "task_days") -> sa.Subquery:
-    """Every occurrence of the clinic's live integration tasks dated in [first_day, last_day]:
-    (task_id, patient_id, title, day, marked_at). A one-off task occurs on its due date; a
-    daily one every day from its start to its end; a weekly one on its start's weekday.
-    marked_at is when the patient marked that occurrence (done or skipped), else NULL.
+                     patient_id: int | None = None, name: str = "task_days") -> sa.Subquery:
+    """Every occurrence of the clinic's live integration tasks dated in [first_day, last_day]
+    (of one patient, if `patient_id` is given): (task_id, patient_id, debrief_id, title, day,
+    marked_at, outcome). A one-off task occurs on its due date; a daily one every day from its
+    start to its end; a weekly one on its start's weekday (the same dates as
+    tracker.integration.occurrences.occurrence_dates, which tests hold equal). marked_at and
+    outcome are the patient's mark of that occurrence (done or skipped), else NULL.
 
-    A repeating task's occurrences are generated from the task itself (a recursive CTE that
-    steps 1 or 7 days), so the work grows with the occurrences, not with days x tasks."""
+    This is the one SQL definition of an occurrence: the dashboard, the needs-attention list
+    and the chart's plan all read it. A repeating task's occurrences are generated from the
+    task itself (a recursive CTE that steps 1 or 7 days), so the work grows with the
+    occurrences, not with days x tasks."""
     t1, t2 = alias(IntegrationTask, "task_once"), alias(IntegrationTask, "task_repeating")
     p1, p2 = alias(Patient, "once_patient"), alias(Patient, "repeating_patient")
-    one_off = (sa.select(t1.id.label("task_id"), t1.patient_id, t1.title, t1.due_on.label("day"))
+    whose1 = [p1.clinic_id == clinic_id] + ([t1.patient_id == patient_id] if patient_id else [])
+    whose2 = [p2.clinic_id == clinic_id] + ([t2.patient_id == patient_id] if patient_id else [])
+    one_off = (sa.select(t1.id.label("task_id"), t1.patient_id, t1.debrief_id, t1.title,
+                         t1.due_on.label("day"))
                .join(p1, p1.id == t1.patient_id)
-               .where(p1.clinic_id == clinic_id, *_one_off_due(t1, first_day, last_day)))
+               .where(*whose1, t1.active.is_(True), t1.repeat == "none",
+                      t1.due_on >= first_day, t1.due_on <= last_day))
     daily = t2.repeat == "daily"
     start = sa.case((sa.and_(daily, t2.starts_on < first_day), first_day), else_=t2.starts_on)
     seed = (sa.select(t2.id.label("task_id"), t2.patient_id.label("patient_id"),
-                      t2.title.label("title"), start.label("day"),
-                      sa.case((daily, 1), else_=7).label("step"), t2.repeat_until.label("until"))
+                      t2.debrief_id.label("debrief_id"), t2.title.label("title"),
+                      start.label("day"), sa.case((daily, 1), else_=7).label("step"),
+                      t2.repeat_until.label("until"))
             .join(p2, p2.id == t2.patient_id)
-            .where(p2.clinic_id == clinic_id, t2.active.is_(True), t2.repeat != "none",
+            .where(*whose2, t2.active.is_(True), t2.repeat != "none",
                    t2.repeat_until >= first_day, t2.starts_on <= last_day))
     steps = seed.cte(name, recursive=True)
     following = shift_date(steps.c.day, steps.c.step)
     steps = steps.union_all(
-        sa.select(steps.c.task_id, steps.c.patient_id, steps.c.title, following, steps.c.step,
-                  steps.c.until)
+        sa.select(steps.c.task_id, steps.c.patient_id, steps.c.debrief_id, steps.c.title,
+                  following, steps.c.step, steps.c.until)
         .where(following <= steps.c.until, following <= last_day))
-    repeating = (sa.select(steps.c.task_id, steps.c.patient_id, steps.c.title, steps.c.day)
+    repeating = (sa.select(steps.c.task_id, steps.c.patient_id, steps.c.debrief_id,
+                           steps.c.title, steps.c.day)
                  .where(steps.c.day >= first_day))
     occurrences = sa.union_all(one_off, repeating).subquery(f"{name}_all")
     mark = alias(TaskCompletion, "task_mark")
-    return (sa.select(occurrences, mark.marked_at)
+    return (sa.select(occurrences, mark.marked_at, mark.outcome)
             .select_from(occurrences)
             .outerjoin(mark, sa.and_(mark.task_id == occurrences.c.task_id,
                                      mark.occurrence_on == occurrences.c.day))
             .subquery(f"{name}_marked"))
-
-
-def unmarked_occurrence(patient_id, first_day: date, last_day: date, *,
-                        name: str = "unmarked_days") -> sa.ColumnElement[bool]:
-    """The patient has an occurrence of a live task dated in [first_day, last_day] that was
-    never marked: the same occurrences as task_occurrences(), as a correlated test."""
-    days = _calendar(first_day, last_day, name)
-    t1, t2 = alias(IntegrationTask, "unmarked_once"), alias(IntegrationTask, "unmarked_repeating")
-    c1, c2 = alias(TaskCompletion, "once_mark"), alias(TaskCompletion, "repeating_mark")
-    one_off = sa.exists().where(
-        t1.patient_id == patient_id, *_one_off_due(t1, first_day, last_day),
-        ~sa.exists().where(c1.task_id == t1.id, c1.occurrence_on == t1.due_on))
-    repeating = sa.exists().where(
-        t2.patient_id == patient_id, *_repeats_on(t2, days.c.day, first_day, last_day),
-        ~sa.exists().where(c2.task_id == t2.id, c2.occurrence_on == days.c.day))
-    return sa.or_(one_off, repeating)
 
 
 # --- safety flags -----------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The continuity-of-care rules (DESIGN.md "Continuity of care"), computed by the database.
 
-One module for the lead's dashboard, the clinician's "needs attention" filter and the chart's
-flags (tracker.continuity.attention builds on the same predicates), so the three agree.
+One module for the lead's dashboard, the clinician's "needs attention" list (attention.py) and
+the chart's stage states (stages.py): each reads the rule expressions below, so the three agree
+item by item (tests/continuity/test_agreement.py checks it on random journeys). The four states
+read "On time", "Late", "Missing" and "Pending" on every page.
 Thresholds come from `clinic.setting(key)` (tracker/core/clinic.py DEFAULT_SETTINGS).
 
 Every rule judges *items*. Each item has an anchor (the instant or day that places it in a
@@ -74,7 +76,8 @@ from tracker.continuity import care_rules, session_rules
 from tracker.continuity.groups import FlagItems, PatientItems, SessionItems, TaskItems
 from tracker.continuity.predicates import COMPLIANT, LATE, MISSING, PENDING, STATES  # noqa: F401
 
-STATE_LABELS = {COMPLIANT: "Compliant", LATE: "Late", MISSING: "Missing", PENDING: "Pending"}
+# The words every page uses for the four states (the chart, the lists, the dashboard).
+STATE_LABELS = {COMPLIANT: "On time", LATE: "Late", MISSING: "Missing", PENDING: "Pending"}
 ALL_ITEMS = "due"  # a drill-down of every item, whatever its state
 DRILLDOWN_LABELS = {ALL_ITEMS: "All items", **STATE_LABELS}
 

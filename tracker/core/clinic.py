@@ -18,6 +18,8 @@ DEFAULT_SETTINGS: dict[str, int] = {
     "task_overdue_flag_days": 7,
     "lost_to_follow_up_days": 30,
     "acknowledge_flag_within_hours": 24,
+    # how far back the clinician's needs-attention list looks for late debriefs and tasks
+    "attention_window_days": 30,
     # vital signs: flag and alert thresholds
     "systolic_flag": 160,
     "diastolic_flag": 100,

@@ -29,6 +29,7 @@ CONTINUITY_FIELDS = (
     ("task_overdue_flag_days", "Flag an integration task overdue by more than", "days", 1, 60),
     ("lost_to_follow_up_days", "Lost to follow-up after no contact for", "days", 7, 365),
     ("acknowledge_flag_within_hours", "Acknowledge a safety flag within", "hours", 1, 168),
+    ("attention_window_days", "Needs attention looks back over", "days", 7, 365),
 )
 VITAL_FIELDS = (
     ("systolic_flag", "Flag systolic pressure at or above", "mmHg", 120, 220),

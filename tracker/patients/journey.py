@@ -1,11 +1,10 @@
 """The journey timeline of the patient chart: each dosing session and the state of its stages.
 
-All stage states are computed in one SELECT for every session of a patient (CASE expressions
-against cutoffs taken from the clinic's settings), so the chart runs the same number of
-queries for 2 sessions as for 80.
-
-States: missing, draft, signed, late (and recorded, held, scheduled, upcoming = not yet due,
-cancelled).
+The states are not decided here: tracker.continuity.stages gives each stage the state of the
+continuity rule that judges it (the same expression the lead's dashboard and the
+needs-attention list use). This module adds what the chart shows beside them (who guided,
+goals, the plan's tasks and occurrences, the next follow-up), all in one SELECT for every
+session of a patient, so the chart runs the same number of queries for 2 sessions as for 80.
 """
 from __future__ import annotations
 
@@ -13,132 +12,53 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.functions import FunctionElement
 
 from tracker.core.users import User
-from tracker.care.models import FollowUp
-from tracker.core.sqltime import shift_time
+from tracker.care.models import FollowUp, QuestionnaireResponse
+from tracker.continuity import predicates
+from tracker.continuity.scope import Scope
+from tracker.continuity.stages import (SESSION_STAGES, STAGE_LABELS, Stage, session_stage_columns,
+                                       shown_state)
 from tracker.core.sessions import DosingSession
-from tracker.integration.models import Debrief, IntegrationTask, TaskCompletion
+from tracker.integration.models import Debrief, IntegrationTask
 from tracker.intention.models import Goal, Intention
 from tracker.core.patients import TreatmentCourse
 
-STATE_LABELS = {
-    "missing": "Missing", "late": "Late", "draft": "Draft", "signed": "Signed",
-    "recorded": "Recorded", "held": "Held", "scheduled": "Scheduled",
-    "upcoming": "Not yet due", "cancelled": "Cancelled",
-}
-
-
-# --- whole days between two dates (SQLite and PostgreSQL) -------------------------------------
-
-class days_between(FunctionElement):  # noqa: N801
-    """Whole days from `earlier` to `later` (two dates)."""
-
-    type = sa.Integer()
-    name = "days_between"
-    inherit_cache = True
-
-
-@compiles(days_between)
-def _days_between_default(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    later, earlier = compiler.process(later, **kw), compiler.process(earlier, **kw)
-    return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
-
-
-@compiles(days_between, "sqlite")
-def _days_between_sqlite(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return (f"CAST(julianday({compiler.process(later, **kw)}) - "
-            f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)")
-
-
-# --- the query --------------------------------------------------------------------------------
-
-def occurrences_due(today: date) -> sa.ColumnElement[int]:
-    """How many occurrences of an integration task fell due up to `today` (SQL, per task row).
-
-    Mirrors tracker.integration.occurrences: once = due_on; daily/weekly from starts_on until
-    repeat_until."""
-    T = IntegrationTask
-    last = sa.case((T.repeat_until < today, T.repeat_until), else_=sa.literal(today, sa.Date))
-    span = days_between(last, T.starts_on)
-    return sa.case(
-        (T.repeat == "none", sa.case((T.due_on <= today, 1), else_=0)),
-        (T.starts_on > today, 0),
-        (T.repeat == "daily", span + 1),
-        else_=span // 7 + 1,
-    )
+# Before any integration task: the plan's occurrences are counted from here to today.
+FIRST_TASK_DAY = date(2000, 1, 1)
 
 
 def journey_rows(patient_id: int, *, clinic, now: datetime, today: date) -> sa.Select:
-    """One row per dosing session of the patient, newest first, with every stage's state."""
+    """One row per dosing session of the patient, newest first, with every stage's state (from
+    the continuity rules) and the details the chart shows beside it."""
     S, I, D, T, F = DosingSession, Intention, Debrief, IntegrationTask, FollowUp
     guide = aliased(User)
-    sign_cutoff = now - timedelta(hours=clinic.setting("sign_session_within_hours"))
-    debrief_cutoff = now - timedelta(hours=clinic.setting("debrief_within_hours"))
-    follow_up_days = clinic.setting("follow_up_within_days")
-    follow_up_cutoff = now - timedelta(days=follow_up_days)
+    scope = Scope.for_clinic(clinic, now, today, today)
+    stages = session_stage_columns(patient_id, scope)
     ref = sa.func.coalesce(S.ended_at, S.started_at, S.scheduled_at)
-    cancelled = S.status == "cancelled"
 
-    plan = (sa.select(T.debrief_id.label("debrief_id"), sa.func.count(T.id).label("tasks"),
-                      sa.func.sum(occurrences_due(today)).label("due"))
-            .where(T.active.is_(True), T.patient_id == patient_id, T.debrief_id.is_not(None))
-            .group_by(T.debrief_id).subquery("plan"))
-    done = (sa.select(T.debrief_id.label("debrief_id"), sa.func.count(TaskCompletion.id).label("done"))
-            .join(TaskCompletion, TaskCompletion.task_id == T.id)
-            .where(T.active.is_(True), T.patient_id == patient_id, TaskCompletion.outcome == "done",
-                   TaskCompletion.occurrence_on <= today)
-            .group_by(T.debrief_id).subquery("done"))
+    tasks = (sa.select(T.debrief_id.label("debrief_id"), sa.func.count(T.id).label("tasks"))
+             .where(T.active.is_(True), T.patient_id == patient_id, T.debrief_id.is_not(None))
+             .group_by(T.debrief_id).subquery("plan"))
+    occ = predicates.task_occurrences(clinic.id, FIRST_TASK_DAY, today, patient_id=patient_id,
+                                      name="plan_days")
+    occurrences = (sa.select(occ.c.debrief_id, sa.func.count().label("due"),
+                             sa.func.count(sa.case((occ.c.outcome == "done", 1))).label("done"))
+                   .group_by(occ.c.debrief_id).subquery("plan_occurrences"))
     goals = (sa.select(sa.func.count(Goal.id)).where(Goal.intention_id == I.id)
              .correlate(I).scalar_subquery())
-    # As the continuity rule follow_up_held: completed between the end and end + N days.
-    held_at = (sa.select(sa.func.min(F.completed_at))
-               .where(F.patient_id == S.patient_id, F.outcome == "completed",
-                      F.completed_at >= S.ended_at,
-                      F.completed_at <= shift_time(S.ended_at, follow_up_days * 24))
-               .correlate(S).scalar_subquery())
     next_follow_up = (sa.select(sa.func.min(F.scheduled_at))
                       .where(F.patient_id == S.patient_id, F.outcome == "scheduled",
                              F.scheduled_at >= ref)
                       .correlate(S).scalar_subquery())
-    tasks = sa.func.coalesce(plan.c.tasks, 0)
-
-    intention_state = sa.case(
-        (cancelled, "cancelled"),
-        (sa.and_(I.id.is_(None), S.started_at.is_not(None)), "late"),
-        (I.id.is_(None), "missing"),
-        (sa.and_(S.started_at.is_not(None), I.created_at > S.started_at), "late"),
-        else_="recorded")
-    record_state = sa.case(
-        (S.signed_at.is_not(None), "signed"),
-        (cancelled, "cancelled"),
-        (sa.and_(S.ended_at.is_not(None), S.ended_at < sign_cutoff), "late"),
-        (S.started_at.is_not(None), "draft"),
-        else_="upcoming")
-    debrief_state = sa.case(
-        (D.signed_at.is_not(None), "signed"),
-        (cancelled, "cancelled"),
-        (sa.and_(S.ended_at.is_not(None), S.ended_at < debrief_cutoff), "late"),
-        (D.id.is_not(None), "draft"),
-        (S.ended_at.is_not(None), "missing"),
-        else_="upcoming")
-    plan_state = sa.case(
-        (cancelled, "cancelled"),
-        (tasks > 0, "recorded"),
-        (D.id.is_not(None), "missing"),
-        else_="upcoming")
-    follow_up_state = sa.case(
-        (cancelled, "cancelled"),
-        (held_at.is_not(None), "held"),
-        (S.ended_at.is_(None), "upcoming"),
-        (S.ended_at < follow_up_cutoff, "late"),
-        (next_follow_up.is_not(None), "scheduled"),
-        else_="missing")
+    last_phq9 = (sa.select(sa.func.max(QuestionnaireResponse.completed_at))
+                 .where(QuestionnaireResponse.patient_id == patient_id,
+                        QuestionnaireResponse.instrument == "phq9",
+                        QuestionnaireResponse.completed_at <= now)
+                 .scalar_subquery())
+    stage_columns = [stages.c[f"{stage.key}_{part}"]
+                     for stage in SESSION_STAGES for part in ("state", "due", "done")]
 
     return (
         sa.select(
@@ -151,23 +71,36 @@ def journey_rows(patient_id: int, *, clinic, now: datetime, today: date) -> sa.S
             I.id.label("intention_id"), I.checklist_completed_at, goals.label("goal_count"),
             D.id.label("debrief_id"), D.held_at.label("debrief_held_at"),
             D.signed_at.label("debrief_signed_at"),
-            tasks.label("task_count"), sa.func.coalesce(plan.c.due, 0).label("due_count"),
-            sa.func.coalesce(done.c.done, 0).label("done_count"),
-            held_at.label("follow_up_held_at"), next_follow_up.label("next_follow_up_at"),
-            ref.label("reference_at"),
-            intention_state.label("intention_state"), record_state.label("record_state"),
-            debrief_state.label("debrief_state"), plan_state.label("plan_state"),
-            follow_up_state.label("follow_up_state"),
+            sa.func.coalesce(tasks.c.tasks, 0).label("task_count"),
+            sa.func.coalesce(occurrences.c.due, 0).label("due_count"),
+            sa.func.coalesce(occurrences.c.done, 0).label("done_count"),
+            next_follow_up.label("next_follow_up_at"), last_phq9.label("last_phq9_at"),
+            ref.label("reference_at"), *stage_columns,
         )
+        .join(stages, stages.c.session_id == S.id)
         .join(TreatmentCourse, TreatmentCourse.id == S.course_id)
         .outerjoin(guide, guide.id == S.clinician_id)
         .outerjoin(I, I.session_id == S.id)
         .outerjoin(D, D.session_id == S.id)
-        .outerjoin(plan, plan.c.debrief_id == D.id)
-        .outerjoin(done, done.c.debrief_id == D.id)
+        .outerjoin(tasks, tasks.c.debrief_id == D.id)
+        .outerjoin(occurrences, occurrences.c.debrief_id == D.id)
         .where(S.patient_id == patient_id)
         .order_by(S.scheduled_at.desc(), S.id.desc())
     )
+
+
+@dataclass(frozen=True)
+class StageView:
+    """One stage of one session, as the chart shows it."""
+
+    stage: Stage
+    state: str
+    due_at: datetime | None
+    done_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self.state]
 
 
 @dataclass(frozen=True)
@@ -175,10 +108,13 @@ class SessionJourney:
     """One session's stages, ready for the template."""
 
     row: sa.Row
-    follow_up_due_by: datetime
+    stages: dict[str, StageView]
 
     def __getattr__(self, name):
         return getattr(self.row, name)
+
+    def state(self, key: str) -> str:
+        return self.stages[key].state
 
     @property
     def completion_rate(self) -> int | None:
@@ -188,6 +124,27 @@ class SessionJourney:
         return round(100 * min(self.row.done_count, self.row.due_count) / self.row.due_count)
 
 
+def _done_before_start(key: str, row, phq9_days: int) -> bool:
+    if key == "intention":
+        return row.intention_id is not None
+    if key == "checklist":
+        return row.checklist_completed_at is not None or bool(row.checklist_overridden)
+    return (row.last_phq9_at is not None
+            and row.last_phq9_at >= row.scheduled_at - timedelta(days=phq9_days))
+
+
 def session_journeys(rows, *, clinic) -> list[SessionJourney]:
-    days = timedelta(days=clinic.setting("follow_up_within_days"))
-    return [SessionJourney(row, row.reference_at + days) for row in rows]
+    phq9_days = clinic.setting("phq9_before_session_days")
+    journeys = []
+    for row in rows:
+        views = {}
+        for stage in SESSION_STAGES:
+            m = row._mapping
+            state = shown_state(
+                stage, m[f"{stage.key}_state"], cancelled=row.status == "cancelled",
+                started=row.started_at is not None,
+                done=stage.before_start and _done_before_start(stage.key, row, phq9_days))
+            views[stage.key] = StageView(stage, state, m[f"{stage.key}_due"],
+                                         m[f"{stage.key}_done"])
+        journeys.append(SessionJourney(row, views))
+    return journeys

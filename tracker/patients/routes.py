@@ -17,14 +17,12 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.patients import queries, services
 from tracker.patients.chart import load_chart
-from tracker.patients.journey import STATE_LABELS
 from tracker.core.saving import attempt, submit
 from tracker.patients.forms import CourseForm, PatientForm, ScheduleSessionForm, StatusChangeForm
 from tracker.core.patients import PATIENT_STATUSES, Patient, TreatmentCourse
 from tracker.timezones import clinic_today, from_local
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
-
 
 # --- the list ---------------------------------------------------------------------------------
 
@@ -53,7 +51,6 @@ def my_patients():
                            summaries=summaries, attention_by_id=attention_by_id,
                            today=clinic_today())
 
-
 # --- adding and editing -----------------------------------------------------------------------
 
 def _team_choices(form: PatientForm, locked=()) -> None:
@@ -62,10 +59,8 @@ def _team_choices(form: PatientForm, locked=()) -> None:
     form.care_team.choices = [SelectChoice(u.id, u.full_name) for u in others
                               if u.id != current_user.id and u.id not in locked]
 
-
 PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "record_number", "email", "phone",
                   "weight_kg")
-
 
 def _details(form: PatientForm) -> services.PatientDetails:
     return services.PatientDetails(
@@ -74,11 +69,9 @@ def _details(form: PatientForm) -> services.PatientDetails:
         email=form.email.data, phone=form.phone.data, weight_kg=form.weight_kg.data,
         care_team_ids=form.care_team.data or [])
 
-
 def _read_on_get() -> str | None:
     """GET shows the record (audit a read); a POST's service records the change instead."""
     return "read" if request.method == "GET" else None
-
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(CLINICIAN)
@@ -94,7 +87,6 @@ def add():
         return redirect(url_for("patients.chart", patient_id=created[0].id))
     return render_template("patients/patient_form.html", form=form, patient=None,
                            problem=problem), status
-
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 @allow(CLINICIAN)
@@ -121,12 +113,10 @@ def edit(patient_id: int):
     return render_template("patients/patient_form.html", form=form, patient=patient,
                            team=team, problem=problem), status
 
-
 # --- status and invitation --------------------------------------------------------------------
 
 def _moves(statuses) -> list[SelectChoice]:
     return [SelectChoice(s, services.MOVE_LABELS[s]) for s in statuses]
-
 
 @bp.route("/<int:patient_id>/status", methods=["GET", "POST"])
 @allow(CLINICIAN)
@@ -144,7 +134,6 @@ def change_status(patient_id: int):
     return render_template("patients/status_form.html", form=form, patient=patient, course=None,
                            problem=problem), status
 
-
 @bp.route("/<int:patient_id>/invite", methods=["POST"])
 @allow(CLINICIAN)
 def invite(patient_id: int):
@@ -159,7 +148,6 @@ def invite(patient_id: int):
     link = url_for("auth.redeem_link", token=tokens[0], _external=True)
     return render_template("patients/invite_link.html", patient=patient, link=link,
                            hours=current_app.config["INVITE_TTL_HOURS"])
-
 
 # --- courses and the schedule -----------------------------------------------------------------
 
@@ -182,7 +170,6 @@ def add_course(patient_id: int):
     return render_template("patients/course_form.html", form=form, patient=patient,
                            problem=problem), status
 
-
 @bp.route("/<int:patient_id>/courses/<int:course_id>/status", methods=["GET", "POST"])
 @allow(CLINICIAN)
 def change_course_status(patient_id: int, course_id: int):
@@ -201,7 +188,6 @@ def change_course_status(patient_id: int, course_id: int):
         return redirect(url_for("patients.chart", patient_id=patient.id))
     return render_template("patients/status_form.html", form=form, patient=patient, course=course,
                            problem=problem), status
-
 
 @bp.route("/<int:patient_id>/sessions/new", methods=["GET", "POST"])
 @allow(CLINICIAN)
@@ -226,7 +212,6 @@ def schedule_session(patient_id: int):
     return render_template("patients/schedule_form.html", form=form, patient=patient,
                            courses=courses, problem=problem), status
 
-
 # --- the chart --------------------------------------------------------------------------------
 
 @bp.route("/<int:patient_id>")
@@ -240,5 +225,5 @@ def chart(patient_id: int):
     db.session.commit()  # the read's audit event
     return render_template("patients/chart.html", chart=data, course_moves=services.COURSE_MOVES,
                            can_chart=can_change_clinical(current_user),
-                           state_labels=STATE_LABELS,
+                           
                            instrument_names={code: i.name for code, i in INSTRUMENTS.items()})

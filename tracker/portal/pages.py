@@ -111,18 +111,21 @@ def session_choices(patient_id: int) -> list[tuple[int, str]]:
 
 # --- tasks ------------------------------------------------------------------------------------
 
-def tasks(patient, today: date) -> dict:
+def tasks(patient, today: date, clinic) -> dict:
     """Today's, overdue and upcoming days of every task in force, and the newest marks."""
     active = db.session.scalars(queries.active_tasks(patient.id)).all()
     marks = db.session.scalars(queries.completions(patient.id, [t.id for t in active])).all()
     recent = db.session.execute(queries.recent_marks(patient.id, RECENT_MARKS)).all()
-    return {"board": task_board(active, marks, today), "recent": recent}
+    overdue_days = clinic.setting("task_overdue_flag_days")
+    return {"board": task_board(active, marks, today, overdue_days), "recent": recent}
 
 
-def task_detail(patient, task, today: date) -> dict:
+def task_detail(patient, task, today: date, clinic) -> dict:
     """One task: its days around today (each marked or open) and its reflections."""
     marks = {m.occurrence_on: m for m in db.session.scalars(queries.completions(patient.id, [task.id]))}
-    days = [Occurrence(task, d, marks.get(d)) for d in visible_occurrences(task, today)]
+    overdue_days = clinic.setting("task_overdue_flag_days")
+    days = [Occurrence(task, d, marks.get(d))
+            for d in visible_occurrences(task, today, overdue_days)]
     reflections = db.session.scalars(queries.reflections(patient.id, task_id=task.id)).all()
     return {"days": days, "reflections": reflections}
 

@@ -11,9 +11,6 @@ from datetime import date, datetime, timedelta
 
 from tracker.integration.occurrences import task_occurrences
 
-# A repeating task's missed days older than this are not listed as overdue: a week-old missed
-# walk is not something to catch up on. One-off tasks stay overdue until marked.
-OVERDUE_REPEAT_DAYS = 7
 UPCOMING_DAYS = 7
 # The questionnaires every patient is offered on the clinic's PHQ-9 schedule.
 SCHEDULED_INSTRUMENTS = ("phq9", "gad7")
@@ -45,16 +42,18 @@ def is_one_off(task) -> bool:
     return task.repeat == "none"
 
 
-def visible_occurrences(task, today: date) -> list[date]:
+def visible_occurrences(task, today: date, overdue_days: int) -> list[date]:
     """The days of `task` worth showing around `today`: a one-off task's due date always; a
-    repeating task's days from a week back to a week ahead."""
+    repeating task's days from `overdue_days` back (the clinic's task_overdue_flag_days: an
+    older missed day is already flagged to the care team as missing, not something for the
+    patient to catch up on) to a week ahead."""
     if is_one_off(task):
         return task_occurrences(task)
-    return task_occurrences(task, window_start=today - timedelta(days=OVERDUE_REPEAT_DAYS),
+    return task_occurrences(task, window_start=today - timedelta(days=overdue_days),
                             window_end=today + timedelta(days=UPCOMING_DAYS))
 
 
-def task_board(tasks: Iterable, marks: Iterable, today: date) -> TaskBoard:
+def task_board(tasks: Iterable, marks: Iterable, today: date, overdue_days: int) -> TaskBoard:
     """Sort every shown occurrence into today / overdue / upcoming.
 
     Today lists marked occurrences too (so a patient sees what they did); overdue and upcoming
@@ -62,7 +61,7 @@ def task_board(tasks: Iterable, marks: Iterable, today: date) -> TaskBoard:
     by_key = {(m.task_id, m.occurrence_on): m for m in marks}
     board = TaskBoard()
     for task in tasks:
-        for day in visible_occurrences(task, today):
+        for day in visible_occurrences(task, today, overdue_days):
             occurrence = Occurrence(task, day, by_key.get((task.id, day)))
             if day == today:
                 board.today.append(occurrence)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
 from sqlalchemy.orm import load_only, noload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -31,13 +32,13 @@ def _task_or_404(task_id: int, audit_action: str | None = "read") -> Integration
 def tasks():
     patient = own_patient()
     today = clinic_today()
-    page = pages.tasks(patient, today)
+    page = pages.tasks(patient, today, current_user.clinic)
     record_event("read", "task_list", patient.id, patient_id=patient.id)
     return show("portal/tasks.html", today=today, **page)
 
 
 def _render_task(patient, task, form=None, status: int = 200):
-    detail = pages.task_detail(patient, task, clinic_today())
+    detail = pages.task_detail(patient, task, clinic_today(), current_user.clinic)
     return show("portal/task.html", status, task=task, form=form or ReflectionForm(),
                 today=clinic_today(), **detail)
 

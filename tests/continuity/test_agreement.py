@@ -1,0 +1,220 @@
+"""One truth for every rule: on random journeys, the chart, the needs-attention list and the
+lead's dashboard say the same thing about every item, and the Python and SQL definitions of a
+task's occurrences give the same days.
+
+Each example builds a patient's journey inside the test's transaction, reads it the three
+ways, and rolls back; the clinic, clinician and patient (committed once) stay.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tests import factories as make
+from tests.continuity import builders as b
+from tracker.continuity import predicates
+from tracker.continuity.attention import attention_map
+from tracker.continuity.queries import rule_items
+from tracker.continuity.predicates import PENDING
+from tracker.continuity.rules import RULES, STATES
+from tracker.continuity.scope import Scope
+from tracker.continuity.stages import SESSION_STAGES
+from tracker.extensions import db
+from tracker.integration.models import Debrief
+from tracker.integration.occurrences import occurrence_dates
+from tracker.patients.journey import journey_rows, session_journeys
+
+NOW = datetime(2026, 3, 18, 15, 0, tzinfo=timezone.utc)
+TODAY = NOW.date()   # also the local date in New York at 11:00
+D, H, M = timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)
+FIRST_DAY, LAST_DAY = TODAY - 90 * D, TODAY + 15 * D   # every item the journeys can make
+
+# No shrinking: each example costs database work, and an unshrunk failure still names it.
+EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+
+task_specs = st.tuples(
+    st.sampled_from(["none", "daily", "weekly"]),
+    st.integers(-35, 5),                     # first day, from today
+    st.integers(0, 20),                      # how many days it repeats
+    st.integers(-100, 100),                  # created, hours from the debrief's signing
+    st.lists(st.tuples(st.integers(0, 20),   # which occurrence is marked
+                       st.integers(0, 15),   # days after that occurrence
+                       st.sampled_from(["done", "skipped"])), max_size=3),
+)
+session_specs = st.fixed_dictionaries({
+    "day": st.integers(-50, 5),
+    "hour": st.integers(0, 23),
+    "phase": st.sampled_from(["scheduled", "started", "ended", "ended", "cancelled"]),
+    "intention": st.none() | st.integers(-3000, 300),   # minutes from the start
+    "checklist": st.none() | st.integers(-3000, 300),
+    "override": st.booleans(),
+    "signed": st.none() | st.integers(0, 60),            # hours after the end
+    "debrief": st.none() | st.tuples(st.integers(0, 100), st.none() | st.integers(0, 150)),
+    "tasks": st.lists(task_specs, max_size=2),
+    "follow_up": st.none() | st.tuples(st.integers(0, 30), st.booleans()),
+    "phq9": st.none() | st.integers(0, 20),              # days before the start
+})
+flag_specs = st.tuples(st.integers(0, 60), st.none() | st.integers(0, 60))
+
+
+def _past(moment: datetime) -> datetime | None:
+    """An event only happened if its time has come."""
+    return moment if moment <= NOW else None
+
+
+def _build_session(w, spec) -> None:
+    at = NOW.replace(hour=spec["hour"]) + spec["day"] * D
+    phase = spec["phase"]
+    if phase in ("started", "ended") and at > NOW - 41 * M:
+        phase = "scheduled"
+    started = phase in ("started", "ended")
+    s = b.session(w.course, w.clinician, at, started=started, ended=phase == "ended",
+                  status="cancelled" if phase == "cancelled" else None,
+                  override="Escort waiting outside" if spec["override"] and started else None)
+    if spec["intention"] is not None and _past(at + spec["intention"] * M):
+        checklist = spec["checklist"]
+        checklist_at = _past(at + checklist * M) if checklist is not None else None
+        b.intention(s, w.clinician, at + spec["intention"] * M, checklist_at=checklist_at,
+                    complete=checklist_at is not None)
+    if spec["phq9"] is not None and _past(at - spec["phq9"] * D):
+        b.phq9(w.patient, w.clinician, at - spec["phq9"] * D)
+    if phase != "ended":
+        return
+    end = s.ended_at
+    if spec["signed"] is not None and _past(end + spec["signed"] * H):
+        s.signed_at, s.signed_by_id = end + spec["signed"] * H, w.clinician.id
+    if spec["debrief"] is not None and _past(end + spec["debrief"][0] * H):
+        held, signed = spec["debrief"]
+        signed_at = _past(end + (held + signed) * H) if signed is not None else None
+        d = b.debrief(s, w.clinician, end + held * H, signed_at)
+        for task in spec["tasks"]:
+            _build_task(w, d, task, signed_at or end + held * H)
+    if spec["follow_up"] is not None and _past(end + spec["follow_up"][0] * D):
+        days, booked = spec["follow_up"]
+        b.follow_up(w.patient, w.clinician, end + days * D, completed_at=end + days * D,
+                    session=s if booked else None)
+    db.session.flush()
+
+
+def _build_task(w, debrief, spec, reference: datetime) -> None:
+    repeat, first, length, created_hours, marks = spec
+    created = min(reference + created_hours * H, NOW)
+    start = TODAY + first * D
+    t = b.task(w.patient, w.clinician, debrief=debrief, created_at=created, due_on=start,
+               repeat=repeat, starts_on=start,
+               repeat_until=start + length * D if repeat != "none" else None)
+    days = occurrence_dates(starts_on=t.starts_on, due_on=t.due_on, repeat=t.repeat,
+                            repeat_until=t.repeat_until)
+    marked = set()
+    for index, after, outcome in marks:
+        if index < len(days) and days[index] not in marked:
+            day = days[index]
+            marked_at = datetime.combine(day, datetime.min.time(), timezone.utc) + after * D + 9 * H
+            if _past(marked_at):
+                marked.add(day)
+                b.mark(t, day, marked_at, outcome)
+
+
+def _dashboard(clinic) -> dict[tuple[str, int], str]:
+    """(rule, session id) -> state, from the dashboard's drill-down of every rule."""
+    scope = Scope.for_clinic(clinic, NOW, FIRST_DAY, LAST_DAY)
+    states = {}
+    for stage in SESSION_STAGES:
+        rule = RULES[stage.rule]
+        for row in db.session.execute(rule_items(rule, scope)):
+            session_id = (row.item_id if rule.record_type == "dosing_session"
+                          else db.session.get(Debrief, row.item_id).session_id)
+            states[stage.rule, session_id] = row.state
+    return states
+
+
+@pytest.fixture
+def w(clinic, clinician):
+    from types import SimpleNamespace
+    patient = make.patient(clinic, clinicians=[clinician])
+    course = make.course(patient, started_on=TODAY - 120 * D)
+    db.session.commit()
+    return SimpleNamespace(clinic=clinic, clinician=clinician, patient=patient, course=course)
+
+
+@EXAMPLES
+@given(sessions=st.lists(session_specs, min_size=1, max_size=4), flags=st.lists(flag_specs, max_size=2))
+def test_the_chart_the_list_and_the_dashboard_agree(w, sessions, flags):
+    try:
+        for spec in sessions:
+            _build_session(w, spec)
+        for days_ago, ack in flags:
+            raised = NOW - days_ago * D
+            b.flag(w.patient, raised, by=w.clinician,
+                   acknowledged_at=_past(raised + ack * H) if ack is not None else None)
+        dashboard = _dashboard(w.clinic)
+        journeys = session_journeys(db.session.execute(journey_rows(
+            w.patient.id, clinic=w.clinic, now=NOW, today=TODAY)).all(), clinic=w.clinic)
+
+        # the chart: every stage the dashboard judges shows the dashboard's state; a stage
+        # it does not judge (yet) shows plain words, or pending for what is still to do
+        # before an upcoming session, never a judgement (on time, late, missing)
+        for j in journeys:
+            for stage in SESSION_STAGES:
+                judged = dashboard.get((stage.rule, j.session_id))
+                shown = j.state(stage.key)
+                if judged is not None:
+                    assert shown == judged, (stage.key, j.session_id)
+                elif shown == PENDING:
+                    assert stage.before_start and j.started_at is None, (stage.key, j.session_id)
+                else:
+                    assert shown not in STATES, (stage.key, j.session_id)
+
+        # the list: a reason applies exactly when the dashboard has a missing item behind it
+        reasons = set(attention_map([w.patient.id], w.clinic, NOW)[w.patient.id])
+        window = timedelta(days=w.clinic.setting("attention_window_days"))
+        ended = {j.session_id: j.ended_at for j in journeys}
+        late_debrief = any(state == "missing" and ended[sid] >= NOW - window
+                           for (rule, sid), state in dashboard.items() if rule == "debrief_signed")
+        assert ("late_debrief" in reasons) == late_debrief
+        scope = Scope.for_clinic(w.clinic, NOW, TODAY - window, TODAY)
+        overdue = any(row.state == "missing"
+                      for row in db.session.execute(rule_items(RULES["tasks_not_overdue"], scope)))
+        assert ("overdue_tasks" in reasons) == overdue
+        scope = Scope.for_clinic(w.clinic, NOW, TODAY - 90 * D, TODAY)
+        open_flags = any(row.done_at is None for row in db.session.execute(
+            rule_items(RULES["flags_acknowledged"], scope)))
+        assert ("safety_flag" in reasons) == open_flags
+    finally:
+        db.session.rollback()
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tasks=st.lists(st.tuples(st.sampled_from(["none", "daily", "weekly"]),
+                                st.integers(-60, 60), st.integers(0, 70), st.booleans()),
+                      min_size=1, max_size=4),
+       window=st.tuples(st.integers(-70, 70), st.integers(0, 80)))
+def test_python_and_sql_agree_on_a_tasks_occurrences(w, tasks, window):
+    first_day = TODAY + window[0] * D
+    last_day = first_day + window[1] * D
+    try:
+        expected = set()
+        for repeat, start, length, active in tasks:
+            starts_on = TODAY + start * D
+            t = b.task(w.patient, w.clinician, due_on=starts_on, repeat=repeat,
+                       starts_on=starts_on, active=active,
+                       repeat_until=starts_on + length * D if repeat != "none" else None)
+            if active:
+                expected |= {(t.id, day) for day in occurrence_dates(
+                    starts_on=t.starts_on, due_on=t.due_on, repeat=t.repeat,
+                    repeat_until=t.repeat_until, window_start=first_day, window_end=last_day)}
+        occ = predicates.task_occurrences(w.clinic.id, first_day, last_day,
+                                          patient_id=w.patient.id)
+        found = db.session.execute(sa.select(occ.c.task_id, occ.c.day)).all()
+        assert len(found) == len(set(found))   # each occurrence once
+        assert set(map(tuple, found)) == expected
+    finally:
+        db.session.rollback()

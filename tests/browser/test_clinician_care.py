@@ -107,5 +107,5 @@ def test_follow_up_is_scheduled_and_its_outcome_recorded(page, live_server, sign
     row = page.get_by_role("row").filter(has_text="Sleeping better")
     expect(row).to_contain_text("Completed")
     expect(page.locator("#next-follow-up")).to_have_text("No follow-up is owed now.")
-    expect(page.get_by_role("row").filter(has_text=re.compile(r"Held \w{3} \d{2}"))).to_have_count(1)
+    expect(page.get_by_role("row").filter(has_text=re.compile(r"On time: held \w{3} \d{2}"))).to_have_count(1)
     axe(page)

@@ -43,7 +43,7 @@ def test_a_session_without_a_follow_up_is_due_by_its_end_plus_the_window(login_a
     text = page_text(login_as(clinician).get(f"/patients/{patient.id}/follow-ups"))
     due_by = session.ended_at + timedelta(days=14)
     assert f"Next follow-up due by {_date_words(due_by)}" in text
-    assert f"Due by {_date_words(due_by)}" in text
+    assert f"Pending: due by {_date_words(due_by)}" in text
 
 
 def test_the_window_is_the_clinics_setting(login_as, clinic, clinician, patient):
@@ -51,7 +51,8 @@ def test_the_window_is_the_clinics_setting(login_as, clinic, clinician, patient)
     session = builders.ended_session(patient, clinician, ended_days_ago=3)
     text = page_text(login_as(clinician).get(f"/patients/{patient.id}/follow-ups"))
     due_by = session.ended_at + timedelta(days=2)
-    assert f"Follow-up late: it was due by {_date_words(due_by)}" in text
+    assert f"Follow-up missing: it was due by {_date_words(due_by)}" in text
+    assert f"Missing: was due by {_date_words(due_by)}" in text
     assert "within 2 days" in text
 
 
@@ -61,7 +62,7 @@ def test_a_completed_follow_up_within_the_window_meets_it(login_as, clinician, p
                        outcome="completed", completed_at=session.ended_at + timedelta(days=5))
     text = page_text(login_as(clinician).get(f"/patients/{patient.id}/follow-ups"))
     assert "No follow-up is owed now." in text
-    assert "Held" in text
+    assert "On time: held" in text
 
 
 def test_schedule_rules(clinician, patient):
@@ -81,15 +82,17 @@ def test_schedule_rules(clinician, patient):
 
     schedule = queries.follow_up_schedule(patient.id, 14, now)
     assert [s.id for s in schedule] == [held.id, held_late.id, recent.id, upcoming.id]
-    assert [s.status for s in schedule] == ["held", "late", "due", "not_ended"]
+    # the continuity rule's states (follow_up_held): a later contact not booked for the
+    # session does not make it late, only missing
+    assert [s.state for s in schedule] == ["compliant", "missing", "pending", None]
     assert schedule[1].first_follow_up_at == held_late.ended_at + timedelta(days=20)
     assert schedule[2].due_by == recent.ended_at + timedelta(days=14)
     assert schedule[3].due_by is None
-    assert queries.next_follow_up_due(schedule).id == held_late.id  # the late one comes first
+    assert queries.next_follow_up_due(schedule).id == held_late.id  # the missing one comes first
 
     # a 21-day window takes in the second follow-up; the recent session is still due
     schedule = queries.follow_up_schedule(patient.id, 21, now)
-    assert [s.status for s in schedule] == ["held", "held", "due", "not_ended"]
+    assert [s.state for s in schedule] == ["compliant", "compliant", "pending", None]
     assert queries.next_follow_up_due(schedule).id == recent.id
 
 
@@ -98,7 +101,7 @@ def test_a_follow_up_before_the_session_ended_does_not_count(clinician, patient)
     builders.follow_up(patient, clinician, outcome="completed",
                        completed_at=session.ended_at - timedelta(hours=1))
     [row] = queries.follow_up_schedule(patient.id, 14)
-    assert row.status == "due" and row.first_follow_up_at is None
+    assert row.state == "pending" and row.first_follow_up_at is None
 
 
 # --- scheduling --------------------------------------------------------------------------------
@@ -255,3 +258,12 @@ def test_follow_up_page_query_count_is_bounded(login_as, clinician, patient, cou
         assert client.get(f"/patients/{patient.id}/follow-ups").status_code == 200
     assert few.count == many.count, '\n'.join(x[:150] for x in many.statements)
     assert few.count <= 14, few.statements
+
+
+def test_a_follow_up_booked_for_the_session_and_held_after_the_window_is_late(clinician, patient):
+    session = builders.ended_session(patient, clinician, ended_days_ago=30)
+    builders.follow_up(patient, clinician, outcome="completed", session=session,
+                       completed_at=session.ended_at + timedelta(days=20))
+    [row] = queries.follow_up_schedule(patient.id, 14)
+    assert row.state == "late"
+    assert queries.next_follow_up_due([row]) is None   # held, if late: nothing owed

@@ -2,10 +2,13 @@
 follow-up queries and by the continuity rules (tracker.continuity.predicates re-exports them)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from tracker.care.models import FollowUp
 from tracker.core.sqltime import alias, shift_time
+from tracker.core.states import state_case
 
 
 def follow_up_within(session, days: int) -> sa.Exists:
@@ -29,3 +32,13 @@ def first_follow_up_after(session) -> sa.ScalarSelect:
             .where(f.patient_id == session.patient_id, f.outcome == "completed",
                    f.completed_at >= session.ended_at)
             .scalar_subquery())
+
+
+def follow_up_state(session, days: int, now) -> sa.Case:
+    """The state of the continuity rule follow_up_held for an ended session (rules.py):
+    compliant, a follow-up was completed within `days` of the end; pending, the window is
+    still open; late, none in time but one booked for this session was completed after;
+    missing, otherwise. The rule and care's follow-ups page both read this expression."""
+    return state_case(compliant=follow_up_within(session, days),
+                      pending=session.ended_at > now - timedelta(days=days),
+                      late=follow_up_for_session_after(session, days))

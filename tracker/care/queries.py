@@ -14,9 +14,10 @@ from sqlalchemy.orm import joinedload
 
 from tracker.care.models import FollowUp, QuestionnaireAssignment, QuestionnaireResponse
 from tracker.core.flags import SafetyFlag
-from tracker.care.predicates import first_follow_up_after, follow_up_within
+from tracker.care.predicates import first_follow_up_after, follow_up_state
 from tracker.db import utcnow
 from tracker.core.sessions import DosingSession
+from tracker.core.states import MISSING, PENDING
 from tracker.extensions import db
 
 # --- follow-ups ---------------------------------------------------------------------------------
@@ -28,59 +29,56 @@ def follow_up_list(patient_id: int) -> sa.Select:
             .order_by(FollowUp.scheduled_at.desc(), FollowUp.id.desc()))
 
 
-def sessions_with_follow_up(patient_id: int, within_days: int) -> sa.Select:
+def sessions_with_follow_up(patient_id: int, within_days: int, now: datetime) -> sa.Select:
     """The patient's dosing sessions (not cancelled), oldest first, each with the first
-    follow-up completed after its end and whether one was completed within `within_days`.
+    follow-up completed after its end and, once it has ended, the continuity rule
+    follow_up_held's state (care.predicates.follow_up_state: the dashboard's own expression).
 
-    Rows: id, scheduled_at, ended_at, first_follow_up_at, held. "held" is the continuity
-    rule's own predicate, so this page and the lead's dashboard cannot disagree."""
-    return (sa.select(DosingSession.id, DosingSession.scheduled_at, DosingSession.ended_at,
-                      first_follow_up_after(DosingSession).label("first_follow_up_at"),
-                      follow_up_within(DosingSession, within_days).label("held"))
-            .where(DosingSession.patient_id == patient_id, DosingSession.status != "cancelled")
-            .order_by(DosingSession.scheduled_at, DosingSession.id))
+    Rows: id, scheduled_at, ended_at, first_follow_up_at, state (NULL before the end)."""
+    S = DosingSession
+    state = sa.case((S.ended_at.is_not(None), follow_up_state(S, within_days, now)),
+                    else_=sa.null())
+    return (sa.select(S.id, S.scheduled_at, S.ended_at,
+                      first_follow_up_after(S).label("first_follow_up_at"), state.label("state"))
+            .where(S.patient_id == patient_id, S.status != "cancelled")
+            .order_by(S.scheduled_at, S.id))
 
 
 @dataclass(frozen=True)
 class SessionFollowUp:
-    """One dosing session and whether its follow-up was held within the clinic's window.
-
-    status: "not_ended" (no end yet, nothing due), "held" (a follow-up was completed within
-    the window), "due" (window still open) or "late" (window passed without one)."""
+    """One dosing session and the state of its follow-up (the continuity rule
+    follow_up_held): compliant, late, missing or pending once the session has ended, None
+    before (nothing is due yet)."""
 
     id: int
     scheduled_at: datetime
     ended_at: datetime | None
     first_follow_up_at: datetime | None
-    status: str
+    state: str | None
     due_by: datetime | None
+
+    @property
+    def owed(self) -> bool:
+        """A follow-up is still to be held: its window is open (pending) or passed (missing)."""
+        return self.state in (PENDING, MISSING)
 
 
 def follow_up_schedule(patient_id: int, within_days: int,
                        now: datetime | None = None) -> list[SessionFollowUp]:
-    """Each of the patient's sessions with its follow-up status, oldest first (one query).
+    """Each of the patient's sessions with its follow-up state, oldest first (one query).
 
     A follow-up is due within `within_days` (the clinic's follow_up_within_days) of the end of
     each dosing session."""
     now = now or utcnow()
-    schedule = []
-    for row in db.session.execute(sessions_with_follow_up(patient_id, within_days)):
-        status, due_by = "not_ended", None
-        if row.ended_at is not None:
-            due_by = row.ended_at + timedelta(days=within_days)
-            if row.held:
-                status = "held"
-            else:
-                status = "late" if now > due_by else "due"
-        schedule.append(SessionFollowUp(row.id, row.scheduled_at, row.ended_at,
-                                        row.first_follow_up_at, status, due_by))
-    return schedule
+    return [SessionFollowUp(row.id, row.scheduled_at, row.ended_at, row.first_follow_up_at,
+                            row.state,
+                            row.ended_at + timedelta(days=within_days) if row.ended_at else None)
+            for row in db.session.execute(sessions_with_follow_up(patient_id, within_days, now))]
 
 
 def next_follow_up_due(schedule: list[SessionFollowUp]) -> SessionFollowUp | None:
-    """The session whose follow-up is owed soonest (a late one before a due one), or None."""
-    owed = [s for s in schedule if s.status in ("due", "late")]
-    return min(owed, key=lambda s: s.due_by, default=None)
+    """The session whose follow-up is owed soonest (a missing one before a pending one)."""
+    return min((s for s in schedule if s.owed), key=lambda s: s.due_by, default=None)
 
 
 # --- questionnaires -----------------------------------------------------------------------------

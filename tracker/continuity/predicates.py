@@ -22,22 +22,9 @@ from tracker.core.flags import SafetyFlag
 from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
 from tracker.core.sessions import DosingSession
 from tracker.core.sqltime import alias, shift_date, shift_time
+from tracker.core.states import (  # noqa: F401  (the rules' vocabulary, re-exported)
+    COMPLIANT, LATE, MISSING, PENDING, STATES, state_case)
 from tracker.integration.models import Debrief, IntegrationTask, TaskCompletion
-
-COMPLIANT, LATE, MISSING, PENDING = "compliant", "late", "missing", "pending"
-STATES = (COMPLIANT, LATE, MISSING, PENDING)
-
-
-def state_case(*, compliant, late=None, pending=None) -> sa.Case:
-    """compliant / pending / late / missing, tested in that order: done in time wins; else an
-    item whose deadline has not passed is pending; else done late; else missing."""
-    whens = [(compliant, COMPLIANT)]
-    if pending is not None:
-        whens.append((pending, PENDING))
-    if late is not None:
-        whens.append((late, LATE))
-    return sa.case(*whens, else_=MISSING)
-
 
 # --- people -----------------------------------------------------------------------------------
 

@@ -74,10 +74,9 @@ from typing import Callable
 
 from tracker.continuity import care_rules, session_rules
 from tracker.continuity.groups import FlagItems, PatientItems, SessionItems, TaskItems
-from tracker.continuity.predicates import COMPLIANT, LATE, MISSING, PENDING, STATES  # noqa: F401
+from tracker.core.states import (  # noqa: F401
+    COMPLIANT, LATE, MISSING, PENDING, STATE_LABELS, STATES)
 
-# The words every page uses for the four states (the chart, the lists, the dashboard).
-STATE_LABELS = {COMPLIANT: "On time", LATE: "Late", MISSING: "Missing", PENDING: "Pending"}
 ALL_ITEMS = "due"  # a drill-down of every item, whatever its state
 DRILLDOWN_LABELS = {ALL_ITEMS: "All items", **STATE_LABELS}
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from tracker.care.predicates import follow_up_state
 from tracker.continuity import predicates as p
 from tracker.continuity.groups import SessionItems
 from tracker.continuity.scope import Scope
@@ -84,9 +85,7 @@ def integration_plan(g: SessionItems, scope: Scope) -> ItemColumns:
 
 def follow_up_held(g: SessionItems, scope: Scope) -> ItemColumns:
     s, days = g.s, scope.setting("follow_up_within_days")
-    state = p.state_case(compliant=p.follow_up_within(s, days),
-                         pending=s.ended_at > scope.now - timedelta(days=days),
-                         late=p.follow_up_for_session_after(s, days))
+    state = follow_up_state(s, days, scope.now)
     return ItemColumns(s.id, s.scheduled_at, shift_time(s.ended_at, days * 24),
                        p.first_follow_up_after(s), _ended_only(g, state))
 

@@ -1,5 +1,5 @@
-"""One truth for every rule: on random journeys, the chart, the needs-attention list and the
-lead's dashboard say the same thing about every item, and the Python and SQL definitions of a
+"""One truth for every rule: on random journeys, the chart, the needs-attention list, care's
+follow-ups page and the lead's dashboard say the same thing about every item, and the Python and SQL definitions of a
 task's occurrences give the same days.
 
 Each example builds a patient's journey inside the test's transaction, reads it the three
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests import factories as make
 from tests.continuity import builders as b
+from tracker.care.queries import follow_up_schedule
 from tracker.continuity import predicates
 from tracker.continuity.attention import attention_map
 from tracker.continuity.queries import rule_items
@@ -171,6 +172,11 @@ def test_the_chart_the_list_and_the_dashboard_agree(w, sessions, flags):
                     assert stage.before_start and j.started_at is None, (stage.key, j.session_id)
                 else:
                     assert shown not in STATES, (stage.key, j.session_id)
+
+        # care's follow-ups page: the same state for every ended session
+        days = w.clinic.setting("follow_up_within_days")
+        for row in follow_up_schedule(w.patient.id, days, NOW):
+            assert row.state == dashboard.get(("follow_up_held", row.id)), row.id
 
         # the list: a reason applies exactly when the dashboard has a missing item behind it
         reasons = set(attention_map([w.patient.id], w.clinic, NOW)[w.patient.id])

@@ -114,7 +114,10 @@ def test_the_walk_covers_the_patient_routes(app, journey):
             for r in app.url_map.iter_rules()
             if set(r.arguments) - NOT_PATIENT_SCOPED and not set(r.arguments) <= set(journey))
     assert unresolved == [], "add these parameter names to the journey fixture"
-    assert len(rules) >= 1
+    scoped = [r for r in app.url_map.iter_rules() if set(r.arguments) - NOT_PATIENT_SCOPED]
+    assert sorted(map(str, rules)) == sorted(map(str, scoped))  # every one of them is walked
+    assert {"patients.chart", "dosing.session", "intention.edit", "integration.debrief",
+            "care.follow_ups"} <= {r.endpoint for r in rules}
 
 
 @pytest.mark.parametrize("outsider", ["clinician2", "patient2_user", "intruder"])

@@ -1,28 +1,80 @@
 """Form fields and validators shared by every stage's forms."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
+from markupsafe import Markup
 from wtforms import DateTimeLocalField, TextAreaField
+from wtforms.utils import unset_value
 from wtforms.validators import Length, ValidationError
+from wtforms.widgets import DateTimeLocalInput
 
 from tracker.db import utcnow
-from tracker.timezones import from_local, to_local
+from tracker.timezones import clinic_zone, to_local
 
 LONG_TEXT = 10000
+SHOWN = "-shown"  # suffix of the hidden input that carries the value the form was filled with
+FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+
+
+def local_to_utc(wall: datetime, zone) -> datetime:
+    """A naive wall-clock time in `zone` as aware UTC.
+
+    A time the clocks skip (spring forward) does not exist and raises ValueError with a message
+    for the user; a time the clocks repeat (fall back) means its first occurrence (fold=0)."""
+    if wall.tzinfo is not None:
+        return wall.astimezone(timezone.utc)
+    instant = wall.replace(tzinfo=zone).astimezone(timezone.utc)
+    if instant.astimezone(zone).replace(tzinfo=None) != wall:
+        raise ValueError(f"{wall:%H:%M} on {wall:%d %b %Y} does not exist in {zone.key}: the "
+                         "clocks moved forward. Enter the time as the clock showed it.")
+    return instant
+
+
+class _WithShownValue(DateTimeLocalInput):
+    """The datetime-local input plus a hidden input holding the value it was filled with."""
+
+    def __call__(self, field, **kwargs):
+        shown = field.shown_value()
+        companion = Markup('<input type="hidden" name="{}" value="{}">').format(
+            field.name + SHOWN, shown)
+        return super().__call__(field, **kwargs) + companion
 
 
 class LocalDateTimeField(DateTimeLocalField):
-    """A datetime typed in the clinic's time zone; `.data` is aware UTC."""
+    """A datetime typed in the clinic's time zone; `.data` is aware UTC.
+
+    The form shows minutes, but the instant is kept: when the submitted value is the one the form
+    was filled with, `.data` is the field's own value at submission (its object data or default)
+    rather than the minute shown. So a form filled with "now" (default=utcnow) and sent unchanged
+    records the instant it was sent, seconds included, and a stored time sent back unchanged
+    keeps its seconds. A time the user changed is used as typed."""
+
+    widget = _WithShownValue()
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+        kwargs.setdefault("format", list(FORMATS))
         super().__init__(label, validators, **kwargs)
+        self._shown: str | None = None
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self._shown = None
+        if formdata is not None and self.name + SHOWN in formdata:
+            self._shown = formdata.get(self.name + SHOWN)
+        super().process(formdata, data, extra_filters)
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None:
-            self.data = from_local(self.data)
+        super().process_formdata(valuelist)  # a naive wall-clock time, or a ValueError
+        if self.data is None:
+            return
+        if isinstance(self.object_data, datetime) and self.data == _parse(self._shown):
+            self.data = self.object_data  # sent as it was filled: the real instant
+            return
+        try:
+            self.data = local_to_utc(self.data, clinic_zone())
+        except ValueError:
+            self.data = None  # validators must not see a naive time
+            raise
 
     def process_data(self, value):
         super().process_data(to_local(value) if isinstance(value, datetime) else value)
@@ -31,8 +83,23 @@ class LocalDateTimeField(DateTimeLocalField):
         if self.raw_data:
             return " ".join(self.raw_data)
         if isinstance(self.data, datetime):
-            return to_local(self.data).strftime("%Y-%m-%dT%H:%M")
+            return to_local(self.data).strftime(FORMATS[0])
         return ""
+
+    def shown_value(self) -> str:
+        """The value the form was first filled with, carried through a re-shown form."""
+        if self._shown is not None:
+            return self._shown
+        return "" if self.raw_data else self._value()
+
+
+def _parse(text: str | None) -> datetime | None:
+    for fmt in FORMATS:
+        try:
+            return datetime.strptime(text or "", fmt)
+        except ValueError:
+            continue
+    return None
 
 
 def ClinicalText(label, validators=None, max_length: int = LONG_TEXT, **kwargs):  # noqa: N802

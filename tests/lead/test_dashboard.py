@@ -1,6 +1,7 @@
 """The continuity dashboard, its drill-downs and CSV exports: access, numbers, bad input."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.conftest import page_text
 from tests.continuity import builders as b
+from tracker.continuity.rules import RULES
 from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -100,7 +102,11 @@ def test_dashboard_shows_each_rules_numbers_with_links(login_as, lead, clinic, c
     first = (today_in(clinic) - 29 * D).isoformat()
     assert f'/lead/continuity/debrief_signed/missing?start={first}&amp;end=' in html
     assert "Casey Clinician" in page_text(response)          # the per-clinician table
-    assert 'id="trend-data"' in html and "2026" in html or 'id="trend-data"' in html
+    trend = json.loads(re.search(r'<script type="application/json" id="trend-data">(.*?)</script>',
+                                 html, re.S).group(1))
+    assert trend["labels"]  # one label per week of the period, and one line per rule over them
+    assert [d["label"] for d in trend["datasets"]] == [r.label for r in RULES.values()]
+    assert {len(d["data"]) for d in trend["datasets"]} == {len(trend["labels"])}
     assert "<script>" not in html and " style=" not in html  # CSP: no inline script or style
 
 

@@ -57,4 +57,5 @@ def test_the_intention_form_and_the_invite_button_carry_the_token(csrf_client, c
     invite_form = re.search(rf'action="/patients/{patient.id}/invite".*?</form>', chart, re.S).group(0)
     assert csrf_client.post(f"/patients/{patient.id}/invite").status_code == 400
     response = csrf_client.post(f"/patients/{patient.id}/invite", data={"csrf_token": _token(invite_form)})
-    assert response.status_code in (200, 303)
+    # The token is accepted: the patient already has an account, so the refusal goes to the chart.
+    assert (response.status_code, response.location) == (303, f"/patients/{patient.id}")

@@ -96,6 +96,28 @@ def test_a_day_can_be_re_marked(login_as, patient_user, mine):
     assert "You marked this day done" in page_text(client.get(base))
 
 
+def test_a_re_mark_is_one_upsert_on_the_day_and_audited_without_borrowing_the_chain_lock(
+        login_as, patient_user, mine, count_queries):
+    client = login_as(patient_user)
+    base = f"/me/tasks/{mine.daily_task.id}/on/{_day(mine)}"
+    client.post(base + "/done", data={})
+    first = next(m.id for m in _marks(mine.daily_task) if m.occurrence_on.isoformat() == _day(mine))
+    with count_queries() as q:
+        assert client.post(base + "/skip", data={"skip-skip_reason": "tired"}).status_code == 302
+    writes = [s.split()[0:3] for s in q.statements if "task_completion" in s.lower()
+              and not s.lstrip().upper().startswith("SELECT")]
+    assert writes == [["INSERT", "INTO", "task_completion"]]
+    upsert = next(i for i, s in enumerate(q.statements) if s.startswith("INSERT INTO task_comp"))
+    chain = next(i for i, s in enumerate(q.statements) if "audit_chain_head" in s)
+    assert "ON CONFLICT" in q.statements[upsert] and upsert < chain  # the mark never waits on it
+    marks = [m for m in _marks(mine.daily_task) if m.occurrence_on.isoformat() == _day(mine)]
+    assert [(m.id, m.outcome, m.skip_reason) for m in marks] == [(first, "skipped", "tired")]
+    actions = db.session.scalars(sa.select(AuditEvent.action).where(
+        AuditEvent.record_type == "integration_task", AuditEvent.action.like("mark_%"))
+        .order_by(AuditEvent.id)).all()
+    assert actions == ["mark_done", "mark_skipped"]
+
+
 def test_a_repeating_task_day_that_has_not_come_cannot_be_marked(login_as, patient_user, mine):
     client = login_as(patient_user)
     base = f"/me/tasks/{mine.daily_task.id}/on/{_day(mine, 2)}"

@@ -131,7 +131,9 @@ def _follow_up_or_404(patient_id, follow_up_id) -> tuple[Patient, FollowUp]:
 def record_outcome(patient_id, follow_up_id):
     _refuse_changes_unless_clinician()
     patient, follow_up = _follow_up_or_404(patient_id, follow_up_id)
-    form = OutcomeForm() if request.method == "POST" else OutcomeForm(obj=follow_up)
+    # A completion time sent back unchanged keeps its seconds (LocalDateTimeField).
+    form = (OutcomeForm(completed_at=follow_up.completed_at) if request.method == "POST"
+            else OutcomeForm(obj=follow_up))
     status, conflict = 200, None
     if request.method == "POST":
         status = 422

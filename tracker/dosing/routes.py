@@ -91,7 +91,9 @@ def _build(name: str, record: DosingSession, team: list | None = None, *,
 
 
 def _defaults(name: str, form, record: DosingSession) -> None:
-    if name == "medication_form" and form.weight_kg.data is None:
+    if name == "start_form":  # what was scheduled carries over (the guide is set in _build)
+        form.room.data = record.room
+    elif name == "medication_form" and form.weight_kg.data is None:
         form.weight_kg.data = record.patient.weight_kg
     elif name == "vitals_form":
         form.phase.data = NEXT_PHASE[min(len(record.vitals), len(NEXT_PHASE) - 1)]
@@ -294,7 +296,7 @@ def edit_note(session_id, note_id):
 def update_note(session_id, note_id):
     note, record = _note_or_404(session_id, note_id)
     sid, pid = record.id, record.patient_id
-    form = NoteForm(prefix="note")
+    form = NoteForm(prefix="note", noted_at=note.noted_at)  # unchanged keeps its seconds
     if not form.validate_on_submit():
         if record.is_signed:
             return _refuse_signed(sid, pid, RecordSigned(services.SESSION))

@@ -39,8 +39,9 @@ def _goals(record: DosingSession) -> list:
 
 def _debrief_form(record: DosingSession, *, submitted: bool = False):
     debrief = record.debrief
-    if submitted:
-        return debrief_form_for(_goals(record), prefix="debrief")
+    if submitted:  # a held time sent back unchanged keeps its seconds (LocalDateTimeField)
+        kept = {"held_at": debrief.held_at} if debrief is not None else {}
+        return debrief_form_for(_goals(record), prefix="debrief", **kept)
     notes = {f"goal_{entry.goal_id}": entry.note
              for entry in (debrief.goal_progress if debrief else [])}
     return debrief_form_for(_goals(record), prefix="debrief", formdata=None, obj=debrief,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tracker.core.audit.service import record_event
 from tracker.db import utcnow
@@ -76,20 +77,29 @@ def mark_occurrence(patient, task, on: date, outcome: str, *, today: date,
         reason = _clean_text(skip_reason, limit=SKIP_REASON_MAX, what="reason for skipping")
     text = _clean_text(reflection_text, limit=REFLECTION_MAX, what="reflection", required=False)
 
-    # Audit first: recording the event locks the audit chain's head row until commit, so two
-    # taps on the same day are serialised and the second finds the first's mark to update.
+    mark = _upsert_mark(task_id=task.id, patient_id=patient.id, occurrence_on=on,
+                        outcome=outcome, skip_reason=reason, marked_at=utcnow())
     record_event(f"mark_{outcome}", "integration_task", task.id, patient_id=patient.id)
-    mark = db.session.scalar(sa.select(TaskCompletion).where(
-        TaskCompletion.task_id == task.id, TaskCompletion.occurrence_on == on))
-    if mark is None:
-        mark = TaskCompletion(task_id=task.id, patient_id=patient.id, occurrence_on=on,
-                              outcome=outcome)
-        db.session.add(mark)
-    mark.outcome, mark.skip_reason, mark.marked_at = outcome, reason, utcnow()
-    db.session.flush()
     if text:
         add_reflection(patient, text, task=task)
     return mark
+
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def _upsert_mark(**values) -> TaskCompletion:
+    """Insert the mark of one occurrence, or replace the one there (the patient changed their
+    mind), in one statement on the unique key (task_id, occurrence_on): two taps at once on the
+    same day leave one mark, the later, without a lock taken for the purpose."""
+    insert = _INSERTS[db.session.get_bind(mapper=TaskCompletion.__mapper__).dialect.name]
+    stmt = insert(TaskCompletion).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TaskCompletion.task_id, TaskCompletion.occurrence_on],
+        set_={name: stmt.excluded[name] for name in ("outcome", "skip_reason", "marked_at")},
+    ).returning(TaskCompletion.id)
+    mark_id = db.session.execute(stmt).scalar_one()
+    return db.session.get(TaskCompletion, mark_id, populate_existing=True)
 
 
 def add_reflection(patient, text: str, *, task=None, session_id: int | None = None) -> Reflection:

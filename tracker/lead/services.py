@@ -34,7 +34,7 @@ def create_staff(*, clinic_id: int, full_name: str, email: str, role: str, by: U
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise Refused("An account with this email already exists. Use another address, or "
-                        "reactivate or reset the existing account.")
+                      "reactivate or reset the existing account.", status=409)  # the other account
     user = User(clinic_id=clinic_id, email=email, full_name=full_name.strip(), role=role,
                 password_hash=None)
     db.session.add(user)

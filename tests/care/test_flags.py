@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 
 import pytest
+from tracker.rules import Refused
 import sqlalchemy as sa
 
 from tests.care import builders
@@ -80,8 +81,9 @@ def test_the_service_refuses_a_flag_acknowledged_under_it(clinician, clinician2,
     db.session.execute(sa.update(SafetyFlag).where(SafetyFlag.id == stale.id).values(
         acknowledged_at=sa.func.current_timestamp(), acknowledged_by_id=clinician2.id,
         acknowledgement_note="Colleague's note."))
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Refused) as conflict:
         services.acknowledge_flag(stale, note="Mine.", by=clinician)
+    assert conflict.value.status == 409
     assert db.session.scalar(sa.select(SafetyFlag.acknowledgement_note)) == "Colleague's note."
 
 

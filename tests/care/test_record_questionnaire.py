@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from tracker.rules import Refused
 import sqlalchemy as sa
 
 from tests.care import builders
@@ -88,7 +89,7 @@ def test_invalid_answers_store_nothing(clinician, patient, instrument, answers, 
 ])
 def test_bad_source_time_or_session_store_nothing(clinician, patient, kwargs, field):
     args = {"source": "clinician"} | kwargs
-    with pytest.raises(services.CareError) as error:
+    with pytest.raises(Refused) as error:
         services.record_questionnaire(patient, "gad7", [0] * 7, entered_by=clinician, **args)
     assert error.value.field == field
     assert _count(QuestionnaireResponse) == 0
@@ -96,7 +97,7 @@ def test_bad_source_time_or_session_store_nothing(clinician, patient, kwargs, fi
 
 def test_another_patients_session_is_refused(clinician, clinician2, patient, patient2):
     foreign = builders.ended_session(patient2, clinician2, ended_days_ago=1)
-    with pytest.raises(services.CareError, match="dosing sessions"):
+    with pytest.raises(Refused, match="dosing sessions"):
         services.record_questionnaire(patient, "gad7", [0] * 7, source="clinician",
                                       entered_by=clinician, session_id=foreign.id)
 
@@ -119,11 +120,11 @@ def test_a_response_completes_the_oldest_open_assignment_of_its_instrument(clini
 
 
 def test_assign_refuses_unknown_and_duplicate(clinician, patient):
-    with pytest.raises(services.CareError) as error:
+    with pytest.raises(Refused) as error:
         services.assign_questionnaire(patient, "madrs", clinician)
     assert error.value.field == "instrument"
     services.assign_questionnaire(patient, "pcl5", clinician)
-    with pytest.raises(services.CareError, match="already assigned"):
+    with pytest.raises(Refused, match="already assigned"):
         services.assign_questionnaire(patient, "pcl5", clinician)
     assert _count(QuestionnaireAssignment) == 1
 

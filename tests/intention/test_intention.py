@@ -75,7 +75,8 @@ def test_record_an_intention_with_two_goals(login_as, clinician, patient, upcomi
     assert intention.checklist_completed_at is None and intention.recorded_by_id == clinician.id
     assert len(_events("create")) == 1
     chart = page_text(client.get(f"/patients/{patient.id}"))
-    assert "1. Intention Recorded 2 goals; checklist open" in chart
+    assert "1. Intention Recorded 2 goals" in chart
+    assert "Readiness checklist Pending Open" in chart
 
 
 def test_editing_keeps_goal_ids_and_order(login_as, clinician, upcoming_session):

@@ -18,8 +18,9 @@ def _form(clinic, **changes):
     return data
 
 
-def _updates():
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.record_type == "clinic_settings")).all()
+def _updates(outcome: str = "success"):
+    return db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.record_type == "clinic_settings", AuditEvent.outcome == outcome)).all()
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -132,3 +133,4 @@ def test_a_stale_save_is_refused_with_409_and_the_typed_values_kept(client_for, 
     assert resubmit.status_code == 302
     assert db.session.get(Clinic, clinic.id).name == "Typed Later"
     assert len(_updates()) == 2
+    assert [(e.action, e.record_id) for e in _updates("failure")] == [("update", clinic.id)]

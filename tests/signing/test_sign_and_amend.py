@@ -13,7 +13,8 @@ from tracker.dosing.models import AdverseEvent, Discharge, SessionNote, VitalSig
 from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.core.signing.models import Addendum
-from tracker.core.signing.service import RecordSigned, content_hash
+from tracker.core.signing.service import content_hash
+from tracker.rules import Refused
 
 
 def reloaded(session_id) -> DosingSession:
@@ -110,8 +111,11 @@ def test_every_edit_route_refuses_a_signed_record(login_as, clinician, signed, p
     assert "is signed and can no longer be edited. Add an addendum instead." in page_text(response)
     assert snapshot(signed.id) == before
     assert reloaded(signed.id).content_hash == hash_before
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.outcome == "denied", AuditEvent.record_id == signed.id)) == 1
+    # the refused attempt: one event, its real action (never "read"), the patient, "failure"
+    refused = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.outcome != "success")).all()
+    assert [(e.outcome, e.patient_id) for e in refused] == [("failure", signed.patient_id)]
+    assert refused[0].action not in ("read", None)
 
 
 def test_the_edit_page_of_a_signed_note_offers_no_form(login_as, clinician, signed):
@@ -151,7 +155,7 @@ def test_services_refuse_a_signed_record_whoever_calls_them(app, clinician, sign
                                           user=clinician),
     ]
     for call in calls:
-        with pytest.raises(RecordSigned):
+        with pytest.raises(Refused, match="is signed"):
             call()
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.core.access import allow, record_or_404
+from tracker.core.saving import Attempt, save
 from tracker.core.users import CLINICIAN
 from tracker.core.sessions import DosingSession
 from tracker.extensions import db
@@ -51,14 +52,10 @@ def new_addendum(record_type, record_id):
 def add_addendum(record_type, record_id):
     record = _signed_record_or_404(record_type, record_id, audit_action=None)
     form = AddendumForm(prefix="addendum")
-    if not form.validate_on_submit():
-        return _page(record_type, record, form, 422)
-    try:
-        append_addendum(record, record_type, reason=form.reason.data, text=form.text.data,
-                        user=current_user)
-        db.session.commit()
-    except ValueError as error:  # the record is not signed: its draft is edited instead
-        db.session.rollback()
-        return _page(record_type, record, form, 409, problem=str(error))
+    outcome = save(form, lambda: append_addendum(record, record_type, reason=form.reason.data,
+                                                 text=form.text.data, user=current_user),
+                   audit=Attempt("addendum", record_type, record.id, record.patient_id))
+    if not outcome.saved:  # a record not signed refuses (409): its draft is edited instead
+        return _page(record_type, record, form, outcome.status, problem=outcome.problem)
     flash("The addendum is added beside the signed record.", "success")
     return redirect(_record_url(record_type, record))

@@ -8,11 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.core.access import STAFF, allow, can_change_clinical, patient_or_404, record_or_404
 from tracker.core.audit.service import record_event
 from tracker.core.users import CLINICIAN, User
+from tracker.core.saving import Attempt, save
+from tracker.rules import Refused
 from tracker.care import queries, services
 from tracker.care.forms import (
     AcknowledgeFlagForm, AssignQuestionnaireForm, FollowUpForm, OutcomeForm, questionnaire_form)
@@ -34,34 +35,16 @@ def _refuse_changes_unless_clinician() -> None:
         abort(403)
 
 
-def _read(record_type: str, record_id: int, patient_id: int) -> None:
-    record_event("read", record_type, record_id, patient_id=patient_id)
-
-
-def _show_error(form, error: Exception) -> str | None:
-    """Put a service's refusal beside its field; return it when it belongs to no field."""
-    field = getattr(form, getattr(error, "field", None) or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error)]
-        return None
-    return str(error)
-
-
-def _status_for(error: Exception) -> int:
-    return 409 if isinstance(error, services.Conflict) else 422
-
-
 def _page_size() -> int:
     return current_app.config["PAGE_SIZE"]
 
 
 def _page(template: str, patient: Patient, status: int = 200, **context):
-    """Render a page, then commit its read audit events. Rendering comes first because a
-    commit expires every loaded row, and the template would reload them one by one."""
-    html = render_template(template, patient=patient,
-                           can_change=can_change_clinical(current_user), **context)
+    """Commit (the read's audit event), then render: loaded rows stay loaded after a commit
+    (expire_on_commit is off), and a template never runs inside an open transaction."""
     db.session.commit()
-    return html, status
+    return render_template(template, patient=patient,
+                           can_change=can_change_clinical(current_user), **context), status
 
 
 # --- follow-ups ---------------------------------------------------------------------------------
@@ -99,21 +82,15 @@ def add_follow_up(patient_id):
     clinicians, schedule = _follow_up_choices(patient)
     form = FollowUpForm()
     form.set_choices(clinicians, schedule)
-    if form.validate():
-        try:
-            services.schedule_follow_up(
-                patient, kind=form.kind.data, scheduled_at=form.scheduled_at.data,
-                clinician_id=form.clinician_id.data, session_id=form.session_id.data,
-                note=form.note.data, by=current_user)
-            db.session.commit()
-        except services.CareError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            flash("Follow-up scheduled.", "success")
-            return redirect(url_for("care.follow_ups", patient_id=patient.id))
-    _read("follow_ups", patient.id, patient.id)
-    return _follow_ups_page(patient, form, schedule, status=422)
+    outcome = save(form, lambda: services.schedule_follow_up(
+        patient, kind=form.kind.data, scheduled_at=form.scheduled_at.data,
+        clinician_id=form.clinician_id.data, session_id=form.session_id.data,
+        note=form.note.data, by=current_user),
+        audit=Attempt("create", "follow_up", None, patient.id))
+    if outcome.saved:
+        flash("Follow-up scheduled.", "success")
+        return redirect(url_for("care.follow_ups", patient_id=patient.id))
+    return _follow_ups_page(patient, form, schedule, status=outcome.status)
 
 
 def _follow_up_or_404(patient_id, follow_up_id) -> tuple[Patient, FollowUp]:
@@ -134,29 +111,19 @@ def record_outcome(patient_id, follow_up_id):
     # A completion time sent back unchanged keeps its seconds (LocalDateTimeField).
     form = (OutcomeForm(completed_at=follow_up.completed_at) if request.method == "POST"
             else OutcomeForm(obj=follow_up))
-    status, conflict = 200, None
-    if request.method == "POST":
-        status = 422
-        if form.validate():
-            try:
-                services.record_follow_up_outcome(
-                    follow_up, outcome=form.outcome.data, completed_at=form.completed_at.data,
-                    note=form.note.data, version=form.version.data, by=current_user)
-                db.session.commit()
-            except (services.StaleRecord, StaleDataError):
-                db.session.rollback()
-                status, conflict = 409, str(services.StaleRecord("follow-up"))
-                db.session.refresh(follow_up)
-                form.version.raw_data, form.version.data = [], follow_up.version
-            except services.CareError as error:
-                db.session.rollback()
-                conflict = _show_error(form, error)
-            else:
-                flash("Outcome recorded.", "success")
-                return redirect(url_for("care.follow_ups", patient_id=patient.id))
-        _read("follow_up", follow_up.id, patient.id)
-    return _page("care/record_outcome.html", patient, status, form=form, follow_up=follow_up,
-                 conflict=conflict, kinds=FOLLOW_UP_KINDS, outcomes=FOLLOW_UP_OUTCOMES)
+    outcome = save(form, lambda: services.record_follow_up_outcome(
+        follow_up, outcome=form.outcome.data, completed_at=form.completed_at.data,
+        note=form.note.data, version=form.version.data, by=current_user),
+        audit=Attempt("record_outcome", "follow_up", follow_up.id, patient.id))
+    if outcome.saved:
+        flash("Outcome recorded.", "success")
+        return redirect(url_for("care.follow_ups", patient_id=patient.id))
+    if outcome.status == 409:  # show the saved version; a deliberate second save goes through
+        db.session.refresh(follow_up)
+        form.version.raw_data, form.version.data = [], follow_up.version
+    return _page("care/record_outcome.html", patient, outcome.status, form=form,
+                 follow_up=follow_up, conflict=outcome.problem, kinds=FOLLOW_UP_KINDS,
+                 outcomes=FOLLOW_UP_OUTCOMES)
 
 
 # --- questionnaires -----------------------------------------------------------------------------
@@ -185,20 +152,14 @@ def questionnaires(patient_id):
 def assign_questionnaire(patient_id):
     patient = patient_or_404(patient_id, audit_action=None, record_type="questionnaires")
     form = AssignQuestionnaireForm()
-    if form.validate():
-        try:
-            assignment = services.assign_questionnaire(patient, form.instrument.data, current_user,
-                                                       due_on=form.due_on.data)
-            db.session.commit()
-        except services.CareError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            flash(f"{INSTRUMENTS[assignment.instrument].name} assigned: the patient will see it in "
-                  "the portal.", "success")
-            return redirect(url_for("care.questionnaires", patient_id=patient.id))
-    _read("questionnaires", patient.id, patient.id)
-    return _questionnaires_page(patient, form, status=422)
+    outcome = save(form, lambda: services.assign_questionnaire(
+        patient, form.instrument.data, current_user, due_on=form.due_on.data),
+        audit=Attempt("create", "questionnaire_assignment", None, patient.id))
+    if outcome.saved:
+        flash(f"{INSTRUMENTS[outcome.value.instrument].name} assigned: the patient will see it "
+              "in the portal.", "success")
+        return redirect(url_for("care.questionnaires", patient_id=patient.id))
+    return _questionnaires_page(patient, form, status=outcome.status)
 
 
 @bp.route("/patients/<int:patient_id>/questionnaires/<instrument>/new", methods=["GET", "POST"])
@@ -210,31 +171,31 @@ def enter_questionnaire(patient_id, instrument):
         abort(404)
     sessions = db.session.execute(queries.dosing_markers(patient.id)).all()
     form = questionnaire_form(instrument, sessions)
-    status, message = 200, None
-    if request.method == "POST":
-        status = 422
-        if form.validate():
-            try:
-                response, flag = services.record_questionnaire(
-                    patient, instrument, form.answers, source="clinician",
-                    entered_by=current_user, completed_at=form.completed_at.data,
-                    session_id=form.session_id.data)
-                db.session.commit()
-            except (InvalidAnswers, services.CareError) as error:
-                db.session.rollback()
-                message = _show_error(form, error)
-            else:
-                name = INSTRUMENTS[instrument].name
-                if flag is not None:
-                    flash(f"{name} saved: total {response.total} ({response.band}). Item 9 is above "
-                          "0: a safety flag was raised. Acknowledge it once you have acted.",
-                          "warning")
-                    return redirect(url_for("care.safety_flags", patient_id=patient.id))
-                flash(f"{name} saved: total {response.total} ({response.band}).", "success")
-                return redirect(url_for("care.questionnaires", patient_id=patient.id))
-    _read("questionnaires", patient.id, patient.id)
-    return _page("care/enter_questionnaire.html", patient, status, form=form,
-                 instrument=INSTRUMENTS[instrument], message=message)
+    outcome = save(form, lambda: _record_answers(patient, instrument, form),
+                   audit=Attempt("create", "questionnaire_response", None, patient.id))
+    if outcome.saved:
+        response, flag = outcome.value
+        name = INSTRUMENTS[instrument].name
+        if flag is not None:
+            flash(f"{name} saved: total {response.total} ({response.band}). Item 9 is above "
+                  "0: a safety flag was raised. Acknowledge it once you have acted.", "warning")
+            return redirect(url_for("care.safety_flags", patient_id=patient.id))
+        flash(f"{name} saved: total {response.total} ({response.band}).", "success")
+        return redirect(url_for("care.questionnaires", patient_id=patient.id))
+    if request.method == "GET":
+        record_event("read", "questionnaires", patient.id, patient_id=patient.id)
+    return _page("care/enter_questionnaire.html", patient, outcome.status, form=form,
+                 instrument=INSTRUMENTS[instrument], message=outcome.problem)
+
+
+def _record_answers(patient: Patient, instrument: str, form):
+    """Answers the scoring module cannot score are refused like any rule (422), by the page."""
+    try:
+        return services.record_questionnaire(
+            patient, instrument, form.answers, source="clinician", entered_by=current_user,
+            completed_at=form.completed_at.data, session_id=form.session_id.data)
+    except InvalidAnswers as error:
+        raise Refused(str(error)) from error
 
 
 @bp.get("/patients/<int:patient_id>/questionnaires/responses/<int:response_id>")
@@ -271,20 +232,13 @@ def acknowledge_flag(flag_id):
                          audit_action="read" if request.method == "GET" else None)
     patient = db.session.get(Patient, flag.patient_id)
     form = AcknowledgeFlagForm()
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate():
-            try:
-                services.acknowledge_flag(flag, note=form.note.data, by=current_user)
-                db.session.commit()
-            except services.CareError as error:
-                db.session.rollback()
-                _show_error(form, error)
-                status = _status_for(error)
-            else:
-                flash("Safety flag acknowledged.", "success")
-                return redirect(url_for("care.safety_flags", patient_id=patient.id))
-        _read("safety_flag", flag.id, patient.id)
-    return _page("care/acknowledge_flag.html", patient, status, flag=flag, form=form,
+    outcome = save(form, lambda: services.acknowledge_flag(flag, note=form.note.data,
+                                                           by=current_user),
+                   audit=Attempt("acknowledge", "safety_flag", flag.id, patient.id))
+    if outcome.saved:
+        flash("Safety flag acknowledged.", "success")
+        return redirect(url_for("care.safety_flags", patient_id=patient.id))
+    if outcome.status == 409:  # someone else acknowledged it: show their note
+        db.session.refresh(flag)
+    return _page("care/acknowledge_flag.html", patient, outcome.status, flag=flag, form=form,
                  sources=FLAG_SOURCES)

@@ -1,8 +1,8 @@
 """Changes to stage 4: follow-ups, questionnaires and safety flags.
 
 Each service validates, changes data, flushes and records its audit event in the caller's
-transaction; the caller commits. Business-rule refusals raise CareError (with the form field
-the message belongs beside) or StaleRecord.
+transaction; the caller commits. Business-rule refusals raise tracker.rules.Refused (with the form field
+the message belongs beside) or Stale.
 """
 from __future__ import annotations
 
@@ -25,24 +25,12 @@ from tracker.extensions import db
 from tracker.core.patients import Patient
 from tracker.core.care_team import care_team_clinicians
 from tracker.timezones import clinic_today
-from tracker import rules
+from tracker.rules import Refused, Stale
 
 #: Outcomes a clinician records on a follow-up ("scheduled" is the state before one).
 RECORDED_OUTCOMES = ("completed", "missed", "cancelled")
 _FUTURE_SLACK = timedelta(minutes=5)
 ALREADY_ACKNOWLEDGED = "Someone has already acknowledged this flag; their note is shown above."
-
-
-class CareError(rules.RuleRefused):
-    """A business rule refused the change; `field` names the form field it belongs beside."""
-
-
-class Conflict(CareError):
-    """The record changed under the user (answered with 409)."""
-
-
-class StaleRecord(Conflict, rules.StaleRecord):
-    """Someone else saved the record after the form was opened."""
 
 
 def _check_session(patient: Patient, session_id: int | None) -> None:
@@ -51,14 +39,14 @@ def _check_session(patient: Patient, session_id: int | None) -> None:
     found = db.session.scalar(sa.select(DosingSession.id).where(
         DosingSession.id == session_id, DosingSession.patient_id == patient.id))
     if found is None:
-        raise CareError("Choose one of this patient's dosing sessions.", "session_id")
+        raise Refused("Choose one of this patient's dosing sessions.", field="session_id")
 
 
 def _check_not_future(when: datetime, field: str) -> None:
     if when.tzinfo is None:
         raise ValueError("naive datetime given; convert to UTC first")
     if when > utcnow() + _FUTURE_SLACK:
-        raise CareError("This time is in the future.", field)
+        raise Refused("This time is in the future.", field=field)
 
 
 # --- follow-ups ---------------------------------------------------------------------------------
@@ -69,10 +57,10 @@ def schedule_follow_up(patient: Patient, *, kind: str, scheduled_at: datetime,
     """Schedule a follow-up (integration session, check-in call, ...) with a clinician of the
     patient's care team, optionally linked to one of the patient's dosing sessions."""
     if kind not in FOLLOW_UP_KINDS:
-        raise CareError("Choose a kind of follow-up.", "kind")
+        raise Refused("Choose a kind of follow-up.", field="kind")
     on_team = db.session.scalar(care_team_clinicians(patient.id).where(User.id == clinician_id))
     if on_team is None:
-        raise CareError("Choose a clinician on this patient's care team.", "clinician_id")
+        raise Refused("Choose a clinician on this patient's care team.", field="clinician_id")
     _check_session(patient, session_id)
     follow_up = FollowUp(patient_id=patient.id, kind=kind, scheduled_at=scheduled_at,
                          clinician_id=clinician_id, session_id=session_id,
@@ -89,17 +77,17 @@ def record_follow_up_outcome(follow_up: FollowUp, *, outcome: str,
     """Record (or correct) what happened: completed (with the time), missed or cancelled.
 
     `version` is the one the form was opened with; a different stored version means someone
-    else saved in between (StaleRecord)."""
+    else saved in between (Stale)."""
     if version is None or version != follow_up.version:
-        raise StaleRecord("follow-up")
+        raise Stale(what="follow-up")
     if outcome not in RECORDED_OUTCOMES:
-        raise CareError("Choose completed, missed or cancelled.", "outcome")
+        raise Refused("Choose completed, missed or cancelled.", field="outcome")
     if outcome == "completed":
         if completed_at is None:
-            raise CareError("A completed follow-up needs the time it was held.", "completed_at")
+            raise Refused("A completed follow-up needs the time it was held.", field="completed_at")
         _check_not_future(completed_at, "completed_at")
     elif completed_at is not None:
-        raise CareError("Leave this empty unless the follow-up was completed.", "completed_at")
+        raise Refused("Leave this empty unless the follow-up was completed.", field="completed_at")
     follow_up.outcome = outcome
     follow_up.completed_at = completed_at
     follow_up.note = (note or "").strip() or None
@@ -126,11 +114,11 @@ def record_questionnaire(patient: Patient, instrument: str, answers, *, source: 
 
     Stores the response and one answer row per item, raises a "phq9_item9" safety flag when
     PHQ-9 item 9 is above 0, completes the oldest open assignment of that instrument, and
-    audits. Raises scoring.InvalidAnswers for answers that cannot be scored and CareError for
+    audits. Raises scoring.InvalidAnswers for answers that cannot be scored and Refused for
     a bad source, time or session; nothing is stored then. Returns (response, flag or None)."""
     result = scoring.score(instrument, answers)
     if source not in RESPONSE_SOURCES:
-        raise CareError(f"Unknown source {source!r}.", "source")
+        raise Refused(f"Unknown source {source!r}.", field="source")
     completed_at = completed_at or utcnow()
     _check_not_future(completed_at, "completed_at")
     _check_session(patient, session_id)
@@ -166,11 +154,11 @@ def assign_questionnaire(patient: Patient, instrument: str, by,
     date. Refused while the same instrument is already assigned and open."""
     inst = scoring.INSTRUMENTS.get(instrument)
     if inst is None:
-        raise CareError("Choose a questionnaire.", "instrument")
+        raise Refused("Choose a questionnaire.", field="instrument")
     if due_on is not None and due_on < clinic_today():
-        raise CareError("The due date is in the past.", "due_on")
+        raise Refused("The due date is in the past.", field="due_on")
     if db.session.scalar(open_assignments(patient.id, instrument).limit(1)) is not None:
-        raise CareError(f"{inst.name} is already assigned and not yet completed.", "instrument")
+        raise Refused(f"{inst.name} is already assigned and not yet completed.", field="instrument")
     assignment = QuestionnaireAssignment(patient_id=patient.id, instrument=instrument,
                                          assigned_by_id=by.id, due_on=due_on)
     db.session.add(assignment)
@@ -189,16 +177,16 @@ def acknowledge_flag(flag: SafetyFlag, *, note: str, by) -> SafetyFlag:
     once cannot overwrite each other: the second is told it is already acknowledged."""
     note = (note or "").strip()
     if not note:
-        raise CareError("Write a note: what you did or decided about this flag.", "note")
+        raise Refused("Write a note: what you did or decided about this flag.", field="note")
     if flag.acknowledged_at is not None:
-        raise Conflict(ALREADY_ACKNOWLEDGED, "note")
+        raise Refused(ALREADY_ACKNOWLEDGED, field="note", status=409)
     result = db.session.execute(
         sa.update(SafetyFlag)
         .where(SafetyFlag.id == flag.id, SafetyFlag.acknowledged_at.is_(None))
         .values(acknowledged_at=utcnow(), acknowledged_by_id=by.id, acknowledgement_note=note)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise Conflict(ALREADY_ACKNOWLEDGED, "note")
+        raise Refused(ALREADY_ACKNOWLEDGED, field="note", status=409)
     db.session.refresh(flag)
     record_event("acknowledge", "safety_flag", flag.id, patient_id=flag.patient_id, user=by)
     return flag

@@ -14,7 +14,7 @@ from tracker.dosing.models import (
     ADVERSE_EVENT_KINDS, AdverseEvent, SedationRating, SessionNote, VitalSign)
 from tracker.core.sessions import DosingSession
 from tracker.dosing.services import SESSION
-from tracker.rules import RuleRefused as RuleError
+from tracker.rules import Refused
 from tracker.core.records import audit
 from tracker.dosing.vitals import Finding, alerts, classify_vitals
 from tracker.extensions import db
@@ -23,7 +23,7 @@ from tracker.core.signing.service import ensure_unsigned
 
 def _own_note(session: DosingSession, note: SessionNote) -> None:
     if note.session_id != session.id:  # the route matched ids already; belt and braces
-        raise RuleError("This note belongs to another session.")
+        raise Refused("This note belongs to another session.")
 
 
 def add_session_note(session: DosingSession, *, noted_at: datetime, kind: str, text: str,
@@ -102,7 +102,7 @@ def record_adverse_event(session: DosingSession, *, occurred_at: datetime, kind:
     """Record an adverse event; a severe one raises a safety flag."""
     ensure_unsigned(session, SESSION)
     if kind == "other" and not other_text:
-        raise RuleError("Say what the event was.", "other_text")
+        raise Refused("Say what the event was.", field="other_text")
     event = AdverseEvent(session_id=session.id, patient_id=session.patient_id,
                          occurred_at=occurred_at, kind=kind,
                          other_text=other_text if kind == "other" else None, severity=severity,

@@ -7,10 +7,9 @@ form as typed and the reason beside the field.
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.core.access import allow, can_change_clinical, record_or_404
 from tracker.core.care_team import care_team_clinicians
@@ -23,14 +22,14 @@ from tracker.dosing.forms import (
     SessionDetailsForm, StartSessionForm, VitalsForm)
 from tracker.core.forms import choices
 from tracker.dosing.models import (
-    ADVERSE_EVENT_KINDS, MOAAS_LABELS, NOTE_KINDS, VITAL_PHASES, SessionNote)
+    ADVERSE_EVENT_KINDS, MOAAS_LABELS, NOTE_KINDS, VITAL_PHASES, Discharge, SessionNote)
 from tracker.core.sessions import MEDICATIONS, ROUTES, DosingSession
-from tracker.rules import RuleRefused as RuleError, StaleRecord
+from tracker.core.saving import Attempt, save
 from tracker.dosing.vitals import classify_vitals
 from tracker.intention.readiness import readiness_gaps
 from tracker.extensions import db
 from tracker.core.signing.forms import AddendumForm
-from tracker.core.signing.service import RecordSigned
+from tracker.core.signing.service import ensure_unsigned
 
 bp = Blueprint("dosing", __name__)
 
@@ -138,43 +137,46 @@ def _fields(form) -> dict:
     return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
 
 
-def _change(session_id, name: str, service, *, done: str, anchor: str):
-    """The shape of every change on the page: validate, call one service, commit, go back."""
+def _save(record: DosingSession, form, service, audit: Attempt):
+    """Save through the core helper; a signed record refuses whatever was typed (409), so its
+    form is not validated (say why nothing can change, not what was mistyped)."""
+    if record.is_signed:
+        return save(None, lambda: ensure_unsigned(record, services.SESSION), audit=audit)
+    return save(form, service, audit=audit)
+
+
+def _change(session_id, name: str, service, *, audit, done: str, anchor: str):
+    """The shape of every change on the page: validate, call one service, commit, go back.
+    `audit` is the (action, record type) the service records, or a function of the session
+    giving (action, record type, record id); a new row has no id yet."""
     record = _load(session_id)
     sid, pid = record.id, record.patient_id
     form = _build(name, record, submitted=True)
-    if not form.validate_on_submit():
-        if record.is_signed:  # say why nothing can change, not what was mistyped
-            return _refuse_signed(sid, pid, RecordSigned(services.SESSION))
-        return _render(sid, submitted={name: form}, status=422)
-    try:
-        service(record, **_fields(form), user=current_user)
-        db.session.commit()
-    except RecordSigned as error:
-        return _refuse_signed(sid, pid, error)
-    except (StaleRecord, StaleDataError, IntegrityError):
-        db.session.rollback()
-        if hasattr(form, "version"):
-            form.version.renew(db.session.get(DosingSession, sid).version)
-        return _render(sid, submitted={name: form}, status=409,
-                       section_errors={name: StaleRecord().args[0]})
-    except RuleError as error:
-        db.session.rollback()
-        target = getattr(form, error.field, None) if error.field else None
-        if target is not None:
-            target.errors.append(str(error))
-        return _render(sid, submitted={name: form}, status=422,
-                       section_errors={} if target is not None else {name: str(error)})
-    flash(done, "success")
-    return redirect(url_for(".session", session_id=sid, _anchor=anchor))
+    if callable(audit):
+        action, record_type, record_id = audit(record)
+    else:
+        action, record_type = audit
+        record_id = sid if record_type == "dosing_session" else None
+    outcome = _save(record, form, lambda: service(record, **_fields(form), user=current_user),
+                    Attempt(action, record_type, record_id, pid))
+    if outcome.saved:
+        flash(done, "success")
+        return redirect(url_for(".session", session_id=sid, _anchor=anchor))
+    return _refused(sid, outcome, name, form)
 
 
-def _refuse_signed(sid: int, pid: int, error: RecordSigned):
-    """A change sent to a signed record: refused by the server, and the attempt audited."""
-    db.session.rollback()
-    record_event("update", "dosing_session", sid, patient_id=pid, outcome="denied")
-    db.session.commit()
-    return _render(sid, status=409, alert=str(error))
+def _refused(sid: int, outcome, name: str | None = None, form=None):
+    """The page again after a refusal: the form as typed, the message beside its field or above
+    the form's section (a signed record: above the page, with no forms left to fill)."""
+    record = db.session.scalar(queries.session_page(sid).execution_options(populate_existing=True))
+    if record.is_signed:
+        return _render(sid, record=record, status=outcome.status, alert=outcome.problem)
+    if outcome.status == 409 and form is not None and hasattr(form, "version"):
+        form.version.renew(record.version)
+    submitted = {name: form} if form is not None else None
+    section = {name or "sign": outcome.problem} if outcome.problem else {}
+    return _render(sid, record=record, submitted=submitted, status=outcome.status,
+                   section_errors=section)
 
 
 @bp.get("/sessions/<session_id>")
@@ -189,6 +191,7 @@ def session(session_id):
 @allow(CLINICIAN)
 def start_session(session_id):
     return _change(session_id, "start_form", services.start_session,
+                   audit=("start", "dosing_session"),
                    done="The session has started.", anchor="session-times")
 
 
@@ -196,6 +199,7 @@ def start_session(session_id):
 @allow(CLINICIAN)
 def end_session(session_id):
     return _change(session_id, "end_form", services.end_session,
+                   audit=("end", "dosing_session"),
                    done="The end of the session is recorded.", anchor="session-times")
 
 
@@ -203,6 +207,7 @@ def end_session(session_id):
 @allow(CLINICIAN)
 def edit_details(session_id):
     return _change(session_id, "details_form", services.update_session_details,
+                   audit=("update", "dosing_session"),
                    done="The session's times, guide and room are saved.", anchor="session-times")
 
 
@@ -210,27 +215,29 @@ def edit_details(session_id):
 @allow(CLINICIAN)
 def record_medication(session_id):
     return _change(session_id, "medication_form", services.record_medication,
+                   audit=("record_medication", "dosing_session"),
                    done="The medication is saved.", anchor="medication")
 
 
 @bp.post("/sessions/<session_id>/notes")
 @allow(CLINICIAN)
 def add_note(session_id):
-    return _change(session_id, "note_form", recording.add_session_note, done="Note saved.",
-                   anchor="note-entry")
+    return _change(session_id, "note_form", recording.add_session_note,
+                   audit=("create", "session_note"), done="Note saved.", anchor="note-entry")
 
 
 @bp.post("/sessions/<session_id>/vitals")
 @allow(CLINICIAN)
 def record_vitals(session_id):
     return _change(session_id, "vitals_form", recording.record_vitals,
-                   done="The reading is saved.", anchor="vitals")
+                   audit=("create", "vital_sign"), done="The reading is saved.", anchor="vitals")
 
 
 @bp.post("/sessions/<session_id>/sedation")
 @allow(CLINICIAN)
 def record_sedation(session_id):
     return _change(session_id, "sedation_form", recording.record_sedation,
+                   audit=("create", "sedation_rating"),
                    done="The sedation rating is saved.", anchor="sedation")
 
 
@@ -238,13 +245,21 @@ def record_sedation(session_id):
 @allow(CLINICIAN)
 def record_adverse_event(session_id):
     return _change(session_id, "adverse_event_form", recording.record_adverse_event,
+                   audit=("create", "adverse_event"),
                    done="The adverse event is saved.", anchor="adverse-events")
+
+
+def _discharge_attempt(record: DosingSession) -> tuple[str, str, int | None]:
+    discharge_id = db.session.scalar(sa.select(Discharge.id)
+                                     .where(Discharge.session_id == record.id))
+    return ("update" if discharge_id else "create"), "discharge", discharge_id
 
 
 @bp.post("/sessions/<session_id>/discharge")
 @allow(CLINICIAN)
 def record_discharge(session_id):
     return _change(session_id, "discharge_form", services.record_discharge,
+                   audit=_discharge_attempt,
                    done="The discharge is saved.", anchor="discharge")
 
 
@@ -253,14 +268,10 @@ def record_discharge(session_id):
 def sign(session_id):
     record = _load(session_id)
     sid, pid = record.id, record.patient_id
-    try:
-        services.sign_session_record(record, current_user)
-        db.session.commit()
-    except RecordSigned as error:
-        return _refuse_signed(sid, pid, error)
-    except RuleError as error:
-        db.session.rollback()
-        return _render(sid, status=422, section_errors={"sign": str(error)})
+    outcome = save(None, lambda: services.sign_session_record(record, current_user),
+                   audit=Attempt("sign", "dosing_session", sid, pid))
+    if not outcome.saved:
+        return _refused(sid, outcome)
     flash("The in-session record is signed. Corrections from now on are addenda.", "success")
     return redirect(url_for(".session", session_id=sid, _anchor="signature"))
 
@@ -297,15 +308,14 @@ def update_note(session_id, note_id):
     note, record = _note_or_404(session_id, note_id)
     sid, pid = record.id, record.patient_id
     form = NoteForm(prefix="note", noted_at=note.noted_at)  # unchanged keeps its seconds
-    if not form.validate_on_submit():
-        if record.is_signed:
-            return _refuse_signed(sid, pid, RecordSigned(services.SESSION))
-        return _note_page(note, record, form, 422)
-    try:
-        recording.update_session_note(record, note, **_fields(form), user=current_user)
-        db.session.commit()
-    except RecordSigned as error:
-        return _refuse_signed(sid, pid, error)
+    outcome = _save(record, form,
+                    lambda: recording.update_session_note(record, note, **_fields(form),
+                                                          user=current_user),
+                    Attempt("update", "session_note", note.id, pid))
+    if not outcome.saved:
+        if outcome.refusal is not None:  # the session is signed: nothing of it can change
+            return _refused(sid, outcome)
+        return _note_page(note, record, form, outcome.status)
     flash("The note is saved.", "success")
     return redirect(url_for(".session", session_id=sid, _anchor=f"note-{note.id}"))
 
@@ -313,11 +323,11 @@ def update_note(session_id, note_id):
 def _share(session_id, note_id, shared: bool):
     note, record = _note_or_404(session_id, note_id)
     sid, pid = record.id, record.patient_id
-    try:
-        recording.share_session_note(record, note, shared=shared, user=current_user)
-        db.session.commit()
-    except RecordSigned as error:
-        return _refuse_signed(sid, pid, error)
+    outcome = save(None, lambda: recording.share_session_note(record, note, shared=shared,
+                                                              user=current_user),
+                   audit=Attempt("share" if shared else "unshare", "session_note", note.id, pid))
+    if not outcome.saved:
+        return _refused(sid, outcome)
     flash("The note is shared with the patient." if shared
           else "The note is no longer shared with the patient.", "success")
     return redirect(url_for(".session", session_id=sid, _anchor=f"note-{note.id}"))

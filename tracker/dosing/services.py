@@ -22,7 +22,7 @@ from tracker.extensions import db
 from tracker.intention.readiness import checklist_open
 from tracker.core.signing.service import content_hash, ensure_unsigned, sign
 from tracker.timezones import to_local
-from tracker.rules import RuleRefused as RuleError, StaleRecord, check_version  # noqa: F401
+from tracker.rules import Refused, check_version
 
 SESSION = "This dosing session"
 ESKETAMINE_DOSES_MG = (Decimal(56), Decimal(84))
@@ -38,7 +38,7 @@ def _at(value: datetime) -> str:
 def _check_guide(session: DosingSession, clinician_id: int) -> None:
     team = db.session.scalars(care_team_clinicians(session.patient_id))
     if clinician_id not in {clinician.id for clinician in team}:
-        raise RuleError("Choose a clinician on the patient's care team.", "clinician_id")
+        raise Refused("Choose a clinician on the patient's care team.", field="clinician_id")
 
 
 def start_session(session: DosingSession, *, started_at: datetime, clinician_id: int,
@@ -47,14 +47,14 @@ def start_session(session: DosingSession, *, started_at: datetime, clinician_id:
     gives a reason (kept, with who gave it, and audited as an override)."""
     ensure_unsigned(session, SESSION)
     if session.status == "cancelled":
-        raise RuleError("This session was cancelled; it cannot start.")
+        raise Refused("This session was cancelled; it cannot start.")
     if session.started_at is not None:
-        raise RuleError(f"This session already started at {_at(session.started_at)}.")
+        raise Refused(f"This session already started at {_at(session.started_at)}.")
     gaps = checklist_open(session)
     if gaps and not override_reason:
-        raise RuleError("The readiness checklist is open (" + "; ".join(gaps).lower() + "). "
+        raise Refused("The readiness checklist is open (" + "; ".join(gaps).lower() + "). "
                         "Complete it in the intention, or give a reason to start anyway.",
-                        "override_reason")
+                        field="override_reason")
     _check_guide(session, clinician_id)
     session.started_at, session.clinician_id = started_at, clinician_id
     session.room = room or None
@@ -70,15 +70,15 @@ def start_session(session: DosingSession, *, started_at: datetime, clinician_id:
 
 def _check_end(started_at: datetime | None, ended_at: datetime | None) -> None:
     if ended_at is not None and started_at is not None and ended_at < started_at:
-        raise RuleError(f"The end ({_at(ended_at)}) is before the start ({_at(started_at)}).",
-                        "ended_at")
+        raise Refused(f"The end ({_at(ended_at)}) is before the start ({_at(started_at)}).",
+                        field="ended_at")
 
 
 def end_session(session: DosingSession, *, ended_at: datetime, user) -> None:
     """Record the actual end; it cannot come before the start."""
     ensure_unsigned(session, SESSION)
     if session.started_at is None:
-        raise RuleError("Start the session before ending it.")
+        raise Refused("Start the session before ending it.")
     _check_end(session.started_at, ended_at)
     session.ended_at = ended_at
     session.status = "completed"
@@ -93,7 +93,7 @@ def update_session_details(session: DosingSession, *, version: int, started_at: 
     ensure_unsigned(session, SESSION)
     check_version(session, version)
     if session.started_at is None:
-        raise RuleError("Start the session first.")
+        raise Refused("Start the session first.")
     _check_end(started_at, ended_at)
     _check_guide(session, clinician_id)
     session.started_at, session.ended_at = started_at, ended_at
@@ -113,15 +113,15 @@ def record_medication(session: DosingSession, *, version: int, medication: str, 
     dose_mg = dose_mg.quantize(Decimal("0.01"))
     if medication == "esketamine":
         if route != "intranasal":
-            raise RuleError("Esketamine is given intranasally (28 mg devices).", "route")
+            raise Refused("Esketamine is given intranasally (28 mg devices).", field="route")
         if dose_mg not in ESKETAMINE_DOSES_MG:
-            raise RuleError(f"Esketamine comes in 28 mg devices: the dose is 56 mg (2 devices) or "
-                            f"84 mg (3 devices), not {dose_mg.normalize():f} mg.", "dose_mg")
+            raise Refused(f"Esketamine comes in 28 mg devices: the dose is 56 mg (2 devices) or "
+                            f"84 mg (3 devices), not {dose_mg.normalize():f} mg.", field="dose_mg")
     if route == "iv" and infusion_minutes is None:
-        raise RuleError("Give the infusion time in minutes (commonly 40).", "infusion_minutes")
+        raise Refused("Give the infusion time in minutes (commonly 40).", field="infusion_minutes")
     if route != "iv" and infusion_minutes is not None:
-        raise RuleError("An infusion time applies to an IV infusion only; leave it empty.",
-                        "infusion_minutes")
+        raise Refused("An infusion time applies to an IV infusion only; leave it empty.",
+                        field="infusion_minutes")
     session.medication, session.route, session.dose_mg = medication, route, dose_mg
     session.weight_kg = weight_kg.quantize(Decimal("0.1")) if weight_kg is not None else None
     session.infusion_minutes, session.lot_number = infusion_minutes, lot_number or None
@@ -136,16 +136,16 @@ def record_discharge(session: DosingSession, *, discharged_at: datetime, observa
     observation."""
     ensure_unsigned(session, SESSION)
     if session.started_at is None:
-        raise RuleError("Start the session before recording the discharge.")
+        raise Refused("Start the session before recording the discharge.")
     if session.medication is None:
-        raise RuleError("Record the medication before the discharge.")
+        raise Refused("Record the medication before the discharge.")
     if session.medication == "esketamine" and observation_minutes < ESKETAMINE_MIN_OBSERVATION:
-        raise RuleError(f"After esketamine the patient is observed for at least "
+        raise Refused(f"After esketamine the patient is observed for at least "
                         f"{ESKETAMINE_MIN_OBSERVATION} minutes (2 hours) before discharge; "
-                        f"{observation_minutes} is too few.", "observation_minutes")
+                        f"{observation_minutes} is too few.", field="observation_minutes")
     if discharged_at < session.started_at:
-        raise RuleError(f"The discharge is before the start ({_at(session.started_at)}).",
-                        "discharged_at")
+        raise Refused(f"The discharge is before the start ({_at(session.started_at)}).",
+                        field="discharged_at")
     discharge = db.session.scalar(sa.select(Discharge).where(Discharge.session_id == session.id))
     created = discharge is None
     if created:
@@ -212,9 +212,9 @@ def sign_session_record(session: DosingSession, user) -> None:
     session and its notes, vitals, ratings, events and discharge are read-only."""
     ensure_unsigned(session, SESSION)
     if session.ended_at is None:
-        raise RuleError("Record the end of the session before signing it.")
+        raise Refused("Record the end of the session before signing it.")
     if session.medication is None:
-        raise RuleError("Record the medication before signing the session.")
+        raise Refused("Record the medication before signing the session.")
     db.session.flush()
     record = db.session.scalar(queries.session_record(session.id)
                                .execution_options(populate_existing=True))

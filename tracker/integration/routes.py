@@ -8,21 +8,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.core.access import allow, can_change_clinical, record_or_404
 from tracker.core.audit.service import record_event
 from tracker.core.users import CLINICIAN, LEAD
 from tracker.core.sessions import DosingSession
 from tracker.core.signing.queries import record_addenda
-from tracker.rules import RuleRefused as RuleError, StaleRecord
+from tracker.core.saving import Attempt, save
+from tracker.rules import Refused
 from tracker.extensions import db
 from tracker.integration import queries, services
 from tracker.integration.forms import CancelTaskForm, TaskForm, debrief_form_for
 from tracker.integration.models import REPEATS, TASK_KINDS, Debrief, IntegrationTask
 from tracker.core.signing.forms import AddendumForm
-from tracker.core.signing.service import RecordSigned
+from tracker.core.signing.service import ensure_unsigned
 from tracker.timezones import clinic_today
 
 bp = Blueprint("integration", __name__)
@@ -93,13 +92,6 @@ def _render(session_id: int, *, debrief_form=None, task_form=None,
     ), status
 
 
-def _refuse_signed(session_id: int, debrief_id: int | None, patient_id: int, error):
-    db.session.rollback()
-    record_event("update", "debrief", debrief_id, patient_id=patient_id, outcome="denied")
-    db.session.commit()
-    return _render(session_id, status=409, alert=str(error))
-
-
 @bp.get("/sessions/<session_id>/debrief")
 @allow(LEAD, CLINICIAN)
 def debrief(session_id):
@@ -117,51 +109,47 @@ def debrief(session_id):
 @allow(CLINICIAN)
 def save_debrief(session_id):
     record = db.session.scalar(queries.debrief_page(_load(session_id).id))
-    sid, pid = record.id, record.patient_id
-    debrief_id = record.debrief.id if record.debrief else None
+    sid, pid, debrief = record.id, record.patient_id, record.debrief
+    audit = Attempt("update" if debrief else "create", "debrief",
+                    debrief.id if debrief else None, pid)
     form = _debrief_form(record, submitted=True)
-    if not form.validate_on_submit():
-        if record.debrief is not None and record.debrief.is_signed:
-            return _refuse_signed(sid, debrief_id, pid, RecordSigned(services.DEBRIEF))
-        return _render(sid, debrief_form=form, status=422)
-    fields = {name: form[name].data for name in ("version", "held_at", "emotions", "insights",
-                                                 "what_surfaced", "relation_to_intention")}
-    try:
-        services.hold_debrief(record, **fields, progress=form.progress(), user=current_user)
-        db.session.commit()
-    except RecordSigned as error:
-        return _refuse_signed(sid, debrief_id, pid, error)
-    except (StaleRecord, StaleDataError, IntegrityError):
-        db.session.rollback()
-        current = db.session.scalar(queries.debrief_page(sid)).debrief
+    if debrief is not None and debrief.is_signed:  # why nothing can change, not what was mistyped
+        outcome = save(None, lambda: ensure_unsigned(debrief, services.DEBRIEF), audit=audit)
+    else:
+        fields = {name: form[name].data for name in (
+            "version", "held_at", "emotions", "insights", "what_surfaced",
+            "relation_to_intention")}
+        outcome = save(form, lambda: services.hold_debrief(
+            record, **fields, progress=form.progress(), user=current_user), audit=audit)
+    if outcome.saved:
+        flash("The debrief is saved.", "success")
+        return redirect(url_for(".debrief", session_id=sid))
+    current = db.session.scalar(queries.debrief_page(sid)).debrief
+    if current is not None and current.is_signed:
+        return _render(sid, status=outcome.status, alert=outcome.problem)
+    stale = outcome.status == 409
+    if stale:
         form.version.renew(current.version if current else 0)
-        return _render(sid, debrief_form=form, status=409, stale=True,
-                       section_errors={"debrief": StaleRecord().args[0]})
-    except RuleError as error:
-        db.session.rollback()
-        target = getattr(form, error.field, None) if error.field else None
-        if target is not None:
-            target.errors.append(str(error))
-        return _render(sid, debrief_form=form, status=422,
-                       section_errors={} if target is not None else {"debrief": str(error)})
-    flash("The debrief is saved.", "success")
-    return redirect(url_for(".debrief", session_id=sid))
+    return _render(sid, debrief_form=form, status=outcome.status, stale=stale,
+                   section_errors={"debrief": outcome.problem} if outcome.problem else {})
 
 
 @bp.post("/sessions/<session_id>/debrief/sign")
 @allow(CLINICIAN)
 def sign_debrief(session_id):
     record = db.session.scalar(queries.debrief_page(_load(session_id).id))
-    sid, pid = record.id, record.patient_id
-    if record.debrief is None:
-        return _render(sid, status=422,
-                       section_errors={"debrief": "Save the debrief before signing it."})
-    debrief_id = record.debrief.id
-    try:
-        services.sign_debrief(record.debrief, current_user)
-        db.session.commit()
-    except RecordSigned as error:
-        return _refuse_signed(sid, debrief_id, pid, error)
+    sid, pid, debrief = record.id, record.patient_id, record.debrief
+
+    def sign():
+        if debrief is None:
+            raise Refused("Save the debrief before signing it.")
+        services.sign_debrief(debrief, current_user)
+    outcome = save(None, sign, audit=Attempt("sign", "debrief", debrief.id if debrief else None,
+                                             pid))
+    if not outcome.saved:
+        if outcome.status == 409:  # already signed
+            return _render(sid, status=409, alert=outcome.problem)
+        return _render(sid, status=outcome.status, section_errors={"debrief": outcome.problem})
     flash("The debrief is signed. Corrections from now on are addenda.", "success")
     return redirect(url_for(".debrief", session_id=sid, _anchor="signature"))
 
@@ -170,25 +158,26 @@ def sign_debrief(session_id):
 @allow(CLINICIAN)
 def add_task(session_id):
     record = db.session.scalar(queries.debrief_page(_load(session_id).id))
-    sid = record.id
-    if record.debrief is None:
-        return _render(sid, status=422, section_errors={
-            "plan": "Save the debrief first: the integration plan belongs to it."})
+    sid, debrief = record.id, record.debrief
     form = TaskForm(prefix="task")
-    if not form.validate_on_submit():
-        return _render(sid, task_form=form, status=422)
+    audit = Attempt("create", "integration_task", None, record.patient_id)
+    if debrief is None:
+        outcome = save(None, _no_debrief_yet, audit=audit)
+        return _render(sid, status=outcome.status, section_errors={"plan": outcome.problem})
     fields = {name: form[name].data for name in ("title", "kind", "instructions", "repeat",
                                                  "due_on", "starts_on", "repeat_until")}
-    try:
-        services.add_integration_task(record.debrief, **fields, today=clinic_today(),
-                                      user=current_user)
-        db.session.commit()
-    except RuleError as error:
-        db.session.rollback()
-        form[error.field or "title"].errors.append(str(error))
-        return _render(sid, task_form=form, status=422)
+    outcome = save(form, lambda: services.add_integration_task(
+        debrief, **fields, today=clinic_today(), user=current_user), audit=audit)
+    if not outcome.saved:
+        if outcome.problem:  # a rule of the plan as a whole: shown beside the title
+            form.title.errors = [*form.title.errors, outcome.problem]
+        return _render(sid, task_form=form, status=outcome.status)
     flash("The task is added to the integration plan.", "success")
     return redirect(url_for(".debrief", session_id=sid, _anchor="plan"))
+
+
+def _no_debrief_yet():
+    raise Refused("Save the debrief first: the integration plan belongs to it.")
 
 
 @bp.post("/integration-tasks/<task_id>/cancel")
@@ -200,17 +189,15 @@ def cancel_task(task_id):
     back = (url_for(".debrief", session_id=session_id, _anchor="plan") if session_id
             else url_for("patients.chart", patient_id=task.patient_id))
     form = _cancel_form(tid, submitted=True)
-    if form.validate_on_submit():
-        try:
-            services.cancel_integration_task(task, reason=form.reason.data, user=current_user)
-            db.session.commit()
-        except RuleError as error:
-            db.session.rollback()
-            form.reason.errors.append(str(error))
-        else:
-            flash("The task is cancelled; it stays on the plan with the reason.", "success")
-            return redirect(back)
+    outcome = save(form, lambda: services.cancel_integration_task(
+        task, reason=form.reason.data, user=current_user),
+        audit=Attempt("cancel", "integration_task", tid, task.patient_id))
+    if outcome.saved:
+        flash("The task is cancelled; it stays on the plan with the reason.", "success")
+        return redirect(back)
+    if outcome.problem:
+        form.reason.errors = [*form.reason.errors, outcome.problem]
     if session_id is None:  # a task outside any debrief's plan is not shown on this page
         flash(" ".join(form.reason.errors), "error")
         return redirect(back)
-    return _render(session_id, cancel_form=(tid, form), status=422)
+    return _render(session_id, cancel_form=(tid, form), status=outcome.status)

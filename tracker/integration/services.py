@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.db import utcnow
 from tracker.core.sessions import DosingSession
-from tracker.rules import RuleRefused as RuleError, StaleRecord, check_version
+from tracker.rules import Refused, Stale, check_version
 from tracker.core.records import audit, plain_row
 from tracker.extensions import db
 from tracker.integration.models import Debrief, GoalProgress, IntegrationTask
@@ -31,14 +31,14 @@ def hold_debrief(session: DosingSession, *, version: int, held_at: datetime,
                  user) -> Debrief:
     """Record (or revise, until signed) the debrief of a session, with a progress note per goal
     of the session's intention. `version` is the debrief's version when the form was opened
-    (0 for a new one): a save over someone else's is refused (StaleRecord)."""
+    (0 for a new one): a save over someone else's is refused (Stale)."""
     if session.started_at is None:
-        raise RuleError("The session has not started yet: hold its debrief after it.")
+        raise Refused("The session has not started yet: hold its debrief after it.")
     debrief = db.session.scalar(sa.select(Debrief).where(Debrief.session_id == session.id))
     created = debrief is None
     if created:
         if version != 0:
-            raise StaleRecord()
+            raise Stale(what="debrief")
         debrief = Debrief(session_id=session.id, patient_id=session.patient_id,
                           clinician_id=user.id)
         db.session.add(debrief)
@@ -47,8 +47,8 @@ def hold_debrief(session: DosingSession, *, version: int, held_at: datetime,
         check_version(debrief, version)
     if held_at < session.started_at:
         local = to_local(session.started_at).strftime("%H:%M on %a %d %b")
-        raise RuleError(f"A debrief is held after the session, which started at {local}.",
-                        "held_at")
+        raise Refused(f"A debrief is held after the session, which started at {local}.",
+                        field="held_at")
     debrief.held_at = held_at
     debrief.emotions, debrief.insights = emotions or None, insights or None
     debrief.what_surfaced = what_surfaced or None
@@ -148,7 +148,7 @@ def add_integration_task(debrief: Debrief, *, title: str, kind: str, instruction
                                  repeat_until=repeat_until, today=today)
     if problems:
         field, message = problems[0]
-        raise RuleError(message, field)
+        raise Refused(message, field=field)
     task = IntegrationTask(patient_id=debrief.patient_id, debrief_id=debrief.id, title=title,
                            kind=kind, instructions=instructions or None, repeat=repeat,
                            starts_on=starts_on if repeat != "none" else today,
@@ -164,7 +164,7 @@ def add_integration_task(debrief: Debrief, *, title: str, kind: str, instruction
 def cancel_integration_task(task: IntegrationTask, *, reason: str, user) -> None:
     """Cancel a task with a reason; it stays on the plan, marked cancelled (never deleted)."""
     if not task.active:
-        raise RuleError("This task is already cancelled.")
+        raise Refused("This task is already cancelled.")
     task.active = False
     task.cancel_reason = reason
     db.session.flush()

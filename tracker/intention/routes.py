@@ -13,7 +13,7 @@ from tracker.intention import services
 from tracker.intention.forms import BLANK_GOAL_ROWS, MAX_GOALS, IntentionForm
 from tracker.intention.models import CHECKLIST_ITEMS
 from tracker.intention.queries import intention_for_session, session_page_options
-from tracker.core.saving import record_failure, submit
+from tracker.core.saving import Attempt, Outcome, save
 
 bp = Blueprint("intention", __name__)
 
@@ -53,31 +53,29 @@ def edit(session_id: int):
     session = record_or_404(DosingSession, session_id, options=session_page_options(),
                             audit_action=None)
     intention = db.session.scalar(intention_for_session(session.id))
-    audit = ("update" if intention else "create", "intention",
-             intention.id if intention else None, session.patient_id)
+    audit = Attempt("update" if intention else "create", "intention",
+                    intention.id if intention else None, session.patient_id)
     refused = services.editing_refused(session)
     if request.method == "GET":
         record_event("read", "intention" if intention else "dosing_session",
                      intention.id if intention else session.id, patient_id=session.patient_id)
         db.session.commit()
         form = IntentionForm(data=_initial(intention))
-        saved, problem, status = False, refused, 200
-    elif refused:
-        form = IntentionForm()
-        record_failure(audit)
-        saved, problem, status = False, refused, 409
+        outcome = Outcome(saved=False, problem=refused)
     else:
         form = IntentionForm()
-        saved, problem, status = submit(
-            form, lambda: services.save_intention(session, _draft(form),
-                                                  expected_version=form.version.data,
-                                                  by=current_user), audit=audit)
-    if saved:
+        # A started session refuses any change (409) whatever was typed: the service says so
+        # before the form's own checks could answer 422.
+        outcome = save(None if refused else form,
+                       lambda: services.save_intention(session, _draft(form),
+                                                       expected_version=form.version.data,
+                                                       by=current_user), audit=audit)
+    if outcome.saved:
         flash("The intention is saved.", "success")
         return redirect(url_for("patients.chart", patient_id=session.patient_id))
-    if status == 409 and not refused:
+    if outcome.status == 409 and not refused:
         current = db.session.scalar(intention_for_session(session.id))
         form.version.data = str(current.version) if current else ""
     return render_template("intention/edit.html", form=form, session=session,
-                           patient=session.patient, intention=intention, problem=problem,
-                           read_only=bool(refused)), status
+                           patient=session.patient, intention=intention, problem=outcome.problem,
+                           read_only=bool(refused)), outcome.status

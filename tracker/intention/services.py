@@ -14,7 +14,7 @@ from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.intention.models import CHECKLIST_ITEMS, FOCUS_AREAS, Goal, Intention, IntentionFocus
 from tracker.intention.queries import intention_for_session
-from tracker.rules import RuleRefused as ChangeRefused, StaleRecord, check_version
+from tracker.rules import Refused, Stale, check_version
 
 
 @dataclass
@@ -49,14 +49,14 @@ def save_intention(session: DosingSession, draft: IntentionDraft, *, expected_ve
     checklist_completed_at is set when the last item is ticked and cleared if one is unticked."""
     problem = editing_refused(session)
     if problem:
-        raise ChangeRefused(problem)
+        raise Refused(problem, status=409)  # the session's state, not the input, is in the way
     unknown = set(draft.focus_areas) - set(FOCUS_AREAS)
     if unknown or not draft.focus_areas:
-        raise ChangeRefused("Choose focus areas from the list.", field="focus_areas")
+        raise Refused("Choose focus areas from the list.", field="focus_areas")
     intention = db.session.scalar(intention_for_session(session.id))
     if intention is None:
         if str(expected_version or "").strip():
-            raise StaleRecord()  # it existed when the form was opened: removed or replaced since
+            raise Stale(what="intention")  # it existed when the form was opened: removed or replaced since
         intention = Intention(session_id=session.id, patient_id=session.patient_id,
                               recorded_by_id=by.id, intention_text="")
         db.session.add(intention)
@@ -107,12 +107,12 @@ def _apply_goals(intention: Intention, goals: list[tuple[int | None, str]]) -> N
     existing = {g.id: g for g in intention.goals}
     rows = [(gid, text.strip()) for gid, text in goals if text and text.strip()]
     if any(gid is not None and gid not in existing for gid, _ in rows):
-        raise StaleRecord()  # a goal the form showed is gone: someone else changed the goals
+        raise Stale(what="intention")  # a goal the form showed is gone: someone else changed the goals
     kept = {gid for gid, _ in rows if gid is not None}
     removed = [g for gid, g in existing.items() if gid not in kept]
     if removed and db.session.scalar(sa.select(Goal.id).where(
             Goal.id.in_([g.id for g in removed]), Goal.progress_notes.any()).limit(1)):
-        raise ChangeRefused("A goal with progress noted at a debrief cannot be removed.",
+        raise Refused("A goal with progress noted at a debrief cannot be removed.",
                             field="goals")
     for goal in removed:
         intention.goals.remove(goal)

@@ -1,8 +1,8 @@
 """The clinic lead's changes: staff accounts, care teams, clinic settings.
 
 Each service checks its rule, changes the rows, flushes and records the audit event in the
-caller's transaction; the view commits. A rule that is not met raises LeadError with a message
-the lead can act on.
+caller's transaction; the view commits. A rule that is not met raises tracker.rules.Refused (422)
+with a message the lead can act on; a stale form raises Stale (409).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tracker.core.users import CLINICIAN, LEAD, User
 from tracker.auth.services import deactivate_user, issue_link
 from tracker.core.clinic import DEFAULT_SETTINGS, Clinic
 from tracker.extensions import db
+from tracker.rules import Refused, Stale
 from tracker.core.patients import CareTeamMember, Patient
 
 STAFF_ROLES = (LEAD, CLINICIAN)
@@ -23,25 +24,17 @@ STALE_SETTINGS = ("Someone else saved the clinic settings since you opened this 
                   "are listed above it. Save again to replace them with yours.")
 
 
-class LeadError(ValueError):
-    """A rule of staff, care-team or settings changes; the message is safe to show."""
-
-
-class StaleSave(LeadError):
-    """The record changed since the form was opened."""
-
-
 # --- staff accounts ---------------------------------------------------------------------------
 
 def create_staff(*, clinic_id: int, full_name: str, email: str, role: str, by: User) -> tuple[User, str]:
     """Create a clinician or lead account without a password; return it and the one-time
     token of its invitation link (shown once, to the lead)."""
     if role not in STAFF_ROLES:
-        raise LeadError("Choose clinician or clinic lead.")
+        raise Refused("Choose clinician or clinic lead.")
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
-        raise LeadError("An account with this email already exists. Use another address, or "
-                        "reactivate or reset the existing account.")
+        raise Refused("An account with this email already exists. Use another address, or "
+                      "reactivate or reset the existing account.", status=409)  # the other account
     user = User(clinic_id=clinic_id, email=email, full_name=full_name.strip(), role=role,
                 password_hash=None)
     db.session.add(user)
@@ -63,14 +56,14 @@ def deactivate_staff(staff: User, *, by: User) -> int:
     link ends. Refuses one's own account and the clinic's last active lead. Returns how many
     patients are left with no other active clinician on their care team."""
     if not staff.active:
-        raise LeadError(f"{staff.full_name}'s account is already deactivated.")
+        raise Refused(f"{staff.full_name}'s account is already deactivated.")
     if staff.role == LEAD:
         leads = db.session.scalars(_active_leads(staff.clinic_id)).all()
         if set(leads) <= {staff.id}:
-            raise LeadError(f"{staff.full_name} is the clinic's last active lead. Make another "
+            raise Refused(f"{staff.full_name} is the clinic's last active lead. Make another "
                             "account a clinic lead first.")
     if staff.id == by.id:
-        raise LeadError("You cannot deactivate your own account. Ask another clinic lead.")
+        raise Refused("You cannot deactivate your own account. Ask another clinic lead.")
     deactivate_user(staff, by)
     db.session.flush()
     return db.session.scalar(sa.select(sa.func.count()).select_from(
@@ -92,7 +85,7 @@ def patients_left_without_clinician(clinician_id: int) -> sa.Select:
 def reactivate_staff(staff: User, *, by: User) -> None:
     """Let a deactivated account sign in again (old sessions stay ended)."""
     if staff.active:
-        raise LeadError(f"{staff.full_name}'s account is already active.")
+        raise Refused(f"{staff.full_name}'s account is already active.")
     staff.active = True
     staff.deactivated_at = None
     staff.failed_logins = 0
@@ -104,7 +97,7 @@ def reactivate_staff(staff: User, *, by: User) -> None:
 def reset_staff_password(staff: User, *, by: User) -> str:
     """A new one-time link to set a password (older unused links are revoked); the token."""
     if not staff.active:
-        raise LeadError(f"{staff.full_name}'s account is deactivated: reactivate it first.")
+        raise Refused(f"{staff.full_name}'s account is deactivated: reactivate it first.")
     return issue_link(staff, "reset", by)
 
 
@@ -120,9 +113,9 @@ def _usable_clinician(clinic_id: int, clinician_id) -> User:
     user = db.session.scalar(sa.select(User).where(
         User.id == clinician_id, User.clinic_id == clinic_id, User.role == CLINICIAN))
     if user is None:
-        raise LeadError("Choose a clinician of this clinic.")
+        raise Refused("Choose a clinician of this clinic.")
     if not user.active:
-        raise LeadError(f"{user.full_name}'s account is deactivated: reactivate it first.")
+        raise Refused(f"{user.full_name}'s account is deactivated: reactivate it first.")
     return user
 
 
@@ -131,7 +124,7 @@ def add_to_care_team(patient: Patient, clinician_id: int, *, by: User) -> CareTe
     clinician = _usable_clinician(patient.clinic_id, clinician_id)
     team = _team(patient)
     if any(m.clinician_id == clinician.id for m in team):
-        raise LeadError(f"{clinician.full_name} is already on {patient.full_name}'s care team.")
+        raise Refused(f"{clinician.full_name} is already on {patient.full_name}'s care team.")
     member = CareTeamMember(patient_id=patient.id, clinician_id=clinician.id,
                             is_primary=not any(m.is_primary for m in team), added_by_id=by.id)
     db.session.add(member)
@@ -145,12 +138,12 @@ def remove_from_care_team(patient: Patient, clinician_id: int, *, by: User) -> N
     team = _team(patient)
     member = next((m for m in team if m.clinician_id == clinician_id), None)
     if member is None:
-        raise LeadError("That clinician is not on this care team.")
+        raise Refused("That clinician is not on this care team.")
     if member.is_primary:
-        raise LeadError(f"{member.clinician.full_name} is the primary clinician. Make another "
+        raise Refused(f"{member.clinician.full_name} is the primary clinician. Make another "
                         "clinician primary (or transfer the patient) first.")
     if not any(m.clinician.active for m in team if m is not member):
-        raise LeadError(f"{patient.full_name} would have no active clinician. Add another "
+        raise Refused(f"{patient.full_name} would have no active clinician. Add another "
                         "clinician first.")
     record_event("remove_care_team_member", "care_team_member", member.id, patient_id=patient.id,
                  user=by)
@@ -163,11 +156,11 @@ def set_primary_clinician(patient: Patient, clinician_id: int, *, by: User) -> N
     team = _team(patient)
     member = next((m for m in team if m.clinician_id == clinician_id), None)
     if member is None:
-        raise LeadError("Add the clinician to the care team first.")
+        raise Refused("Add the clinician to the care team first.")
     if not member.clinician.active:
-        raise LeadError(f"{member.clinician.full_name}'s account is deactivated.")
+        raise Refused(f"{member.clinician.full_name}'s account is deactivated.")
     if member.is_primary:
-        raise LeadError(f"{member.clinician.full_name} is already the primary clinician.")
+        raise Refused(f"{member.clinician.full_name} is already the primary clinician.")
     for m in team:
         m.is_primary = m is member
     db.session.flush()
@@ -182,12 +175,12 @@ def transfer_patient(patient: Patient, clinician_id: int, *, expected_primary_id
     current = next((m for m in team if m.is_primary), None)
     current_id = current.clinician_id if current else None
     if str(current_id or "") != str(expected_primary_id or ""):
-        raise StaleSave("The care team changed since you opened this page (the primary "
+        raise Stale("The care team changed since you opened this page (the primary "
                         "clinician is no longer the one shown). Nothing was changed; look at the "
                         "current team and transfer again.")
     target = _usable_clinician(patient.clinic_id, clinician_id)
     if current is not None and target.id == current.clinician_id:
-        raise LeadError(f"{target.full_name} is already the primary clinician.")
+        raise Refused(f"{target.full_name} is already the primary clinician.")
     member = next((m for m in team if m.clinician_id == target.id), None)
     if member is None:
         member = CareTeamMember(patient_id=patient.id, clinician_id=target.id, added_by_id=by.id)
@@ -209,13 +202,13 @@ def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timez
     the defaults are stored). Refuses a stale form. Returns False when nothing changed. The
     audit event names the change, never the values."""
     if str(clinic.version) != str(expected_version or ""):
-        raise StaleSave(STALE_SETTINGS)
+        raise Stale(STALE_SETTINGS)
     unknown = set(thresholds) - set(DEFAULT_SETTINGS)
     if unknown:
-        raise LeadError(f"Unknown settings: {', '.join(sorted(unknown))}.")
+        raise Refused(f"Unknown settings: {', '.join(sorted(unknown))}.")
     for kind in ("systolic", "diastolic"):
         if thresholds[f"{kind}_alert"] < thresholds[f"{kind}_flag"]:
-            raise LeadError(f"The {kind} alert level must be at or above the flag level.")
+            raise Refused(f"The {kind} alert level must be at or above the flag level.")
     overrides = {k: int(v) for k, v in thresholds.items() if int(v) != DEFAULT_SETTINGS[k]}
     new = {"name": name.strip(), "timezone": timezone, "crisis_text": crisis_text.strip(),
            "settings": overrides}
@@ -227,6 +220,6 @@ def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timez
     try:
         db.session.flush()
     except StaleDataError:
-        raise StaleSave(STALE_SETTINGS) from None
+        raise Stale(STALE_SETTINGS) from None
     record_event("update", "clinic_settings", clinic.id, user=by)
     return True

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.core.access import allow
+from tracker.core.saving import Attempt, save
 from tracker.core.users import LEAD
 from tracker.core.clinic import DEFAULT_SETTINGS, Clinic
 from tracker.extensions import db
@@ -42,23 +43,21 @@ def settings():
                             **clinic.thresholds)
         return _page(form, clinic)
     form = SettingsForm()
-    if not form.validate_on_submit():
-        return _page(form, clinic, 422)
-    try:
-        changed = services.update_clinic_settings(
-            clinic, expected_version=form.version.data, name=form.name.data,
-            timezone=form.timezone.data, crisis_text=form.crisis_text.data,
-            thresholds=form.thresholds(), by=current_user)
-    except services.StaleSave as error:
-        db.session.rollback()
-        clinic = _clinic()
+    outcome = save(form, lambda: services.update_clinic_settings(
+        clinic, expected_version=form.version.data, name=form.name.data,
+        timezone=form.timezone.data, crisis_text=form.crisis_text.data,
+        thresholds=form.thresholds(), by=current_user),
+        audit=Attempt("update", "clinic_settings", clinic.id))
+    if outcome.saved:
+        changed = outcome.value
+        flash("The clinic settings are saved." if changed else "Nothing was changed.",
+              "success" if changed else "info")
+        return redirect(url_for("lead.settings"))
+    clinic = _clinic()
+    if outcome.status == 409:
         form.version.data = clinic.version  # the next save knowingly replaces these values
-        return _page(form, clinic, 409, stale=str(error), saved=_saved_differences(form, clinic))
-    except services.LeadError as error:
-        db.session.rollback()
-        form.name.errors.append(str(error))
-        return _page(form, _clinic(), 422)
-    db.session.commit()
-    flash("The clinic settings are saved." if changed else "Nothing was changed.",
-          "success" if changed else "info")
-    return redirect(url_for("lead.settings"))
+        return _page(form, clinic, 409, stale=outcome.problem,
+                     saved=_saved_differences(form, clinic))
+    if outcome.problem:
+        form.name.errors = [*form.name.errors, outcome.problem]
+    return _page(form, clinic, outcome.status)

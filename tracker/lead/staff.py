@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker.core import access
 from tracker.core.access import allow, parse_id
+from tracker.core.saving import Attempt, save
 from tracker.core.users import LEAD
 from tracker.extensions import db
 from tracker.lead import services, staff_queries as q
@@ -47,17 +48,15 @@ def staff():
 @allow(LEAD)
 def create_staff():
     form = StaffForm()
-    if not form.validate_on_submit():
-        return _staff_page(form, 422)
-    try:
-        user, token = services.create_staff(
-            clinic_id=current_user.clinic_id, full_name=form.full_name.data,
-            email=form.email.data, role=form.role.data, by=current_user)
-    except services.LeadError as error:
-        db.session.rollback()
-        form.email.errors.append(str(error))
-        return _staff_page(form, 409)
-    db.session.commit()
+    outcome = save(form, lambda: services.create_staff(
+        clinic_id=current_user.clinic_id, full_name=form.full_name.data,
+        email=form.email.data, role=form.role.data, by=current_user),
+        audit=Attempt("create", "user"))
+    if not outcome.saved:
+        if outcome.problem:
+            form.email.errors = [*form.email.errors, outcome.problem]
+        return _staff_page(form, outcome.status)
+    user, token = outcome.value
     return _show_link(user, token, "invite")
 
 
@@ -65,13 +64,12 @@ def create_staff():
 @allow(LEAD)
 def deactivate_staff(staff_id):
     user = _staff_or_404(staff_id)
-    try:
-        orphaned = services.deactivate_staff(user, by=current_user)
-    except services.LeadError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    outcome = save(None, lambda: services.deactivate_staff(user, by=current_user),
+                   audit=Attempt("deactivate", "user", user.id))
+    if not outcome.saved:
+        flash(outcome.problem, "danger")
         return redirect(url_for("lead.staff"))
-    db.session.commit()
+    orphaned = outcome.value
     flash(f"{user.full_name}'s account is deactivated; their sessions have ended.", "success")
     if orphaned:
         flash(f"{orphaned} patient(s) now have no active clinician on their care team: "
@@ -84,13 +82,11 @@ def deactivate_staff(staff_id):
 @allow(LEAD)
 def reactivate_staff(staff_id):
     user = _staff_or_404(staff_id)
-    try:
-        services.reactivate_staff(user, by=current_user)
-    except services.LeadError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    outcome = save(None, lambda: services.reactivate_staff(user, by=current_user),
+                   audit=Attempt("reactivate", "user", user.id))
+    if not outcome.saved:
+        flash(outcome.problem, "danger")
     else:
-        db.session.commit()
         flash(f"{user.full_name}'s account is active again. If they have forgotten their "
               "password, send a reset link.", "success")
     return redirect(url_for("lead.staff"))
@@ -100,14 +96,12 @@ def reactivate_staff(staff_id):
 @allow(LEAD)
 def reset_staff_password(staff_id):
     user = _staff_or_404(staff_id)
-    try:
-        token = services.reset_staff_password(user, by=current_user)
-    except services.LeadError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    outcome = save(None, lambda: services.reset_staff_password(user, by=current_user),
+                   audit=Attempt("issue_reset_link", "user", user.id))
+    if not outcome.saved:
+        flash(outcome.problem, "danger")
         return redirect(url_for("lead.staff"))
-    db.session.commit()
-    return _show_link(user, token, "reset")
+    return _show_link(user, outcome.value, "reset")
 
 
 # --- care teams ---------------------------------------------------------------------------------
@@ -153,24 +147,22 @@ def care_team(patient_id):
     return _care_team_page(patient)
 
 
-def _change_team(patient_id, change, *, form=None, form_slot: str | None = None):
-    """Run one care-team change: commit and redirect, or show the rule's message."""
+def _change_team(patient_id, change, *, action: str, record_type: str = "care_team_member",
+                 form=None, form_slot: str | None = None):
+    """Run one care-team change: commit and redirect, or show the rule's message. A refused
+    change is audited as `action` on the patient's care team."""
     patient = access.patient_or_404(patient_id, audit_action=None)
-    if form is not None and not form.validate_on_submit():
-        return _care_team_page(patient, **{form_slot: form}, status=422)
-    try:
-        message = change(patient)
-    except services.LeadError as error:
-        db.session.rollback()
-        patient = access.patient_or_404(patient_id, audit_action=None)
-        if form is not None:
-            form.clinician_id.errors.append(str(error))
-            status = 409 if isinstance(error, services.StaleSave) else 422
-            return _care_team_page(patient, **{form_slot: form}, status=status)
-        flash(str(error), "danger")
+    outcome = save(form, lambda: change(patient),
+                   audit=Attempt(action, record_type, patient.id if record_type == "patient"
+                                 else None, patient.id))
+    if outcome.saved:
+        flash(outcome.value, "success")
         return redirect(url_for("lead.care_team", patient_id=patient.id))
-    db.session.commit()
-    flash(message, "success")
+    if form is not None:
+        if outcome.problem:
+            form.clinician_id.errors = [*form.clinician_id.errors, outcome.problem]
+        return _care_team_page(patient, **{form_slot: form}, status=outcome.status)
+    flash(outcome.problem, "danger")
     return redirect(url_for("lead.care_team", patient_id=patient.id))
 
 
@@ -190,7 +182,8 @@ def add_to_care_team(patient_id):
     def change(patient):
         member = services.add_to_care_team(patient, form.clinician_id.data, by=current_user)
         return f"{member.clinician.full_name} is now on {patient.full_name}'s care team."
-    return _change_team(patient_id, change, form=form, form_slot="add_form")
+    return _change_team(patient_id, change, action="add_care_team_member", form=form,
+                        form_slot="add_form")
 
 
 # The clinician's id comes in the form body: patient-scoped URLs carry only the patient's id.
@@ -201,7 +194,7 @@ def remove_from_care_team(patient_id):
         services.remove_from_care_team(patient, parse_id(request.form.get("clinician_id")),
                                        by=current_user)
         return f"Removed from {patient.full_name}'s care team."
-    return _change_team(patient_id, change)
+    return _change_team(patient_id, change, action="remove_care_team_member")
 
 
 @bp.route("/patients/<patient_id>/care-team/primary", methods=["POST"])
@@ -211,7 +204,7 @@ def set_primary_clinician(patient_id):
         services.set_primary_clinician(patient, parse_id(request.form.get("clinician_id")),
                                        by=current_user)
         return f"The primary clinician of {patient.full_name} is changed."
-    return _change_team(patient_id, change)
+    return _change_team(patient_id, change, action="set_primary")
 
 
 @bp.route("/patients/<patient_id>/transfer", methods=["POST"])
@@ -224,4 +217,5 @@ def transfer_patient(patient_id):
                                   expected_primary_id=form.expected_primary_id.data,
                                   keep_previous=form.keep_previous.data, by=current_user)
         return f"{patient.full_name} is transferred."
-    return _change_team(patient_id, change, form=form, form_slot="transfer_form")
+    return _change_team(patient_id, change, action="transfer", record_type="patient", form=form,
+                        form_slot="transfer_form")

@@ -17,7 +17,7 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.patients import queries, services
 from tracker.patients.chart import load_chart
-from tracker.core.saving import attempt, submit
+from tracker.core.saving import Attempt, save
 from tracker.patients.forms import CourseForm, PatientForm, ScheduleSessionForm, StatusChangeForm
 from tracker.core.patients import PATIENT_STATUSES, Patient, TreatmentCourse
 from tracker.timezones import clinic_today, from_local
@@ -78,15 +78,15 @@ def _read_on_get() -> str | None:
 def add():
     form = PatientForm()
     _team_choices(form)
-    created = []
-    saved, problem, status = submit(
-        form, lambda: created.append(services.add_patient(_details(form), by=current_user)),
-        audit=("create", "patient", None, None))
-    if saved:
-        flash(f"{created[0].full_name} is added. You are their primary clinician.", "success")
-        return redirect(url_for("patients.chart", patient_id=created[0].id))
+    outcome = save(
+        form, lambda: services.add_patient(_details(form), by=current_user),
+        audit=Attempt("create", "patient", None, None))
+    if outcome.saved:
+        patient = outcome.value
+        flash(f"{patient.full_name} is added. You are their primary clinician.", "success")
+        return redirect(url_for("patients.chart", patient_id=patient.id))
     return render_template("patients/patient_form.html", form=form, patient=None,
-                           problem=problem), status
+                           problem=outcome.problem), outcome.status
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 @allow(CLINICIAN)
@@ -101,17 +101,17 @@ def edit(patient_id: int):
         saved_data["version"] = str(patient.version)
     form = PatientForm(data=saved_data)
     _team_choices(form, locked=primary)
-    saved, problem, status = submit(
+    outcome = save(
         form, lambda: services.update_patient(patient, _details(form),
                                               expected_version=form.version.data, by=current_user),
-        audit=("update", "patient", patient.id, patient.id))
-    if saved:
+        audit=Attempt("update", "patient", patient.id, patient.id))
+    if outcome.saved:
         flash("The patient's details are saved.", "success")
         return redirect(url_for("patients.chart", patient_id=patient.id))
-    if status == 409:
+    if outcome.status == 409:
         form.version.data = str(patient.version)  # warned: a deliberate second save goes through
     return render_template("patients/patient_form.html", form=form, patient=patient,
-                           team=team, problem=problem), status
+                           team=team, problem=outcome.problem), outcome.status
 
 # --- status and invitation --------------------------------------------------------------------
 
@@ -124,28 +124,27 @@ def change_status(patient_id: int):
     patient = patient_or_404(patient_id, audit_action=_read_on_get())
     form = StatusChangeForm()
     form.to_status.choices = _moves(services.PATIENT_MOVES[patient.status])
-    saved, problem, status = submit(
+    outcome = save(
         form, lambda: services.change_patient_status(patient, form.to_status.data,
                                                      form.reason.data, by=current_user),
-        audit=("change_status", "patient", patient.id, patient.id))
-    if saved:
+        audit=Attempt("change_status", "patient", patient.id, patient.id))
+    if outcome.saved:
         flash(f"{patient.full_name} is now {patient.status}.", "success")
         return redirect(url_for("patients.chart", patient_id=patient.id))
     return render_template("patients/status_form.html", form=form, patient=patient, course=None,
-                           problem=problem), status
+                           problem=outcome.problem), outcome.status
 
 @bp.route("/<int:patient_id>/invite", methods=["POST"])
 @allow(CLINICIAN)
 def invite(patient_id: int):
     """Show the invitation link once, on this response only (only its hash is stored)."""
     patient = patient_or_404(patient_id, audit_action=None)
-    tokens = []
-    error = attempt(lambda: tokens.append(services.invite_to_portal(patient, by=current_user)),
-                     audit=("invite", "patient", patient.id, patient.id))
-    if error is not None:
-        flash(str(error), "danger")
+    outcome = save(None, lambda: services.invite_to_portal(patient, by=current_user),
+                   audit=Attempt("invite", "patient", patient.id, patient.id))
+    if not outcome.saved:
+        flash(outcome.problem, "danger")
         return redirect(url_for("patients.chart", patient_id=patient.id), 303)
-    link = url_for("auth.redeem_link", token=tokens[0], _external=True)
+    link = url_for("auth.redeem_link", token=outcome.value, _external=True)
     return render_template("patients/invite_link.html", patient=patient, link=link,
                            hours=current_app.config["INVITE_TTL_HOURS"])
 
@@ -158,17 +157,17 @@ def add_course(patient_id: int):
     form = CourseForm()
     if request.method == "GET":
         form.started_on.data = clinic_today()
-    saved, problem, status = submit(
+    outcome = save(
         form, lambda: services.add_course(patient, kind=form.kind.data,
                                           started_on=form.started_on.data,
                                           planned_sessions=form.planned_sessions.data,
                                           by=current_user),
-        audit=("create", "treatment_course", None, patient.id))
-    if saved:
+        audit=Attempt("create", "treatment_course", None, patient.id))
+    if outcome.saved:
         flash("The treatment course is added.", "success")
         return redirect(url_for("patients.chart", patient_id=patient.id))
     return render_template("patients/course_form.html", form=form, patient=patient,
-                           problem=problem), status
+                           problem=outcome.problem), outcome.status
 
 @bp.route("/<int:patient_id>/courses/<int:course_id>/status", methods=["GET", "POST"])
 @allow(CLINICIAN)
@@ -179,15 +178,15 @@ def change_course_status(patient_id: int, course_id: int):
     patient = db.session.get(Patient, course.patient_id)
     form = StatusChangeForm()
     form.to_status.choices = _moves(services.COURSE_MOVES[course.status])
-    saved, problem, status = submit(
+    outcome = save(
         form, lambda: services.change_course_status(course, form.to_status.data,
                                                     form.reason.data, by=current_user),
-        audit=("change_status", "treatment_course", course.id, patient.id))
-    if saved:
+        audit=Attempt("change_status", "treatment_course", course.id, patient.id))
+    if outcome.saved:
         flash(f"The {course.kind} course is now {course.status}.", "success")
         return redirect(url_for("patients.chart", patient_id=patient.id))
     return render_template("patients/status_form.html", form=form, patient=patient, course=course,
-                           problem=problem), status
+                           problem=outcome.problem), outcome.status
 
 @bp.route("/<int:patient_id>/sessions/new", methods=["GET", "POST"])
 @allow(CLINICIAN)
@@ -201,16 +200,16 @@ def schedule_session(patient_id: int):
                                  db.session.scalars(care_team_clinicians(patient.id))]
     if request.method == "GET":
         form.clinician_id.data = current_user.id
-    saved, problem, status = submit(
+    outcome = save(
         form, lambda: services.schedule_session(
             patient, course_id=form.course_id.data, scheduled_at=form.scheduled_at.data,
             clinician_id=form.clinician_id.data, room=form.room.data, by=current_user),
-        audit=("schedule", "dosing_session", None, patient.id))
-    if saved:
+        audit=Attempt("schedule", "dosing_session", None, patient.id))
+    if outcome.saved:
         flash("The dosing session is scheduled. Record the intention before it starts.", "success")
         return redirect(url_for("patients.chart", patient_id=patient.id))
     return render_template("patients/schedule_form.html", form=form, patient=patient,
-                           courses=courses, problem=problem), status
+                           courses=courses, problem=outcome.problem), outcome.status
 
 # --- the chart --------------------------------------------------------------------------------
 

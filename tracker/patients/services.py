@@ -1,7 +1,7 @@
 """Changes to patients, care teams, treatment courses and the dosing-session schedule.
 
 Services validate the business rules, change rows, flush, and record the audit event in the
-same transaction; the view commits. A refused change raises ChangeRefused (its message is safe
+same transaction; the view commits. A refused change raises Refused (its message is safe
 to show, `field` names the form field it belongs beside, if any).
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tracker.db import utcnow
 from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 from tracker.core.patients import CareTeamMember, Patient, StatusChange, TreatmentCourse
-from tracker.rules import RuleRefused as ChangeRefused, StaleRecord, check_version  # noqa: F401
+from tracker.rules import Refused, check_version
 
 # Allowed moves, from -> to. Every move needs a reason; nothing is ever deleted.
 PATIENT_MOVES = {"active": ("paused", "discharged"), "paused": ("active", "discharged"),
@@ -53,7 +53,7 @@ def _ensure_record_number_free(clinic_id: int, record_number: str, patient_id: i
     if patient_id is not None:
         stmt = stmt.where(Patient.id != patient_id)
     if db.session.scalar(stmt.limit(1)) is not None:
-        raise ChangeRefused("Another patient of this clinic has this record number.",
+        raise Refused("Another patient of this clinic has this record number.",
                             field="record_number")
 
 
@@ -76,7 +76,7 @@ def _clinic_clinician_ids(clinic_id: int, ids) -> set[int]:
         User.id.in_(wanted), User.clinic_id == clinic_id, User.role == CLINICIAN,
         User.active.is_(True))))
     if found != wanted:
-        raise ChangeRefused("Choose clinicians of this clinic only.", field="care_team")
+        raise Refused("Choose clinicians of this clinic only.", field="care_team")
     return found
 
 
@@ -86,7 +86,7 @@ def _flush_unique(field_name: str, message: str) -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise ChangeRefused(message, field=field_name) from None
+        raise Refused(message, field=field_name) from None
 
 
 def add_patient(details: PatientDetails, *, by: User) -> Patient:
@@ -152,9 +152,9 @@ def change_patient_status(patient: Patient, to_status: str, reason: str, *, by: 
 def _status_change(current: str, to_status: str, reason: str, moves: dict, what: str) -> StatusChange:
     reason = (reason or "").strip()
     if not reason:
-        raise ChangeRefused("Give a reason: it is kept with the record.", field="reason")
+        raise Refused("Give a reason: it is kept with the record.", field="reason")
     if to_status not in moves.get(current, ()):
-        raise ChangeRefused(f"A {current} {what} cannot be set to {to_status}.", field="to_status")
+        raise Refused(f"A {current} {what} cannot be set to {to_status}.", field="to_status")
     return StatusChange(from_status=current, to_status=to_status, reason=reason)
 
 
@@ -163,14 +163,14 @@ def invite_to_portal(patient: Patient, *, by: User) -> str:
 
     Returns the token, to be shown once; issuing it revokes every older unused link."""
     if patient.status == "discharged":
-        raise ChangeRefused("This patient is discharged; resume them before inviting.")
+        raise Refused("This patient is discharged; resume them before inviting.")
     if not patient.email:
-        raise ChangeRefused("Add the patient's email address (Edit details) before inviting.")
+        raise Refused("Add the patient's email address (Edit details) before inviting.")
     user = db.session.get(User, patient.user_id) if patient.user_id else None
     taken = db.session.scalar(sa.select(User.id).where(User.email == patient.email))
     if user is None:
         if taken is not None:
-            raise ChangeRefused("Another account already uses this email address.")
+            raise Refused("Another account already uses this email address.")
         user = User(clinic_id=patient.clinic_id, email=patient.email, full_name=patient.full_name,
                     role=PATIENT, password_hash=None)
         db.session.add(user)
@@ -178,10 +178,10 @@ def invite_to_portal(patient: Patient, *, by: User) -> str:
         patient.user_id = user.id
         record_event("create", "user", user.id, patient_id=patient.id, user=by)
     elif not user.active:
-        raise ChangeRefused("This patient's portal account is deactivated; ask your clinic lead.")
+        raise Refused("This patient's portal account is deactivated; ask your clinic lead.")
     elif user.password_hash is None and user.email != patient.email:
         if taken is not None:
-            raise ChangeRefused("Another account already uses this email address.")
+            raise Refused("Another account already uses this email address.")
         user.email = patient.email  # not yet redeemed: the invitation follows the corrected address
     token = issue_link(user, "invite", by)
     record_event("invite", "patient", patient.id, patient_id=patient.id, user=by)
@@ -194,7 +194,7 @@ def add_course(patient: Patient, *, kind: str, started_on: date, planned_session
                by: User) -> TreatmentCourse:
     """Start a treatment course (induction, maintenance or booster) for an active patient."""
     if patient.status != "active":
-        raise ChangeRefused(f"This patient is {patient.status}; resume them before adding a course.")
+        raise Refused(f"This patient is {patient.status}; resume them before adding a course.")
     course = TreatmentCourse(patient_id=patient.id, kind=kind, started_on=started_on,
                              planned_sessions=planned_sessions, created_by_id=by.id)
     db.session.add(course)
@@ -220,17 +220,17 @@ def schedule_session(patient: Patient, *, course_id: int, scheduled_at: datetime
                      clinician_id: int, room: str | None, by: User) -> DosingSession:
     """Put a dosing session on the schedule of an active course, guided by a care-team clinician."""
     if patient.status != "active":
-        raise ChangeRefused(f"This patient is {patient.status}; resume them before scheduling.")
+        raise Refused(f"This patient is {patient.status}; resume them before scheduling.")
     course = db.session.scalar(sa.select(TreatmentCourse).where(
         TreatmentCourse.id == course_id, TreatmentCourse.patient_id == patient.id))
     if course is None or course.status != "active":
-        raise ChangeRefused("Choose an active course of this patient.", field="course_id")
+        raise Refused("Choose an active course of this patient.", field="course_id")
     on_team = db.session.scalar(
         sa.select(CareTeamMember.id).join(User, User.id == CareTeamMember.clinician_id)
         .where(CareTeamMember.patient_id == patient.id, CareTeamMember.clinician_id == clinician_id,
                User.active.is_(True), User.clinic_id == patient.clinic_id))
     if on_team is None:
-        raise ChangeRefused("Choose a clinician on this patient's care team.", field="clinician_id")
+        raise Refused("Choose a clinician on this patient's care team.", field="clinician_id")
     session = DosingSession(course_id=course.id, patient_id=patient.id, scheduled_at=scheduled_at,
                             clinician_id=clinician_id, room=(room or "").strip() or None,
                             status="scheduled")

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tracker.core.audit.service import record_event
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.rules import Refused, Stale
 from tracker.care.models import QuestionnaireAssignment
 from tracker.care.services import record_questionnaire
 from tracker.integration.models import Reflection, ReflectionRevision, TaskCompletion
@@ -28,16 +29,8 @@ STALE_REFLECTION = ("This reflection was saved from another window or device sin
                     "replace the saved text with yours (the saved text is kept in the history).")
 
 
-class PortalError(ValueError):
-    """A refusal whose message is safe and useful to show the patient."""
-
-
 class NotFound(LookupError):
     """The record or day does not exist for this patient: the view answers 404."""
-
-
-class StaleReflection(PortalError):
-    pass
 
 
 def _own(patient, record) -> None:
@@ -49,10 +42,10 @@ def _clean_text(text: str | None, *, limit: int, what: str, required: bool = Tru
     text = (text or "").strip()
     if not text:
         if required:
-            raise PortalError(f"Write a few words for your {what}.")
+            raise Refused(f"Write a few words for your {what}.")
         return None
     if len(text) > limit:
-        raise PortalError(f"Keep your {what} under {limit:,} characters (it is {len(text):,}).")
+        raise Refused(f"Keep your {what} under {limit:,} characters (it is {len(text):,}).")
     return text
 
 
@@ -67,11 +60,11 @@ def mark_occurrence(patient, task, on: date, outcome: str, *, today: date,
     if not is_occurrence(task, on):
         raise NotFound()
     if not task.active:
-        raise PortalError("This task is no longer in your plan, so it cannot be marked.")
+        raise Refused("This task is no longer in your plan, so it cannot be marked.")
     if outcome not in ("done", "skipped"):
-        raise PortalError("Choose done or skipped.")
+        raise Refused("Choose done or skipped.")
     if not can_mark_on(task, on, today):
-        raise PortalError(f"This day has not come yet: you can mark it from {on:%a %d %b}.")
+        raise Refused(f"This day has not come yet: you can mark it from {on:%a %d %b}.")
     reason = None
     if outcome == "skipped":
         reason = _clean_text(skip_reason, limit=SKIP_REASON_MAX, what="reason for skipping")
@@ -108,7 +101,7 @@ def add_reflection(patient, text: str, *, task=None, session_id: int | None = No
         _own(patient, task)
     if session_id is not None:
         if db.session.scalar(queries.session_for_patient(patient.id, session_id)) is None:
-            raise PortalError("Choose one of your own sessions, or none.")
+            raise Refused("Choose one of your own sessions, or none.")
     text = _clean_text(text, limit=REFLECTION_MAX, what="reflection")
     reflection = Reflection(patient_id=patient.id, task_id=task.id if task else None,
                             session_id=session_id, text=text)
@@ -121,7 +114,7 @@ def add_reflection(patient, text: str, *, task=None, session_id: int | None = No
 def edit_reflection(patient, reflection: Reflection, text: str, *, expected_version) -> Reflection:
     """Replace a reflection's text, keeping the earlier text as a revision.
 
-    Refuses a stale save (the reflection changed since the form was opened): StaleReflection.
+    Refuses a stale save (the reflection changed since the form was opened): Stale.
     The flush may also raise StaleDataError if another save lands in between; the view treats
     both alike."""
     _own(patient, reflection)
@@ -131,7 +124,7 @@ def edit_reflection(patient, reflection: Reflection, text: str, *, expected_vers
     except (TypeError, ValueError):
         expected = None
     if expected != reflection.version:
-        raise StaleReflection(STALE_REFLECTION)
+        raise Stale(STALE_REFLECTION)
     if text == reflection.text:
         return reflection
     db.session.add(ReflectionRevision(reflection_id=reflection.id, text=reflection.text,

@@ -10,13 +10,14 @@ from tracker.core.audit.service import record_event
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.core.signing.models import Addendum
+from tracker.rules import Refused
 
 
-class RecordSigned(Exception):
-    """Raised on any attempt to change signed content."""
-
-    def __init__(self, what: str = "This record"):
-        super().__init__(f"{what} is signed and can no longer be edited. Add an addendum instead.")
+def signed_refusal(what: str = "This record") -> Refused:
+    """The refusal of any change to signed content: a 409, since the record's state (signed),
+    not what was typed, is what stands in the way; only an addendum can correct it."""
+    return Refused(f"{what} is signed and can no longer be edited. Add an addendum instead.",
+                   status=409)
 
 
 def _plain(value):
@@ -35,7 +36,7 @@ def content_hash(content: dict) -> str:
 
 def ensure_unsigned(record, what: str = "This record") -> None:
     if record.signed_at is not None:
-        raise RecordSigned(what)
+        raise signed_refusal(what)
 
 
 def sign(record, record_type: str, content: dict, user) -> None:
@@ -51,7 +52,8 @@ def sign(record, record_type: str, content: dict, user) -> None:
 def add_addendum(record, record_type: str, *, reason: str, text: str, user) -> Addendum:
     """Append a dated correction with author and reason beside a signed record."""
     if record.signed_at is None:
-        raise ValueError("Only a signed record takes an addendum; edit the draft instead.")
+        raise Refused("Only a signed record takes an addendum; edit the draft instead.",
+                      status=409)
     addendum = Addendum(patient_id=record.patient_id, record_type=record_type, record_id=record.id,
                         author_id=user.id, reason=reason.strip(), text=text.strip())
     db.session.add(addendum)

@@ -43,11 +43,10 @@ def schedule_words(task) -> str:
 
 
 def show(template: str, status: int = 200, **context):
-    """Render, then commit (the read's audit event). Rendering first matters: a commit expires
-    every loaded row, and the template would then reload each one with its own query."""
-    html = render_template(template, **context)
+    """Commit (the read's audit event), then render: loaded rows stay loaded after a commit
+    (expire_on_commit is off), and a template never runs inside an open transaction."""
     db.session.commit()
-    return html, status
+    return render_template(template, **context), status
 
 
 def day_or_404(text: str) -> date:

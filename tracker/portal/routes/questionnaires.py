@@ -1,16 +1,17 @@
 """My questionnaires: what is due, a phone-sized form, the result, my scores over time."""
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect, url_for
 from flask_login import current_user
 
 from tracker.core.access import allow, record_or_404
 from tracker.core.audit.service import record_event
+from tracker.core.saving import Attempt, save
 from tracker.core.users import PATIENT
+from tracker.rules import Refused
 from tracker.care.models import QuestionnaireResponse
 from tracker.care.scoring import INSTRUMENTS, PHQ9_SAFETY_ITEM, InvalidAnswers
 from tracker.db import utcnow
-from tracker.extensions import db
 from tracker.portal import pages, services
 from tracker.portal.forms import item_fields, questionnaire_form
 from tracker.portal.routes import bp, own_patient, show
@@ -34,22 +35,22 @@ def answer_questionnaire(code: str):
     if code not in INSTRUMENTS or code not in services.offered_instruments(patient):
         abort(404)
     form = questionnaire_form(code)
-    problem, status = None, 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            answers = [f.data for f in item_fields(form)]
-            try:
-                response, _flag = services.submit_questionnaire(patient, code, answers,
-                                                                user=current_user)
-            except InvalidAnswers as error:
-                db.session.rollback()
-                problem = str(error)
-            else:
-                db.session.commit()
-                return redirect(url_for("portal.questionnaire_result", response_id=response.id))
-    return show("portal/answer.html", status, form=form, items=item_fields(form),
-                instrument=form.instrument, problem=problem)
+    outcome = save(form, lambda: _submit(patient, code, form),
+                   audit=Attempt("create", "questionnaire_response", None, patient.id))
+    if outcome.saved:
+        response, _flag = outcome.value
+        return redirect(url_for("portal.questionnaire_result", response_id=response.id))
+    return show("portal/answer.html", outcome.status, form=form, items=item_fields(form),
+                instrument=form.instrument, problem=outcome.problem)
+
+
+def _submit(patient, code: str, form):
+    """Answers the scoring module cannot score are refused like any rule (422)."""
+    answers = [f.data for f in item_fields(form)]
+    try:
+        return services.submit_questionnaire(patient, code, answers, user=current_user)
+    except InvalidAnswers as error:
+        raise Refused(str(error)) from error
 
 
 @bp.route("/questionnaires/responses/<int:response_id>")

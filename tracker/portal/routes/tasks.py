@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import load_only, noload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from tracker.core.access import allow, record_or_404
 from tracker.core.audit.service import record_event
+from tracker.core.saving import Attempt, save
 from tracker.core.users import PATIENT
 from tracker.extensions import db
 from tracker.integration.models import IntegrationTask, Reflection, TaskCompletion
@@ -18,8 +18,6 @@ from tracker.portal.forms import (
 from tracker.portal.routes import bp, day_or_404, own_patient, show
 from tracker.portal.schedule import can_mark_on, is_occurrence
 from tracker.timezones import clinic_today
-
-UNPROCESSABLE = 422
 
 
 def _task_or_404(task_id: int, audit_action: str | None = "read") -> IntegrationTask:
@@ -56,16 +54,19 @@ def add_reflection(task_id: int):
     patient = own_patient()
     task = _task_or_404(task_id, audit_action=None)
     form = ReflectionForm()
-    if form.validate_on_submit():
-        try:
-            services.add_reflection(patient, form.text.data, task=task)
-        except services.PortalError as error:
-            form.text.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Your reflection is saved.", "success")
-            return redirect(url_for("portal.task", task_id=task.id))
-    return _render_task(patient, task, form, UNPROCESSABLE)
+    outcome = save(form, lambda: services.add_reflection(patient, form.text.data, task=task),
+                   audit=Attempt("create", "reflection", None, patient.id))
+    if outcome.saved:
+        flash("Your reflection is saved.", "success")
+        return redirect(url_for("portal.task", task_id=task.id))
+    _beside(form.text, outcome)
+    return _render_task(patient, task, form, outcome.status)
+
+
+def _beside(field, outcome) -> None:
+    """The portal's forms have one text field: a refusal is shown beside it."""
+    if outcome.problem:
+        field.errors = [*field.errors, outcome.problem]
 
 
 # --- one day of a task -------------------------------------------------------------------------
@@ -102,19 +103,16 @@ def mark_done(task_id: int, day: str):
     patient = own_patient()
     task, on = _occurrence_or_404(task_id, day, audit_action=None)
     form = MarkDoneForm(prefix="done")
-    if form.validate_on_submit():
-        try:
-            services.mark_occurrence(patient, task, on, "done", today=clinic_today(),
-                                     reflection_text=form.reflection.data)
-        except services.PortalError as error:
-            form.reflection.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Marked done: {task.title}."
-                  + (" Your reflection is saved." if (form.reflection.data or "").strip() else ""),
-                  "success")
-            return redirect(url_for("portal.tasks"))
-    return _render_occurrence(patient, task, on, done_form=form, status=UNPROCESSABLE)
+    outcome = save(form, lambda: services.mark_occurrence(
+        patient, task, on, "done", today=clinic_today(), reflection_text=form.reflection.data),
+        audit=Attempt("mark_done", "integration_task", task.id, patient.id))
+    if outcome.saved:
+        flash(f"Marked done: {task.title}."
+              + (" Your reflection is saved." if (form.reflection.data or "").strip() else ""),
+              "success")
+        return redirect(url_for("portal.tasks"))
+    _beside(form.reflection, outcome)
+    return _render_occurrence(patient, task, on, done_form=form, status=outcome.status)
 
 
 @bp.route("/tasks/<int:task_id>/on/<day>/skip", methods=["POST"])
@@ -123,17 +121,14 @@ def mark_skipped(task_id: int, day: str):
     patient = own_patient()
     task, on = _occurrence_or_404(task_id, day, audit_action=None)
     form = SkipForm(prefix="skip")
-    if form.validate_on_submit():
-        try:
-            services.mark_occurrence(patient, task, on, "skipped", today=clinic_today(),
-                                     skip_reason=form.skip_reason.data)
-        except services.PortalError as error:
-            form.skip_reason.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Marked skipped: {task.title}.", "success")
-            return redirect(url_for("portal.tasks"))
-    return _render_occurrence(patient, task, on, skip_form=form, status=UNPROCESSABLE)
+    outcome = save(form, lambda: services.mark_occurrence(
+        patient, task, on, "skipped", today=clinic_today(), skip_reason=form.skip_reason.data),
+        audit=Attempt("mark_skipped", "integration_task", task.id, patient.id))
+    if outcome.saved:
+        flash(f"Marked skipped: {task.title}.", "success")
+        return redirect(url_for("portal.tasks"))
+    _beside(form.skip_reason, outcome)
+    return _render_occurrence(patient, task, on, skip_form=form, status=outcome.status)
 
 
 # --- journal and reflections -------------------------------------------------------------------
@@ -164,16 +159,14 @@ def journal():
 def add_journal_entry():
     patient = own_patient()
     form = _journal_form(patient, request.form)
-    if form.validate_on_submit():
-        try:
-            services.add_reflection(patient, form.text.data, session_id=form.session_id.data or None)
-        except services.PortalError as error:
-            form.text.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Your journal entry is saved.", "success")
-            return redirect(url_for("portal.journal"))
-    return _render_journal(patient, form, UNPROCESSABLE)
+    outcome = save(form, lambda: services.add_reflection(
+        patient, form.text.data, session_id=form.session_id.data or None),
+        audit=Attempt("create", "reflection", None, patient.id))
+    if outcome.saved:
+        flash("Your journal entry is saved.", "success")
+        return redirect(url_for("portal.journal"))
+    _beside(form.text, outcome)
+    return _render_journal(patient, form, outcome.status)
 
 
 def _reflection_or_404(reflection_id: int, audit_action: str | None) -> Reflection:
@@ -193,23 +186,18 @@ def edit_reflection(reflection_id: int):
     patient = own_patient()
     reflection = _reflection_or_404(reflection_id, "read" if request.method == "GET" else None)
     form = EditReflectionForm(obj=reflection)
-    conflict, status = None, 200
-    if request.method == "POST":
-        status = UNPROCESSABLE
-        if form.validate_on_submit():
-            try:
-                services.edit_reflection(patient, reflection, form.text.data,
-                                         expected_version=form.version.data)
-                db.session.commit()
-            except (services.StaleReflection, StaleDataError):
-                db.session.rollback()
-                conflict, status = services.STALE_REFLECTION, 409
-                reflection = _reflection_or_404(reflection_id, None)
-                form.version.data = str(reflection.version)
-            except services.PortalError as error:
-                form.text.errors.append(str(error))
-            else:
-                flash("Your reflection is saved. The earlier text is kept in its history.", "success")
-                return redirect(_back_to(reflection))
-    return show("portal/edit_reflection.html", status, reflection=reflection, form=form,
+    outcome = save(form, lambda: services.edit_reflection(
+        patient, reflection, form.text.data, expected_version=form.version.data),
+        audit=Attempt("update", "reflection", reflection.id, patient.id))
+    if outcome.saved:
+        flash("Your reflection is saved. The earlier text is kept in its history.", "success")
+        return redirect(_back_to(reflection))
+    conflict = None
+    if outcome.status == 409:  # the saved text above, the patient's below, the next save wins
+        conflict = services.STALE_REFLECTION
+        reflection = _reflection_or_404(reflection_id, None)
+        form.version.data = str(reflection.version)
+    else:
+        _beside(form.text, outcome)
+    return show("portal/edit_reflection.html", outcome.status, reflection=reflection, form=form,
                 conflict=conflict, back=_back_to(reflection))

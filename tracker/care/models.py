@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Choice, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.users import User
 
 FOLLOW_UP_KINDS = {"integration": "Integration session", "check_in": "Check-in call",
                    "booster_assessment": "Booster assessment", "other": "Other"}
@@ -34,7 +38,7 @@ class FollowUp(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    clinician = relationship("User", foreign_keys=[clinician_id])
+    clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -61,8 +65,8 @@ class QuestionnaireResponse(db.Model):
     entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
 
-    answers = relationship("QuestionnaireAnswer", lazy="raise_on_sql",
-                           order_by="QuestionnaireAnswer.item", cascade="all")
+    answers: Mapped[list[QuestionnaireAnswer]] = relationship(
+        lazy="raise_on_sql", order_by="QuestionnaireAnswer.item", cascade="all")
 
     __table_args__ = (
         sa.Index("ix_questionnaire_response_instrument_completed", "instrument", "completed_at"),

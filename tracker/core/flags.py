@@ -5,6 +5,7 @@ so they live in the core; care shows and acknowledges them."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.core.audit.service import record_event
 from tracker.db import Choice, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.users import User
 
 FLAG_SOURCES = {"phq9_item9": "PHQ-9 item 9 above 0", "adverse_event": "Severe adverse event",
                 "vital_alert": "Alert-level vital sign"}
@@ -34,7 +38,7 @@ class SafetyFlag(db.Model):
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     acknowledgement_note: Mapped[str | None] = mapped_column(sa.Text)
 
-    acknowledged_by = relationship("User")
+    acknowledged_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
         sa.Index("ix_safety_flag_raised_at", "raised_at"),

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Choice, TimestampMixin, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.sessions import DosingSession
+    from tracker.core.users import User
 
 PATIENT_STATUSES = ("active", "paused", "discharged")
 COURSE_KINDS = ("induction", "maintenance", "booster")
@@ -32,11 +37,11 @@ class Patient(TimestampMixin, db.Model):
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
 
-    user = relationship("User", foreign_keys=[user_id])
-    care_team = relationship("CareTeamMember", back_populates="patient", lazy="raise_on_sql",
-                             order_by="CareTeamMember.id")
-    courses = relationship("TreatmentCourse", back_populates="patient", lazy="raise_on_sql",
-                           order_by="TreatmentCourse.started_on.desc()")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    care_team: Mapped[list[CareTeamMember]] = relationship(
+        back_populates="patient", lazy="raise_on_sql", order_by="CareTeamMember.id")
+    courses: Mapped[list[TreatmentCourse]] = relationship(
+        back_populates="patient", lazy="raise_on_sql", order_by="TreatmentCourse.started_on.desc()")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -70,8 +75,8 @@ class CareTeamMember(db.Model):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    patient = relationship("Patient", back_populates="care_team")
-    clinician = relationship("User", foreign_keys=[clinician_id], lazy="joined")
+    patient: Mapped[Patient] = relationship(back_populates="care_team")
+    clinician: Mapped[User] = relationship(foreign_keys=[clinician_id], lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("patient_id", "clinician_id"),)
 
@@ -90,9 +95,9 @@ class TreatmentCourse(TimestampMixin, db.Model):
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    patient = relationship("Patient", back_populates="courses")
-    sessions = relationship("DosingSession", back_populates="course", lazy="raise_on_sql",
-                            order_by="DosingSession.scheduled_at")
+    patient: Mapped[Patient] = relationship(back_populates="courses")
+    sessions: Mapped[list[DosingSession]] = relationship(
+        back_populates="course", lazy="raise_on_sql", order_by="DosingSession.scheduled_at")
 
     __table_args__ = (
         sa.CheckConstraint("planned_sessions BETWEEN 1 AND 60", name="planned_sessions_range"),
@@ -113,4 +118,4 @@ class StatusChange(db.Model):
     changed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    changed_by = relationship("User", lazy="joined")
+    changed_by: Mapped[User] = relationship(lazy="joined")

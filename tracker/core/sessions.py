@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Choice, TimestampMixin
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.patients import Patient, TreatmentCourse
+    from tracker.core.users import User
+    from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
+    from tracker.integration.models import Debrief
+    from tracker.intention.models import Intention
 
 MEDICATIONS = {"ketamine": "Ketamine", "esketamine": "Esketamine"}
 ROUTES = {"iv": "IV infusion", "im": "Intramuscular", "intranasal": "Intranasal",
@@ -47,20 +55,21 @@ class DosingSession(TimestampMixin, db.Model):
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
 
-    course = relationship("TreatmentCourse", back_populates="sessions")
-    patient = relationship("Patient")
-    clinician = relationship("User", foreign_keys=[clinician_id])
-    signed_by = relationship("User", foreign_keys=[signed_by_id])
-    intention = relationship("Intention", back_populates="session", uselist=False, lazy="raise_on_sql")
-    debrief = relationship("Debrief", back_populates="session", uselist=False, lazy="raise_on_sql")
-    notes = relationship("SessionNote", back_populates="session", lazy="raise_on_sql",
-                         order_by="SessionNote.noted_at")
-    vitals = relationship("VitalSign", lazy="raise_on_sql", order_by="VitalSign.measured_at")
-    sedation_ratings = relationship("SedationRating", lazy="raise_on_sql",
-                                    order_by="SedationRating.rated_at")
-    adverse_events = relationship("AdverseEvent", lazy="raise_on_sql",
-                                  order_by="AdverseEvent.occurred_at")
-    discharge = relationship("Discharge", uselist=False, lazy="raise_on_sql")
+    course: Mapped[TreatmentCourse] = relationship(back_populates="sessions")
+    patient: Mapped[Patient] = relationship()
+    clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    intention: Mapped[Intention | None] = relationship(back_populates="session", lazy="raise_on_sql")
+    debrief: Mapped[Debrief | None] = relationship(back_populates="session", lazy="raise_on_sql")
+    notes: Mapped[list[SessionNote]] = relationship(back_populates="session", lazy="raise_on_sql",
+                                                    order_by="SessionNote.noted_at")
+    vitals: Mapped[list[VitalSign]] = relationship(lazy="raise_on_sql",
+                                                   order_by="VitalSign.measured_at")
+    sedation_ratings: Mapped[list[SedationRating]] = relationship(lazy="raise_on_sql",
+                                                                  order_by="SedationRating.rated_at")
+    adverse_events: Mapped[list[AdverseEvent]] = relationship(lazy="raise_on_sql",
+                                                              order_by="AdverseEvent.occurred_at")
+    discharge: Mapped[Discharge | None] = relationship(lazy="raise_on_sql")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

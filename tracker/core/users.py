@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Choice, TimestampMixin
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.clinic import Clinic
 
 LEAD, CLINICIAN, PATIENT = "lead", "clinician", "patient"
 ROLES = (LEAD, CLINICIAN, PATIENT)
@@ -32,7 +36,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Bumped on password change or deactivation: every cookie minted before is void.
     session_epoch: Mapped[int] = mapped_column(default=0)
 
-    clinic = relationship("Clinic", lazy="joined", innerjoin=True)
+    clinic: Mapped[Clinic] = relationship(lazy="joined", innerjoin=True)
 
     __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
 
@@ -69,4 +73,4 @@ class OneTimeLink(db.Model):
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    user = relationship("User", foreign_keys=[user_id])
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

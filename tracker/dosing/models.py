@@ -3,12 +3,17 @@ tracker.core.sessions, since every stage hangs on it)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Choice, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.sessions import DosingSession
+    from tracker.core.users import User
 
 NOTE_KINDS = {"observation": "Observation", "intervention": "Intervention / support",
               "patient_words": "Patient's words", "adverse_event": "Adverse event"}
@@ -47,8 +52,8 @@ class SessionNote(db.Model):
     shared_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    session = relationship("DosingSession", back_populates="notes")
-    author = relationship("User", lazy="joined")
+    session: Mapped[DosingSession] = relationship(back_populates="notes")
+    author: Mapped[User] = relationship(lazy="joined")
 
     __table_args__ = (sa.CheckConstraint("length(text) <= 10000", name="text_length"),)
 

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Choice, TimestampMixin, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.sessions import DosingSession
+    from tracker.core.users import User
+    from tracker.intention.models import Goal
 
 TASK_KINDS = {
     "mindfulness": "Mindfulness", "journaling": "Journaling", "new_habit": "New habit",
@@ -37,12 +43,13 @@ class Debrief(TimestampMixin, db.Model):
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
 
-    session = relationship("DosingSession", back_populates="debrief")
-    clinician = relationship("User", foreign_keys=[clinician_id])
-    signed_by = relationship("User", foreign_keys=[signed_by_id])
-    goal_progress = relationship("GoalProgress", cascade="all, delete-orphan", lazy="selectin")
-    tasks = relationship("IntegrationTask", back_populates="debrief", lazy="raise_on_sql",
-                         order_by="IntegrationTask.id")
+    session: Mapped[DosingSession] = relationship(back_populates="debrief")
+    clinician: Mapped[User] = relationship(foreign_keys=[clinician_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    goal_progress: Mapped[list[GoalProgress]] = relationship(cascade="all, delete-orphan",
+                                                             lazy="selectin")
+    tasks: Mapped[list[IntegrationTask]] = relationship(
+        back_populates="debrief", lazy="raise_on_sql", order_by="IntegrationTask.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -63,7 +70,7 @@ class GoalProgress(db.Model):
     goal_id: Mapped[int] = mapped_column(sa.ForeignKey("goal.id"))
     note: Mapped[str] = mapped_column(sa.Text)
 
-    goal = relationship("Goal", lazy="joined")
+    goal: Mapped[Goal] = relationship(lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("debrief_id", "goal_id"),)
 
@@ -87,9 +94,9 @@ class IntegrationTask(TimestampMixin, db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    debrief = relationship("Debrief", back_populates="tasks")
-    completions = relationship("TaskCompletion", back_populates="task", lazy="raise_on_sql",
-                               order_by="TaskCompletion.occurrence_on")
+    debrief: Mapped[Debrief | None] = relationship(back_populates="tasks")
+    completions: Mapped[list[TaskCompletion]] = relationship(
+        back_populates="task", lazy="raise_on_sql", order_by="TaskCompletion.occurrence_on")
 
     __table_args__ = (
         sa.Index("ix_integration_task_repeat_until", "repeat_until"),
@@ -114,7 +121,7 @@ class TaskCompletion(db.Model):
     skip_reason: Mapped[str | None] = mapped_column(sa.String(500))
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    task = relationship("IntegrationTask", back_populates="completions")
+    task: Mapped[IntegrationTask] = relationship(back_populates="completions")
 
     __table_args__ = (
         sa.UniqueConstraint("task_id", "occurrence_on"),
@@ -134,9 +141,9 @@ class Reflection(TimestampMixin, db.Model):
     text: Mapped[str] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
 
-    task = relationship("IntegrationTask")
-    revisions = relationship("ReflectionRevision", lazy="raise_on_sql",
-                             order_by="ReflectionRevision.revised_at.desc()")
+    task: Mapped[IntegrationTask | None] = relationship()
+    revisions: Mapped[list[ReflectionRevision]] = relationship(
+        lazy="raise_on_sql", order_by="ReflectionRevision.revised_at.desc()")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (sa.CheckConstraint("length(text) <= 20000", name="text_length"),)

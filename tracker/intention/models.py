@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Choice, TimestampMixin
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.sessions import DosingSession
+    from tracker.integration.models import GoalProgress
 
 FOCUS_AREAS = {
     "depression": "Depression",
@@ -50,11 +55,11 @@ class Intention(TimestampMixin, db.Model):
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
 
-    session = relationship("DosingSession", back_populates="intention")
-    focus_areas = relationship("IntentionFocus", cascade="all, delete-orphan", lazy="selectin",
-                               order_by="IntentionFocus.area")
-    goals = relationship("Goal", cascade="all, delete-orphan", lazy="selectin",
-                         order_by="Goal.position")
+    session: Mapped[DosingSession] = relationship(back_populates="intention")
+    focus_areas: Mapped[list[IntentionFocus]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IntentionFocus.area")
+    goals: Mapped[list[Goal]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                             order_by="Goal.position")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -93,4 +98,4 @@ class Goal(db.Model):
 
     # Progress noted at a debrief (stage 3). Named by string, so the intention stage can ask
     # whether a goal has progress without importing the later stage.
-    progress_notes = relationship("GoalProgress", viewonly=True, lazy="raise_on_sql")
+    progress_notes: Mapped[list[GoalProgress]] = relationship(viewonly=True, lazy="raise_on_sql")

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Choice, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.users import User
 
 SIGNABLE = ("dosing_session", "debrief")
 
@@ -24,7 +28,7 @@ class Addendum(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(500))
     text: Mapped[str] = mapped_column(sa.Text)
 
-    author = relationship("User", lazy="joined")
+    author: Mapped[User] = relationship(lazy="joined")
 
     __table_args__ = (
         sa.Index("ix_addendum_record", "record_type", "record_id"),

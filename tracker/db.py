@@ -52,6 +52,17 @@ def Choice(*values: str, name: str) -> sa.Enum:  # noqa: N802 - reads like a typ
     )
 
 
+def same_patient_key(column: str, parent: str) -> sa.ForeignKeyConstraint:
+    """The foreign key (column, patient_id) -> parent (id, patient_id).
+
+    A child row copies its parent's patient_id so that access checks and lists can filter on it
+    without a join; this key makes the database hold the copy equal to the parent's. The parent
+    declares `sa.UniqueConstraint("id", "patient_id")` as the key's target. A null `column` (an
+    optional parent) is not checked. Named by the convention, like a plain key on `column`.
+    """
+    return sa.ForeignKeyConstraint([column, "patient_id"], [f"{parent}.id", f"{parent}.patient_id"])
+
+
 class Base(DeclarativeBase):
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, utcnow
+from tracker.db import Choice, same_patient_key, utcnow
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -26,7 +26,7 @@ class FollowUp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(Choice(*FOLLOW_UP_KINDS, name="follow_up_kind"))
     scheduled_at: Mapped[datetime]
     clinician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
@@ -47,6 +47,7 @@ class FollowUp(db.Model):
         sa.CheckConstraint("outcome <> 'completed' OR completed_at IS NOT NULL",
                            name="completed_has_time"),
         sa.Index("ix_follow_up_patient_scheduled", "patient_id", "scheduled_at"),
+        same_patient_key("session_id", "dosing_session"),
     )
 
 
@@ -63,7 +64,7 @@ class QuestionnaireResponse(db.Model):
     band: Mapped[str] = mapped_column(sa.String(40))
     source: Mapped[str] = mapped_column(Choice(*RESPONSE_SOURCES, name="response_source"))
     entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
-    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
+    session_id: Mapped[int | None] = mapped_column()
 
     answers: Mapped[list[QuestionnaireAnswer]] = relationship(
         lazy="raise_on_sql", order_by="QuestionnaireAnswer.item", cascade="all")
@@ -77,6 +78,8 @@ class QuestionnaireResponse(db.Model):
             "(instrument = 'pcl5' AND total BETWEEN 0 AND 80)", name="total_range"),
         sa.Index("ix_questionnaire_response_patient_instrument", "patient_id", "instrument",
                  "completed_at"),
+        same_patient_key("session_id", "dosing_session"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of the assignments' same_patient_key
     )
 
 
@@ -115,5 +118,7 @@ class QuestionnaireAssignment(db.Model):
     assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_on: Mapped[date | None]
-    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("questionnaire_response.id"))
+    response_id: Mapped[int | None] = mapped_column()
     cancelled_at: Mapped[datetime | None]
+
+    __table_args__ = (same_patient_key("response_id", "questionnaire_response"),)

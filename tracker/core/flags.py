@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.audit.service import record_event
-from tracker.db import Choice, utcnow
+from tracker.db import Choice, same_patient_key, utcnow
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -31,7 +31,7 @@ class SafetyFlag(db.Model):
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
     source: Mapped[str] = mapped_column(Choice(*FLAG_SOURCES, name="flag_source"))
     source_id: Mapped[int]
-    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
+    session_id: Mapped[int | None] = mapped_column()
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     summary: Mapped[str] = mapped_column(sa.String(300))
     acknowledged_at: Mapped[datetime | None]
@@ -48,6 +48,7 @@ class SafetyFlag(db.Model):
             "(acknowledged_at IS NOT NULL AND acknowledged_by_id IS NOT NULL "
             "AND acknowledgement_note IS NOT NULL)", name="acknowledgement_whole"),
         sa.Index("ix_safety_flag_patient_open", "patient_id", "acknowledged_at"),
+        same_patient_key("session_id", "dosing_session"),
     )
 
     @property

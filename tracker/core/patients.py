@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin, utcnow
+from tracker.db import Choice, TimestampMixin, same_patient_key, utcnow
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -97,10 +97,12 @@ class TreatmentCourse(TimestampMixin, db.Model):
 
     patient: Mapped[Patient] = relationship(back_populates="courses")
     sessions: Mapped[list[DosingSession]] = relationship(
-        back_populates="course", lazy="raise_on_sql", order_by="DosingSession.scheduled_at")
+        back_populates="course", lazy="raise_on_sql", order_by="DosingSession.scheduled_at",
+        primaryjoin="DosingSession.course_id == TreatmentCourse.id")
 
     __table_args__ = (
         sa.CheckConstraint("planned_sessions BETWEEN 1 AND 60", name="planned_sessions_range"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of the children's same_patient_key
     )
 
 
@@ -111,7 +113,7 @@ class StatusChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("treatment_course.id"))
+    course_id: Mapped[int | None] = mapped_column()
     from_status: Mapped[str] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))
     reason: Mapped[str] = mapped_column(sa.Text)
@@ -119,3 +121,5 @@ class StatusChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     changed_by: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (same_patient_key("course_id", "treatment_course"),)

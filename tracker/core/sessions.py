@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin
+from tracker.db import Choice, TimestampMixin, same_patient_key
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -32,7 +32,7 @@ class DosingSession(TimestampMixin, db.Model):
     __tablename__ = "dosing_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_course.id"), index=True)
+    course_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
     scheduled_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
@@ -55,20 +55,29 @@ class DosingSession(TimestampMixin, db.Model):
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
 
-    course: Mapped[TreatmentCourse] = relationship(back_populates="sessions")
+    # Relationships join on the id alone, so a many-to-one load is still answered from the
+    # identity map; the composite keys below hold patient_id equal to the parent's.
+    course: Mapped[TreatmentCourse] = relationship(
+        back_populates="sessions", primaryjoin="DosingSession.course_id == TreatmentCourse.id")
     patient: Mapped[Patient] = relationship()
     clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
     signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
-    intention: Mapped[Intention | None] = relationship(back_populates="session", lazy="raise_on_sql")
-    debrief: Mapped[Debrief | None] = relationship(back_populates="session", lazy="raise_on_sql")
-    notes: Mapped[list[SessionNote]] = relationship(back_populates="session", lazy="raise_on_sql",
-                                                    order_by="SessionNote.noted_at")
-    vitals: Mapped[list[VitalSign]] = relationship(lazy="raise_on_sql",
-                                                   order_by="VitalSign.measured_at")
-    sedation_ratings: Mapped[list[SedationRating]] = relationship(lazy="raise_on_sql",
-                                                                  order_by="SedationRating.rated_at")
-    adverse_events: Mapped[list[AdverseEvent]] = relationship(lazy="raise_on_sql",
-                                                              order_by="AdverseEvent.occurred_at")
+    intention: Mapped[Intention | None] = relationship(
+        back_populates="session", lazy="raise_on_sql", primaryjoin="Intention.session_id == DosingSession.id")
+    debrief: Mapped[Debrief | None] = relationship(
+        back_populates="session", lazy="raise_on_sql", primaryjoin="Debrief.session_id == DosingSession.id")
+    notes: Mapped[list[SessionNote]] = relationship(
+        back_populates="session", lazy="raise_on_sql", order_by="SessionNote.noted_at",
+        primaryjoin="SessionNote.session_id == DosingSession.id")
+    vitals: Mapped[list[VitalSign]] = relationship(
+        lazy="raise_on_sql", order_by="VitalSign.measured_at",
+        primaryjoin="VitalSign.session_id == DosingSession.id")
+    sedation_ratings: Mapped[list[SedationRating]] = relationship(
+        lazy="raise_on_sql", order_by="SedationRating.rated_at",
+        primaryjoin="SedationRating.session_id == DosingSession.id")
+    adverse_events: Mapped[list[AdverseEvent]] = relationship(
+        lazy="raise_on_sql", order_by="AdverseEvent.occurred_at",
+        primaryjoin="AdverseEvent.session_id == DosingSession.id")
     discharge: Mapped[Discharge | None] = relationship(lazy="raise_on_sql")
 
     __mapper_args__ = {"version_id_col": version}
@@ -84,6 +93,8 @@ class DosingSession(TimestampMixin, db.Model):
         sa.CheckConstraint("(signed_at IS NULL) = (signed_by_id IS NULL)", name="signature_whole"),
         sa.Index("ix_dosing_session_patient_scheduled", "patient_id", "scheduled_at"),
         sa.Index("ix_dosing_session_scheduled_at", "scheduled_at"),
+        same_patient_key("course_id", "treatment_course"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of the children's same_patient_key
     )
 
     @property

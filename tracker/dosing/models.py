@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, utcnow
+from tracker.db import Choice, same_patient_key, utcnow
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -42,7 +42,7 @@ class SessionNote(db.Model):
     __tablename__ = "session_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     noted_at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(Choice(*NOTE_KINDS, name="note_kind"))
@@ -52,17 +52,21 @@ class SessionNote(db.Model):
     shared_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    session: Mapped[DosingSession] = relationship(back_populates="notes")
+    session: Mapped[DosingSession] = relationship(
+        back_populates="notes", primaryjoin="SessionNote.session_id == DosingSession.id")
     author: Mapped[User] = relationship(lazy="joined")
 
-    __table_args__ = (sa.CheckConstraint("length(text) <= 10000", name="text_length"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(text) <= 10000", name="text_length"),
+        same_patient_key("session_id", "dosing_session"),
+    )
 
 
 class VitalSign(db.Model):
     __tablename__ = "vital_sign"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     measured_at: Mapped[datetime]
     phase: Mapped[str] = mapped_column(Choice(*VITAL_PHASES, name="vital_phase"))
@@ -79,6 +83,7 @@ class VitalSign(db.Model):
                            name="diastolic_below_systolic"),
         sa.CheckConstraint("heart_rate IS NULL OR heart_rate BETWEEN 20 AND 250", name="heart_rate_range"),
         sa.CheckConstraint("spo2 IS NULL OR spo2 BETWEEN 50 AND 100", name="spo2_range"),
+        same_patient_key("session_id", "dosing_session"),
     )
 
 
@@ -88,7 +93,7 @@ class SedationRating(db.Model):
     __tablename__ = "sedation_rating"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
     rated_at: Mapped[datetime]
     moaas: Mapped[int]
@@ -99,6 +104,7 @@ class SedationRating(db.Model):
         sa.CheckConstraint("moaas BETWEEN 0 AND 5", name="moaas_range"),
         sa.CheckConstraint("dissociation IS NULL OR dissociation BETWEEN 0 AND 10",
                            name="dissociation_range"),
+        same_patient_key("session_id", "dosing_session"),
     )
 
 
@@ -106,7 +112,7 @@ class AdverseEvent(db.Model):
     __tablename__ = "adverse_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     occurred_at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(Choice(*ADVERSE_EVENT_KINDS, name="adverse_event_kind"))
@@ -114,6 +120,8 @@ class AdverseEvent(db.Model):
     severity: Mapped[str] = mapped_column(Choice(*SEVERITIES, name="severity"))
     action_taken: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    __table_args__ = (same_patient_key("session_id", "dosing_session"),)
 
 
 class Discharge(db.Model):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin, utcnow
+from tracker.db import Choice, TimestampMixin, same_patient_key, utcnow
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -30,7 +30,7 @@ class Debrief(TimestampMixin, db.Model):
     __tablename__ = "debrief"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), unique=True)
+    session_id: Mapped[int] = mapped_column(unique=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     held_at: Mapped[datetime]
     clinician_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -43,18 +43,22 @@ class Debrief(TimestampMixin, db.Model):
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
 
-    session: Mapped[DosingSession] = relationship(back_populates="debrief")
+    session: Mapped[DosingSession] = relationship(
+        back_populates="debrief", primaryjoin="Debrief.session_id == DosingSession.id")
     clinician: Mapped[User] = relationship(foreign_keys=[clinician_id])
     signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
     goal_progress: Mapped[list[GoalProgress]] = relationship(cascade="all, delete-orphan",
                                                              lazy="selectin")
     tasks: Mapped[list[IntegrationTask]] = relationship(
-        back_populates="debrief", lazy="raise_on_sql", order_by="IntegrationTask.id")
+        back_populates="debrief", lazy="raise_on_sql", order_by="IntegrationTask.id",
+        primaryjoin="IntegrationTask.debrief_id == Debrief.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.Index("ix_debrief_held_at", "held_at"),
         sa.CheckConstraint("(signed_at IS NULL) = (signed_by_id IS NULL)", name="signature_whole"),
+        same_patient_key("session_id", "dosing_session"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of the tasks' same_patient_key
     )
 
     @property
@@ -82,7 +86,7 @@ class IntegrationTask(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    debrief_id: Mapped[int | None] = mapped_column(sa.ForeignKey("debrief.id"), index=True)
+    debrief_id: Mapped[int | None] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[str] = mapped_column(Choice(*TASK_KINDS, name="task_kind"))
     instructions: Mapped[str | None] = mapped_column(sa.Text)
@@ -94,9 +98,11 @@ class IntegrationTask(TimestampMixin, db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    debrief: Mapped[Debrief | None] = relationship(back_populates="tasks")
+    debrief: Mapped[Debrief | None] = relationship(
+        back_populates="tasks", primaryjoin="IntegrationTask.debrief_id == Debrief.id")
     completions: Mapped[list[TaskCompletion]] = relationship(
-        back_populates="task", lazy="raise_on_sql", order_by="TaskCompletion.occurrence_on")
+        back_populates="task", lazy="raise_on_sql", order_by="TaskCompletion.occurrence_on",
+        primaryjoin="TaskCompletion.task_id == IntegrationTask.id")
 
     __table_args__ = (
         sa.Index("ix_integration_task_repeat_until", "repeat_until"),
@@ -105,6 +111,8 @@ class IntegrationTask(TimestampMixin, db.Model):
             "(repeat <> 'none' AND repeat_until IS NOT NULL AND repeat_until >= starts_on)",
             name="schedule_whole"),
         sa.Index("ix_integration_task_due_on", "due_on"),
+        same_patient_key("debrief_id", "debrief"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of same_patient_key("task_id", ...)
     )
 
 
@@ -114,18 +122,20 @@ class TaskCompletion(db.Model):
     __tablename__ = "task_completion"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(sa.ForeignKey("integration_task.id"))
+    task_id: Mapped[int] = mapped_column()
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     occurrence_on: Mapped[date]
     outcome: Mapped[str] = mapped_column(Choice(*TASK_OUTCOMES, name="task_outcome"))
     skip_reason: Mapped[str | None] = mapped_column(sa.String(500))
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    task: Mapped[IntegrationTask] = relationship(back_populates="completions")
+    task: Mapped[IntegrationTask] = relationship(
+        back_populates="completions", primaryjoin="TaskCompletion.task_id == IntegrationTask.id")
 
     __table_args__ = (
         sa.UniqueConstraint("task_id", "occurrence_on"),
         sa.CheckConstraint("outcome = 'done' OR skip_reason IS NOT NULL", name="skip_has_reason"),
+        same_patient_key("task_id", "integration_task"),
     )
 
 
@@ -136,17 +146,22 @@ class Reflection(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("integration_task.id"), index=True)
-    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
+    task_id: Mapped[int | None] = mapped_column(index=True)
+    session_id: Mapped[int | None] = mapped_column()
     text: Mapped[str] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
 
-    task: Mapped[IntegrationTask | None] = relationship()
+    task: Mapped[IntegrationTask | None] = relationship(
+        primaryjoin="Reflection.task_id == IntegrationTask.id")
     revisions: Mapped[list[ReflectionRevision]] = relationship(
         lazy="raise_on_sql", order_by="ReflectionRevision.revised_at.desc()")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (sa.CheckConstraint("length(text) <= 20000", name="text_length"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(text) <= 20000", name="text_length"),
+        same_patient_key("task_id", "integration_task"),
+        same_patient_key("session_id", "dosing_session"),
+    )
 
 
 class ReflectionRevision(db.Model):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin
+from tracker.db import Choice, TimestampMixin, same_patient_key
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -38,7 +38,7 @@ class Intention(TimestampMixin, db.Model):
     __tablename__ = "intention"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), unique=True)
+    session_id: Mapped[int] = mapped_column(unique=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     intention_text: Mapped[str] = mapped_column(sa.Text)
     focus_other: Mapped[str | None] = mapped_column(sa.String(200))
@@ -55,13 +55,15 @@ class Intention(TimestampMixin, db.Model):
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
 
-    session: Mapped[DosingSession] = relationship(back_populates="intention")
+    session: Mapped[DosingSession] = relationship(
+        back_populates="intention", primaryjoin="Intention.session_id == DosingSession.id")
     focus_areas: Mapped[list[IntentionFocus]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="IntentionFocus.area")
     goals: Mapped[list[Goal]] = relationship(cascade="all, delete-orphan", lazy="selectin",
                                              order_by="Goal.position")
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (same_patient_key("session_id", "dosing_session"),)
 
     @property
     def checklist_complete(self) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -13,12 +14,37 @@ from tracker.extensions import db
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.core.users import User
 
+class FollowUpKind(StrEnum):
+    INTEGRATION = "integration"
+    CHECK_IN = "check_in"
+    BOOSTER_ASSESSMENT = "booster_assessment"
+    OTHER = "other"
+
+
+class FollowUpOutcome(StrEnum):
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Instrument(StrEnum):
+    PHQ9 = "phq9"
+    GAD7 = "gad7"
+    PCL5 = "pcl5"
+
+
+class ResponseSource(StrEnum):
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+
+
 FOLLOW_UP_KINDS = {"integration": "Integration session", "check_in": "Check-in call",
                    "booster_assessment": "Booster assessment", "other": "Other"}
 FOLLOW_UP_OUTCOMES = {"scheduled": "Scheduled", "completed": "Completed", "missed": "Missed",
                       "cancelled": "Cancelled"}
-INSTRUMENT_CODES = ("phq9", "gad7", "pcl5")
-RESPONSE_SOURCES = ("patient", "clinician")
+INSTRUMENT_CODES = tuple(Instrument)
+RESPONSE_SOURCES = tuple(ResponseSource)
 
 
 class FollowUp(db.Model):
@@ -27,11 +53,11 @@ class FollowUp(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
     session_id: Mapped[int | None] = mapped_column(index=True)
-    kind: Mapped[str] = mapped_column(Choice(*FOLLOW_UP_KINDS, name="follow_up_kind"))
+    kind: Mapped[str] = mapped_column(Choice(FollowUpKind, name="follow_up_kind"))
     scheduled_at: Mapped[datetime]
     clinician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
-    outcome: Mapped[str] = mapped_column(Choice(*FOLLOW_UP_OUTCOMES, name="follow_up_outcome"),
-                                         default="scheduled")
+    outcome: Mapped[str] = mapped_column(Choice(FollowUpOutcome, name="follow_up_outcome"),
+                                         default=FollowUpOutcome.SCHEDULED)
     completed_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -58,11 +84,11 @@ class QuestionnaireResponse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    instrument: Mapped[str] = mapped_column(Choice(*INSTRUMENT_CODES, name="instrument"))
+    instrument: Mapped[str] = mapped_column(Choice(Instrument, name="instrument"))
     completed_at: Mapped[datetime]
     total: Mapped[int]
     band: Mapped[str] = mapped_column(sa.String(40))
-    source: Mapped[str] = mapped_column(Choice(*RESPONSE_SOURCES, name="response_source"))
+    source: Mapped[str] = mapped_column(Choice(ResponseSource, name="response_source"))
     entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     session_id: Mapped[int | None] = mapped_column()
 
@@ -90,7 +116,7 @@ class QuestionnaireAnswer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column()
-    instrument: Mapped[str] = mapped_column(Choice(*INSTRUMENT_CODES, name="answer_instrument"))
+    instrument: Mapped[str] = mapped_column(Choice(Instrument, name="answer_instrument"))
     item: Mapped[int]
     value: Mapped[int]
 
@@ -114,7 +140,7 @@ class QuestionnaireAssignment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    instrument: Mapped[str] = mapped_column(Choice(*INSTRUMENT_CODES, name="assigned_instrument"))
+    instrument: Mapped[str] = mapped_column(Choice(Instrument, name="assigned_instrument"))
     assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_on: Mapped[date | None]

@@ -5,6 +5,7 @@ so they live in the core; care shows and acknowledges them."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -17,8 +18,15 @@ from tracker.extensions import db
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.core.users import User
 
-FLAG_SOURCES = {"phq9_item9": "PHQ-9 item 9 above 0", "adverse_event": "Severe adverse event",
-                "vital_alert": "Alert-level vital sign"}
+class FlagSource(StrEnum):
+    PHQ9_ITEM9 = "phq9_item9"
+    ADVERSE_EVENT = "adverse_event"
+    VITAL_ALERT = "vital_alert"
+
+
+FLAG_SOURCES = {FlagSource.PHQ9_ITEM9: "PHQ-9 item 9 above 0",
+                FlagSource.ADVERSE_EVENT: "Severe adverse event",
+                FlagSource.VITAL_ALERT: "Alert-level vital sign"}
 
 
 class SafetyFlag(db.Model):
@@ -29,7 +37,7 @@ class SafetyFlag(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    source: Mapped[str] = mapped_column(Choice(*FLAG_SOURCES, name="flag_source"))
+    source: Mapped[str] = mapped_column(Choice(FlagSource, name="flag_source"))
     source_id: Mapped[int]
     session_id: Mapped[int | None] = mapped_column()
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -15,9 +16,28 @@ if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.core.sessions import DosingSession
     from tracker.core.users import User
 
-PATIENT_STATUSES = ("active", "paused", "discharged")
-COURSE_KINDS = ("induction", "maintenance", "booster")
-COURSE_STATUSES = ("active", "paused", "completed", "discharged")
+class PatientStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISCHARGED = "discharged"
+
+
+class CourseKind(StrEnum):
+    INDUCTION = "induction"
+    MAINTENANCE = "maintenance"
+    BOOSTER = "booster"
+
+
+class CourseStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    DISCHARGED = "discharged"
+
+
+PATIENT_STATUSES = tuple(PatientStatus)
+COURSE_KINDS = tuple(CourseKind)
+COURSE_STATUSES = tuple(CourseStatus)
 
 
 class Patient(TimestampMixin, db.Model):
@@ -33,7 +53,8 @@ class Patient(TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     weight_kg: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 1))
-    status: Mapped[str] = mapped_column(Choice(*PATIENT_STATUSES, name="patient_status"), default="active")
+    status: Mapped[str] = mapped_column(Choice(PatientStatus, name="patient_status"),
+                                        default=PatientStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -88,10 +109,11 @@ class TreatmentCourse(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    kind: Mapped[str] = mapped_column(Choice(*COURSE_KINDS, name="course_kind"))
+    kind: Mapped[str] = mapped_column(Choice(CourseKind, name="course_kind"))
     started_on: Mapped[date]
     planned_sessions: Mapped[int] = mapped_column(default=6)
-    status: Mapped[str] = mapped_column(Choice(*COURSE_STATUSES, name="course_status"), default="active")
+    status: Mapped[str] = mapped_column(Choice(CourseStatus, name="course_status"),
+                                        default=CourseStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -20,10 +21,30 @@ if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.integration.models import Debrief
     from tracker.intention.models import Intention
 
-MEDICATIONS = {"ketamine": "Ketamine", "esketamine": "Esketamine"}
-ROUTES = {"iv": "IV infusion", "im": "Intramuscular", "intranasal": "Intranasal",
-          "sublingual": "Sublingual", "oral": "Oral"}
-SESSION_STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
+class Medication(StrEnum):
+    KETAMINE = "ketamine"
+    ESKETAMINE = "esketamine"
+
+
+class Route(StrEnum):
+    IV = "iv"
+    IM = "im"
+    INTRANASAL = "intranasal"
+    SUBLINGUAL = "sublingual"
+    ORAL = "oral"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+MEDICATIONS = {Medication.KETAMINE: "Ketamine", Medication.ESKETAMINE: "Esketamine"}
+ROUTES = {Route.IV: "IV infusion", Route.IM: "Intramuscular", Route.INTRANASAL: "Intranasal",
+          Route.SUBLINGUAL: "Sublingual", Route.ORAL: "Oral"}
+SESSION_STATUSES = tuple(SessionStatus)
 
 
 class DosingSession(TimestampMixin, db.Model):
@@ -39,10 +60,10 @@ class DosingSession(TimestampMixin, db.Model):
     ended_at: Mapped[datetime | None]
     clinician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     room: Mapped[str | None] = mapped_column(sa.String(60))
-    status: Mapped[str] = mapped_column(Choice(*SESSION_STATUSES, name="session_status"),
-                                        default="scheduled")
-    medication: Mapped[str | None] = mapped_column(Choice(*MEDICATIONS, name="medication"))
-    route: Mapped[str | None] = mapped_column(Choice(*ROUTES, name="route"))
+    status: Mapped[str] = mapped_column(Choice(SessionStatus, name="session_status"),
+                                        default=SessionStatus.SCHEDULED)
+    medication: Mapped[str | None] = mapped_column(Choice(Medication, name="medication"))
+    route: Mapped[str | None] = mapped_column(Choice(Route, name="route"))
     dose_mg: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
     weight_kg: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 1))
     infusion_minutes: Mapped[int | None]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -14,8 +15,19 @@ from tracker.extensions import db
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.core.clinic import Clinic
 
-LEAD, CLINICIAN, PATIENT = "lead", "clinician", "patient"
-ROLES = (LEAD, CLINICIAN, PATIENT)
+class Role(StrEnum):
+    LEAD = "lead"
+    CLINICIAN = "clinician"
+    PATIENT = "patient"
+
+
+class LinkPurpose(StrEnum):
+    INVITE = "invite"
+    RESET = "reset"
+
+
+LEAD, CLINICIAN, PATIENT = Role.LEAD, Role.CLINICIAN, Role.PATIENT
+ROLES = tuple(Role)
 ROLE_LABELS = {LEAD: "Clinic lead", CLINICIAN: "Clinician", PATIENT: "Patient"}
 
 
@@ -26,7 +38,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
-    role: Mapped[str] = mapped_column(Choice(*ROLES, name="role"))
+    role: Mapped[str] = mapped_column(Choice(Role, name="role"))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[datetime | None]
@@ -65,7 +77,7 @@ class OneTimeLink(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
-    purpose: Mapped[str] = mapped_column(Choice("invite", "reset", name="link_purpose"))
+    purpose: Mapped[str] = mapped_column(Choice(LinkPurpose, name="link_purpose"))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime]

@@ -3,6 +3,7 @@ tracker.core.sessions, since every stage hangs on it)."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -15,6 +16,38 @@ if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.core.sessions import DosingSession
     from tracker.core.users import User
 
+class NoteKind(StrEnum):
+    OBSERVATION = "observation"
+    INTERVENTION = "intervention"
+    PATIENT_WORDS = "patient_words"
+    ADVERSE_EVENT = "adverse_event"
+
+
+class VitalPhase(StrEnum):
+    PRE_DOSE = "pre_dose"
+    DURING = "during"
+    PRE_DISCHARGE = "pre_discharge"
+    OTHER = "other"
+
+
+class AdverseEventKind(StrEnum):
+    NAUSEA = "nausea"
+    VOMITING = "vomiting"
+    HYPERTENSION = "hypertension"
+    TACHYCARDIA = "tachycardia"
+    ANXIETY_PANIC = "anxiety_panic"
+    EMERGENCE_REACTION = "emergence_reaction"
+    EXCESSIVE_SEDATION = "excessive_sedation"
+    RESPIRATORY_DEPRESSION = "respiratory_depression"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
 NOTE_KINDS = {"observation": "Observation", "intervention": "Intervention / support",
               "patient_words": "Patient's words", "adverse_event": "Adverse event"}
 VITAL_PHASES = {"pre_dose": "Before dosing", "during": "During (about 40 min)",
@@ -25,7 +58,7 @@ ADVERSE_EVENT_KINDS = {
     "emergence_reaction": "Emergence reaction", "excessive_sedation": "Excessive sedation",
     "respiratory_depression": "Respiratory depression", "other": "Other",
 }
-SEVERITIES = ("mild", "moderate", "severe")
+SEVERITIES = tuple(Severity)
 MOAAS_LABELS = {
     5: "5: responds readily to name in normal tone",
     4: "4: lethargic response to name in normal tone",
@@ -45,7 +78,7 @@ class SessionNote(db.Model):
     session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     noted_at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(Choice(*NOTE_KINDS, name="note_kind"))
+    kind: Mapped[str] = mapped_column(Choice(NoteKind, name="note_kind"))
     text: Mapped[str] = mapped_column(sa.Text)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     shared_with_patient: Mapped[bool] = mapped_column(default=False)
@@ -69,7 +102,7 @@ class VitalSign(db.Model):
     session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     measured_at: Mapped[datetime]
-    phase: Mapped[str] = mapped_column(Choice(*VITAL_PHASES, name="vital_phase"))
+    phase: Mapped[str] = mapped_column(Choice(VitalPhase, name="vital_phase"))
     systolic: Mapped[int | None]
     diastolic: Mapped[int | None]
     heart_rate: Mapped[int | None]
@@ -115,9 +148,9 @@ class AdverseEvent(db.Model):
     session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     occurred_at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(Choice(*ADVERSE_EVENT_KINDS, name="adverse_event_kind"))
+    kind: Mapped[str] = mapped_column(Choice(AdverseEventKind, name="adverse_event_kind"))
     other_text: Mapped[str | None] = mapped_column(sa.String(200))
-    severity: Mapped[str] = mapped_column(Choice(*SEVERITIES, name="severity"))
+    severity: Mapped[str] = mapped_column(Choice(Severity, name="severity"))
     action_taken: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -15,13 +16,35 @@ if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.core.users import User
     from tracker.intention.models import Goal
 
+class TaskKind(StrEnum):
+    MINDFULNESS = "mindfulness"
+    JOURNALING = "journaling"
+    NEW_HABIT = "new_habit"
+    ROUTINE = "routine"
+    READING = "reading"
+    MOVEMENT = "movement"
+    CONNECTION = "connection"
+    OTHER = "other"
+
+
+class TaskRepeat(StrEnum):
+    NONE = "none"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class MarkOutcome(StrEnum):
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
 TASK_KINDS = {
     "mindfulness": "Mindfulness", "journaling": "Journaling", "new_habit": "New habit",
     "routine": "Routine", "reading": "Reading", "movement": "Movement",
     "connection": "Connection", "other": "Other",
 }
 REPEATS = {"none": "Once", "daily": "Daily", "weekly": "Weekly"}
-TASK_OUTCOMES = ("done", "skipped")
+TASK_OUTCOMES = tuple(MarkOutcome)
 
 
 class Debrief(TimestampMixin, db.Model):
@@ -88,11 +111,12 @@ class IntegrationTask(TimestampMixin, db.Model):
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     debrief_id: Mapped[int | None] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[str] = mapped_column(Choice(*TASK_KINDS, name="task_kind"))
+    kind: Mapped[str] = mapped_column(Choice(TaskKind, name="task_kind"))
     instructions: Mapped[str | None] = mapped_column(sa.Text)
     starts_on: Mapped[date]
     due_on: Mapped[date | None]          # for a one-off task
-    repeat: Mapped[str] = mapped_column(Choice(*REPEATS, name="task_repeat"), default="none")
+    repeat: Mapped[str] = mapped_column(Choice(TaskRepeat, name="task_repeat"),
+                                        default=TaskRepeat.NONE)
     repeat_until: Mapped[date | None]    # for a repeating task
     active: Mapped[bool] = mapped_column(default=True)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -125,7 +149,7 @@ class TaskCompletion(db.Model):
     task_id: Mapped[int] = mapped_column()
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     occurrence_on: Mapped[date]
-    outcome: Mapped[str] = mapped_column(Choice(*TASK_OUTCOMES, name="task_outcome"))
+    outcome: Mapped[str] = mapped_column(Choice(MarkOutcome, name="task_outcome"))
     skip_reason: Mapped[str | None] = mapped_column(sa.String(500))
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
 

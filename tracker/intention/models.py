@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -13,6 +14,16 @@ from tracker.extensions import db
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.core.sessions import DosingSession
     from tracker.integration.models import GoalProgress
+
+class FocusArea(StrEnum):
+    DEPRESSION = "depression"
+    TRAUMA = "trauma"
+    ANXIETY = "anxiety"
+    GRIEF = "grief"
+    SUBSTANCE_USE = "substance_use"
+    EXISTENTIAL = "existential"
+    OTHER = "other"
+
 
 FOCUS_AREAS = {
     "depression": "Depression",
@@ -79,7 +90,7 @@ class IntentionFocus(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     intention_id: Mapped[int] = mapped_column(sa.ForeignKey("intention.id"))
-    area: Mapped[str] = mapped_column(Choice(*FOCUS_AREAS, name="focus_area"))
+    area: Mapped[str] = mapped_column(Choice(FocusArea, name="focus_area"))
 
     __table_args__ = (sa.UniqueConstraint("intention_id", "area"),)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -13,7 +14,12 @@ from tracker.extensions import db
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.core.users import User
 
-SIGNABLE = ("dosing_session", "debrief")
+class SignableRecord(StrEnum):
+    DOSING_SESSION = "dosing_session"
+    DEBRIEF = "debrief"
+
+
+SIGNABLE = tuple(SignableRecord)
 
 
 class Addendum(db.Model):
@@ -21,7 +27,7 @@ class Addendum(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    record_type: Mapped[str] = mapped_column(Choice(*SIGNABLE, name="addendum_record_type"))
+    record_type: Mapped[str] = mapped_column(Choice(SignableRecord, name="addendum_record_type"))
     record_id: Mapped[int]
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

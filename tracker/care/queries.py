@@ -16,7 +16,7 @@ from tracker.care.models import FollowUp, QuestionnaireAssignment, Questionnaire
 from tracker.core.flags import SafetyFlag
 from tracker.care.predicates import first_follow_up_after, follow_up_within
 from tracker.db import utcnow
-from tracker.core.sessions import DosingSession
+from tracker.core.sessions import DosingSession, SessionStatus
 from tracker.extensions import db
 
 # --- follow-ups ---------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ def sessions_with_follow_up(patient_id: int, within_days: int) -> sa.Select:
     return (sa.select(DosingSession.id, DosingSession.scheduled_at, DosingSession.ended_at,
                       first_follow_up_after(DosingSession).label("first_follow_up_at"),
                       follow_up_within(DosingSession, within_days).label("held"))
-            .where(DosingSession.patient_id == patient_id, DosingSession.status != "cancelled")
+            .where(DosingSession.patient_id == patient_id, DosingSession.status != SessionStatus.CANCELLED)
             .order_by(DosingSession.scheduled_at, DosingSession.id))
 
 
@@ -121,7 +121,7 @@ def dosing_markers(patient_id: int) -> sa.Select:
     started_at, status), oldest first. Cancelled sessions are left out."""
     return (sa.select(DosingSession.id, DosingSession.scheduled_at, DosingSession.started_at,
                       DosingSession.status)
-            .where(DosingSession.patient_id == patient_id, DosingSession.status != "cancelled")
+            .where(DosingSession.patient_id == patient_id, DosingSession.status != SessionStatus.CANCELLED)
             .order_by(DosingSession.scheduled_at, DosingSession.id))
 
 

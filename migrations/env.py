@@ -54,9 +54,37 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
 
     with get_engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _sqlite_check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on):
+    """SQLite alters a table by rebuilding it (batch mode), and with foreign keys on, dropping
+    the old copy of a table that other rows point to fails. SQLite's own procedure for schema
+    changes switches them off meanwhile and checks them afterwards. The pragma is a no-op
+    inside a transaction, hence the commits around it; the app's connections switch it on."""
+    connection.commit()
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
+
+
+def _sqlite_check_foreign_keys(connection):
+    """Refuse to commit a migration that leaves a row breaking a foreign key (for instance a
+    composite key added over rows that already disagree)."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        shown = ", ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in broken[:10])
+        raise RuntimeError(f"{len(broken)} rows break a foreign key after the migration: {shown}")
 
 
 if context.is_offline_mode():

@@ -57,12 +57,37 @@ def node_of(module: str) -> str:
     return parts[1]
 
 
-def imports() -> list[tuple[str, str]]:
-    """(importing module, imported module) for every `tracker` import under tracker/."""
+def _is_type_checking(node: ast.AST) -> bool:
+    """`if TYPE_CHECKING:` or `if typing.TYPE_CHECKING:`."""
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+
+
+def runtime_nodes(tree: ast.AST):
+    """Every node of the tree except those under `if TYPE_CHECKING:`. Such imports never run:
+    they name classes for annotations (a model's `Mapped[Intention | None]`, whose target the
+    mapper already finds by name), so they add no dependency and no import cycle."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if _is_type_checking(child):
+                stack.extend(child.orelse)  # an `else:` branch does run
+            else:
+                stack.append(child)
+
+
+def imports(sources=None) -> list[tuple[str, str]]:
+    """(importing module, imported module) for every `tracker` import under tracker/, or in
+    `sources` ({module name: source text}) when given."""
+    if sources is None:
+        sources = {_module_name(path): path.read_text() for path in sorted(TRACKER.rglob("*.py"))}
     edges = []
-    for path in sorted(TRACKER.rglob("*.py")):
-        source = _module_name(path)
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for source, text in sources.items():
+        for node in runtime_nodes(ast.parse(text, filename=source)):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -165,4 +190,11 @@ def test_the_checks_catch_bad_edges():
         "tracker.integration.routes -> tracker.dosing.routes.bp"]
     with pytest.raises(KeyError):
         layer_of("utils")
+    typed_only = ("from typing import TYPE_CHECKING\n"
+                  "from tracker.db import Base\n"
+                  "if TYPE_CHECKING:\n    from tracker.dosing.models import SessionNote\n"
+                  "else:\n    from tracker.care import models\n")
+    assert sorted(imports({"tracker.core.sessions": typed_only})) == [
+        ("tracker.core.sessions", "tracker.care.models"),
+        ("tracker.core.sessions", "tracker.db.Base")]
     assert len(imports()) > 100  # the parser found the real imports

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -44,12 +45,28 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
-def Choice(*values: str, name: str) -> sa.Enum:  # noqa: N802 - reads like a type
-    """A string column limited to `values` by a CHECK constraint (portable, no native enum)."""
+def Choice(*values: str | type[StrEnum], name: str) -> sa.Enum:  # noqa: N802 - reads like a type
+    """A string column limited to `values` by a CHECK constraint (portable, no native enum).
+
+    `Choice(SessionStatus, name=...)` takes an enum's values: what is stored is the value, the
+    plain string, so rows read back as `str` and compare equal to the enum's members."""
+    if len(values) == 1 and isinstance(values[0], type):
+        values = tuple(member.value for member in values[0])
     return sa.Enum(
         *values, name=name, native_enum=False, create_constraint=True,
         length=max(len(v) for v in values), validate_strings=True,
     )
+
+
+def same_patient_key(column: str, parent: str) -> sa.ForeignKeyConstraint:
+    """The foreign key (column, patient_id) -> parent (id, patient_id).
+
+    A child row copies its parent's patient_id so that access checks and lists can filter on it
+    without a join; this key makes the database hold the copy equal to the parent's. The parent
+    declares `sa.UniqueConstraint("id", "patient_id")` as the key's target. A null `column` (an
+    optional parent) is not checked. Named by the convention, like a plain key on `column`.
+    """
+    return sa.ForeignKeyConstraint([column, "patient_id"], [f"{parent}.id", f"{parent}.patient_id"])
 
 
 class Base(DeclarativeBase):

@@ -2,19 +2,49 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, utcnow
+from tracker.db import Choice, same_patient_key, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.users import User
+
+class FollowUpKind(StrEnum):
+    INTEGRATION = "integration"
+    CHECK_IN = "check_in"
+    BOOSTER_ASSESSMENT = "booster_assessment"
+    OTHER = "other"
+
+
+class FollowUpOutcome(StrEnum):
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Instrument(StrEnum):
+    PHQ9 = "phq9"
+    GAD7 = "gad7"
+    PCL5 = "pcl5"
+
+
+class ResponseSource(StrEnum):
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+
 
 FOLLOW_UP_KINDS = {"integration": "Integration session", "check_in": "Check-in call",
                    "booster_assessment": "Booster assessment", "other": "Other"}
 FOLLOW_UP_OUTCOMES = {"scheduled": "Scheduled", "completed": "Completed", "missed": "Missed",
                       "cancelled": "Cancelled"}
-INSTRUMENT_CODES = ("phq9", "gad7", "pcl5")
-RESPONSE_SOURCES = ("patient", "clinician")
+INSTRUMENT_CODES = tuple(Instrument)
+RESPONSE_SOURCES = tuple(ResponseSource)
 
 
 class FollowUp(db.Model):
@@ -22,19 +52,19 @@ class FollowUp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
-    kind: Mapped[str] = mapped_column(Choice(*FOLLOW_UP_KINDS, name="follow_up_kind"))
+    session_id: Mapped[int | None] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(Choice(FollowUpKind, name="follow_up_kind"))
     scheduled_at: Mapped[datetime]
     clinician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
-    outcome: Mapped[str] = mapped_column(Choice(*FOLLOW_UP_OUTCOMES, name="follow_up_outcome"),
-                                         default="scheduled")
+    outcome: Mapped[str] = mapped_column(Choice(FollowUpOutcome, name="follow_up_outcome"),
+                                         default=FollowUpOutcome.SCHEDULED)
     completed_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    clinician = relationship("User", foreign_keys=[clinician_id])
+    clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -43,6 +73,7 @@ class FollowUp(db.Model):
         sa.CheckConstraint("outcome <> 'completed' OR completed_at IS NOT NULL",
                            name="completed_has_time"),
         sa.Index("ix_follow_up_patient_scheduled", "patient_id", "scheduled_at"),
+        same_patient_key("session_id", "dosing_session"),
     )
 
 
@@ -53,16 +84,16 @@ class QuestionnaireResponse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    instrument: Mapped[str] = mapped_column(Choice(*INSTRUMENT_CODES, name="instrument"))
+    instrument: Mapped[str] = mapped_column(Choice(Instrument, name="instrument"))
     completed_at: Mapped[datetime]
     total: Mapped[int]
     band: Mapped[str] = mapped_column(sa.String(40))
-    source: Mapped[str] = mapped_column(Choice(*RESPONSE_SOURCES, name="response_source"))
+    source: Mapped[str] = mapped_column(Choice(ResponseSource, name="response_source"))
     entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
-    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
+    session_id: Mapped[int | None] = mapped_column()
 
-    answers = relationship("QuestionnaireAnswer", lazy="raise_on_sql",
-                           order_by="QuestionnaireAnswer.item", cascade="all")
+    answers: Mapped[list[QuestionnaireAnswer]] = relationship(
+        lazy="raise_on_sql", order_by="QuestionnaireAnswer.item", cascade="all")
 
     __table_args__ = (
         sa.Index("ix_questionnaire_response_instrument_completed", "instrument", "completed_at"),
@@ -73,6 +104,8 @@ class QuestionnaireResponse(db.Model):
             "(instrument = 'pcl5' AND total BETWEEN 0 AND 80)", name="total_range"),
         sa.Index("ix_questionnaire_response_patient_instrument", "patient_id", "instrument",
                  "completed_at"),
+        same_patient_key("session_id", "dosing_session"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of the assignments' same_patient_key
     )
 
 
@@ -83,7 +116,7 @@ class QuestionnaireAnswer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column()
-    instrument: Mapped[str] = mapped_column(Choice(*INSTRUMENT_CODES, name="answer_instrument"))
+    instrument: Mapped[str] = mapped_column(Choice(Instrument, name="answer_instrument"))
     item: Mapped[int]
     value: Mapped[int]
 
@@ -107,9 +140,11 @@ class QuestionnaireAssignment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    instrument: Mapped[str] = mapped_column(Choice(*INSTRUMENT_CODES, name="assigned_instrument"))
+    instrument: Mapped[str] = mapped_column(Choice(Instrument, name="assigned_instrument"))
     assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_on: Mapped[date | None]
-    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("questionnaire_response.id"))
+    response_id: Mapped[int | None] = mapped_column()
     cancelled_at: Mapped[datetime | None]
+
+    __table_args__ = (same_patient_key("response_id", "questionnaire_response"),)

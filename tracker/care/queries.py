@@ -16,7 +16,7 @@ from tracker.care.models import FollowUp, QuestionnaireAssignment, Questionnaire
 from tracker.core.flags import SafetyFlag
 from tracker.care.predicates import first_follow_up_after, follow_up_state
 from tracker.db import utcnow
-from tracker.core.sessions import DosingSession
+from tracker.core.sessions import DosingSession, SessionStatus
 from tracker.core.states import MISSING, PENDING
 from tracker.extensions import db
 
@@ -40,7 +40,7 @@ def sessions_with_follow_up(patient_id: int, within_days: int, now: datetime) ->
                     else_=sa.null())
     return (sa.select(S.id, S.scheduled_at, S.ended_at,
                       first_follow_up_after(S).label("first_follow_up_at"), state.label("state"))
-            .where(S.patient_id == patient_id, S.status != "cancelled")
+            .where(S.patient_id == patient_id, S.status != SessionStatus.CANCELLED)
             .order_by(S.scheduled_at, S.id))
 
 
@@ -119,7 +119,7 @@ def dosing_markers(patient_id: int) -> sa.Select:
     started_at, status), oldest first. Cancelled sessions are left out."""
     return (sa.select(DosingSession.id, DosingSession.scheduled_at, DosingSession.started_at,
                       DosingSession.status)
-            .where(DosingSession.patient_id == patient_id, DosingSession.status != "cancelled")
+            .where(DosingSession.patient_id == patient_id, DosingSession.status != SessionStatus.CANCELLED)
             .order_by(DosingSession.scheduled_at, DosingSession.id))
 
 

@@ -5,16 +5,28 @@ so they live in the core; care shows and acknowledges them."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.audit.service import record_event
-from tracker.db import Choice, utcnow
+from tracker.db import Choice, same_patient_key, utcnow
 from tracker.extensions import db
 
-FLAG_SOURCES = {"phq9_item9": "PHQ-9 item 9 above 0", "adverse_event": "Severe adverse event",
-                "vital_alert": "Alert-level vital sign"}
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.users import User
+
+class FlagSource(StrEnum):
+    PHQ9_ITEM9 = "phq9_item9"
+    ADVERSE_EVENT = "adverse_event"
+    VITAL_ALERT = "vital_alert"
+
+
+FLAG_SOURCES = {FlagSource.PHQ9_ITEM9: "PHQ-9 item 9 above 0",
+                FlagSource.ADVERSE_EVENT: "Severe adverse event",
+                FlagSource.VITAL_ALERT: "Alert-level vital sign"}
 
 
 class SafetyFlag(db.Model):
@@ -25,16 +37,16 @@ class SafetyFlag(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    source: Mapped[str] = mapped_column(Choice(*FLAG_SOURCES, name="flag_source"))
+    source: Mapped[str] = mapped_column(Choice(FlagSource, name="flag_source"))
     source_id: Mapped[int]
-    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
+    session_id: Mapped[int | None] = mapped_column()
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     summary: Mapped[str] = mapped_column(sa.String(300))
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     acknowledgement_note: Mapped[str | None] = mapped_column(sa.Text)
 
-    acknowledged_by = relationship("User")
+    acknowledged_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
         sa.Index("ix_safety_flag_raised_at", "raised_at"),
@@ -44,6 +56,7 @@ class SafetyFlag(db.Model):
             "(acknowledged_at IS NOT NULL AND acknowledged_by_id IS NOT NULL "
             "AND acknowledgement_note IS NOT NULL)", name="acknowledgement_whole"),
         sa.Index("ix_safety_flag_patient_open", "patient_id", "acknowledged_at"),
+        same_patient_key("session_id", "dosing_session"),
     )
 
     @property

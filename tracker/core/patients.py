@@ -3,16 +3,41 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin, utcnow
+from tracker.db import Choice, TimestampMixin, same_patient_key, utcnow
 from tracker.extensions import db
 
-PATIENT_STATUSES = ("active", "paused", "discharged")
-COURSE_KINDS = ("induction", "maintenance", "booster")
-COURSE_STATUSES = ("active", "paused", "completed", "discharged")
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.sessions import DosingSession
+    from tracker.core.users import User
+
+class PatientStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISCHARGED = "discharged"
+
+
+class CourseKind(StrEnum):
+    INDUCTION = "induction"
+    MAINTENANCE = "maintenance"
+    BOOSTER = "booster"
+
+
+class CourseStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    DISCHARGED = "discharged"
+
+
+PATIENT_STATUSES = tuple(PatientStatus)
+COURSE_KINDS = tuple(CourseKind)
+COURSE_STATUSES = tuple(CourseStatus)
 
 
 class Patient(TimestampMixin, db.Model):
@@ -28,15 +53,16 @@ class Patient(TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     weight_kg: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 1))
-    status: Mapped[str] = mapped_column(Choice(*PATIENT_STATUSES, name="patient_status"), default="active")
+    status: Mapped[str] = mapped_column(Choice(PatientStatus, name="patient_status"),
+                                        default=PatientStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
 
-    user = relationship("User", foreign_keys=[user_id])
-    care_team = relationship("CareTeamMember", back_populates="patient", lazy="raise_on_sql",
-                             order_by="CareTeamMember.id")
-    courses = relationship("TreatmentCourse", back_populates="patient", lazy="raise_on_sql",
-                           order_by="TreatmentCourse.started_on.desc()")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    care_team: Mapped[list[CareTeamMember]] = relationship(
+        back_populates="patient", lazy="raise_on_sql", order_by="CareTeamMember.id")
+    courses: Mapped[list[TreatmentCourse]] = relationship(
+        back_populates="patient", lazy="raise_on_sql", order_by="TreatmentCourse.started_on.desc()")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -70,8 +96,8 @@ class CareTeamMember(db.Model):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    patient = relationship("Patient", back_populates="care_team")
-    clinician = relationship("User", foreign_keys=[clinician_id], lazy="joined")
+    patient: Mapped[Patient] = relationship(back_populates="care_team")
+    clinician: Mapped[User] = relationship(foreign_keys=[clinician_id], lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("patient_id", "clinician_id"),)
 
@@ -83,19 +109,22 @@ class TreatmentCourse(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    kind: Mapped[str] = mapped_column(Choice(*COURSE_KINDS, name="course_kind"))
+    kind: Mapped[str] = mapped_column(Choice(CourseKind, name="course_kind"))
     started_on: Mapped[date]
     planned_sessions: Mapped[int] = mapped_column(default=6)
-    status: Mapped[str] = mapped_column(Choice(*COURSE_STATUSES, name="course_status"), default="active")
+    status: Mapped[str] = mapped_column(Choice(CourseStatus, name="course_status"),
+                                        default=CourseStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    patient = relationship("Patient", back_populates="courses")
-    sessions = relationship("DosingSession", back_populates="course", lazy="raise_on_sql",
-                            order_by="DosingSession.scheduled_at")
+    patient: Mapped[Patient] = relationship(back_populates="courses")
+    sessions: Mapped[list[DosingSession]] = relationship(
+        back_populates="course", lazy="raise_on_sql", order_by="DosingSession.scheduled_at",
+        primaryjoin="DosingSession.course_id == TreatmentCourse.id")
 
     __table_args__ = (
         sa.CheckConstraint("planned_sessions BETWEEN 1 AND 60", name="planned_sessions_range"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of the children's same_patient_key
     )
 
 
@@ -106,11 +135,13 @@ class StatusChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("treatment_course.id"))
+    course_id: Mapped[int | None] = mapped_column()
     from_status: Mapped[str] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))
     reason: Mapped[str] = mapped_column(sa.Text)
     changed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    changed_by = relationship("User", lazy="joined")
+    changed_by: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (same_patient_key("course_id", "treatment_course"),)

@@ -5,17 +5,46 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin
+from tracker.db import Choice, TimestampMixin, same_patient_key
 from tracker.extensions import db
 
-MEDICATIONS = {"ketamine": "Ketamine", "esketamine": "Esketamine"}
-ROUTES = {"iv": "IV infusion", "im": "Intramuscular", "intranasal": "Intranasal",
-          "sublingual": "Sublingual", "oral": "Oral"}
-SESSION_STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.patients import Patient, TreatmentCourse
+    from tracker.core.users import User
+    from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
+    from tracker.integration.models import Debrief
+    from tracker.intention.models import Intention
+
+class Medication(StrEnum):
+    KETAMINE = "ketamine"
+    ESKETAMINE = "esketamine"
+
+
+class Route(StrEnum):
+    IV = "iv"
+    IM = "im"
+    INTRANASAL = "intranasal"
+    SUBLINGUAL = "sublingual"
+    ORAL = "oral"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+MEDICATIONS = {Medication.KETAMINE: "Ketamine", Medication.ESKETAMINE: "Esketamine"}
+ROUTES = {Route.IV: "IV infusion", Route.IM: "Intramuscular", Route.INTRANASAL: "Intranasal",
+          Route.SUBLINGUAL: "Sublingual", Route.ORAL: "Oral"}
+SESSION_STATUSES = tuple(SessionStatus)
 
 
 class DosingSession(TimestampMixin, db.Model):
@@ -24,17 +53,17 @@ class DosingSession(TimestampMixin, db.Model):
     __tablename__ = "dosing_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_course.id"), index=True)
+    course_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
     scheduled_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     clinician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     room: Mapped[str | None] = mapped_column(sa.String(60))
-    status: Mapped[str] = mapped_column(Choice(*SESSION_STATUSES, name="session_status"),
-                                        default="scheduled")
-    medication: Mapped[str | None] = mapped_column(Choice(*MEDICATIONS, name="medication"))
-    route: Mapped[str | None] = mapped_column(Choice(*ROUTES, name="route"))
+    status: Mapped[str] = mapped_column(Choice(SessionStatus, name="session_status"),
+                                        default=SessionStatus.SCHEDULED)
+    medication: Mapped[str | None] = mapped_column(Choice(Medication, name="medication"))
+    route: Mapped[str | None] = mapped_column(Choice(Route, name="route"))
     dose_mg: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
     weight_kg: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 1))
     infusion_minutes: Mapped[int | None]
@@ -47,20 +76,30 @@ class DosingSession(TimestampMixin, db.Model):
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
 
-    course = relationship("TreatmentCourse", back_populates="sessions")
-    patient = relationship("Patient")
-    clinician = relationship("User", foreign_keys=[clinician_id])
-    signed_by = relationship("User", foreign_keys=[signed_by_id])
-    intention = relationship("Intention", back_populates="session", uselist=False, lazy="raise_on_sql")
-    debrief = relationship("Debrief", back_populates="session", uselist=False, lazy="raise_on_sql")
-    notes = relationship("SessionNote", back_populates="session", lazy="raise_on_sql",
-                         order_by="SessionNote.noted_at")
-    vitals = relationship("VitalSign", lazy="raise_on_sql", order_by="VitalSign.measured_at")
-    sedation_ratings = relationship("SedationRating", lazy="raise_on_sql",
-                                    order_by="SedationRating.rated_at")
-    adverse_events = relationship("AdverseEvent", lazy="raise_on_sql",
-                                  order_by="AdverseEvent.occurred_at")
-    discharge = relationship("Discharge", uselist=False, lazy="raise_on_sql")
+    # Relationships join on the id alone, so a many-to-one load is still answered from the
+    # identity map; the composite keys below hold patient_id equal to the parent's.
+    course: Mapped[TreatmentCourse] = relationship(
+        back_populates="sessions", primaryjoin="DosingSession.course_id == TreatmentCourse.id")
+    patient: Mapped[Patient] = relationship()
+    clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    intention: Mapped[Intention | None] = relationship(
+        back_populates="session", lazy="raise_on_sql", primaryjoin="Intention.session_id == DosingSession.id")
+    debrief: Mapped[Debrief | None] = relationship(
+        back_populates="session", lazy="raise_on_sql", primaryjoin="Debrief.session_id == DosingSession.id")
+    notes: Mapped[list[SessionNote]] = relationship(
+        back_populates="session", lazy="raise_on_sql", order_by="SessionNote.noted_at",
+        primaryjoin="SessionNote.session_id == DosingSession.id")
+    vitals: Mapped[list[VitalSign]] = relationship(
+        lazy="raise_on_sql", order_by="VitalSign.measured_at",
+        primaryjoin="VitalSign.session_id == DosingSession.id")
+    sedation_ratings: Mapped[list[SedationRating]] = relationship(
+        lazy="raise_on_sql", order_by="SedationRating.rated_at",
+        primaryjoin="SedationRating.session_id == DosingSession.id")
+    adverse_events: Mapped[list[AdverseEvent]] = relationship(
+        lazy="raise_on_sql", order_by="AdverseEvent.occurred_at",
+        primaryjoin="AdverseEvent.session_id == DosingSession.id")
+    discharge: Mapped[Discharge | None] = relationship(lazy="raise_on_sql")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -75,6 +114,8 @@ class DosingSession(TimestampMixin, db.Model):
         sa.CheckConstraint("(signed_at IS NULL) = (signed_by_id IS NULL)", name="signature_whole"),
         sa.Index("ix_dosing_session_patient_scheduled", "patient_id", "scheduled_at"),
         sa.Index("ix_dosing_session_scheduled_at", "scheduled_at"),
+        same_patient_key("course_id", "treatment_course"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of the children's same_patient_key
     )
 
     @property

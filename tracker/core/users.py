@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -10,8 +12,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import Choice, TimestampMixin
 from tracker.extensions import db
 
-LEAD, CLINICIAN, PATIENT = "lead", "clinician", "patient"
-ROLES = (LEAD, CLINICIAN, PATIENT)
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.clinic import Clinic
+
+class Role(StrEnum):
+    LEAD = "lead"
+    CLINICIAN = "clinician"
+    PATIENT = "patient"
+
+
+class LinkPurpose(StrEnum):
+    INVITE = "invite"
+    RESET = "reset"
+
+
+LEAD, CLINICIAN, PATIENT = Role.LEAD, Role.CLINICIAN, Role.PATIENT
+ROLES = tuple(Role)
 ROLE_LABELS = {LEAD: "Clinic lead", CLINICIAN: "Clinician", PATIENT: "Patient"}
 
 
@@ -22,7 +38,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
-    role: Mapped[str] = mapped_column(Choice(*ROLES, name="role"))
+    role: Mapped[str] = mapped_column(Choice(Role, name="role"))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[datetime | None]
@@ -32,7 +48,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Bumped on password change or deactivation: every cookie minted before is void.
     session_epoch: Mapped[int] = mapped_column(default=0)
 
-    clinic = relationship("Clinic", lazy="joined", innerjoin=True)
+    clinic: Mapped[Clinic] = relationship(lazy="joined", innerjoin=True)
 
     __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
 
@@ -61,7 +77,7 @@ class OneTimeLink(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
-    purpose: Mapped[str] = mapped_column(Choice("invite", "reset", name="link_purpose"))
+    purpose: Mapped[str] = mapped_column(Choice(LinkPurpose, name="link_purpose"))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
@@ -69,4 +85,4 @@ class OneTimeLink(db.Model):
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    user = relationship("User", foreign_keys=[user_id])
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

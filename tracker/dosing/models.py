@@ -3,12 +3,50 @@ tracker.core.sessions, since every stage hangs on it)."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, utcnow
+from tracker.db import Choice, same_patient_key, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.sessions import DosingSession
+    from tracker.core.users import User
+
+class NoteKind(StrEnum):
+    OBSERVATION = "observation"
+    INTERVENTION = "intervention"
+    PATIENT_WORDS = "patient_words"
+    ADVERSE_EVENT = "adverse_event"
+
+
+class VitalPhase(StrEnum):
+    PRE_DOSE = "pre_dose"
+    DURING = "during"
+    PRE_DISCHARGE = "pre_discharge"
+    OTHER = "other"
+
+
+class AdverseEventKind(StrEnum):
+    NAUSEA = "nausea"
+    VOMITING = "vomiting"
+    HYPERTENSION = "hypertension"
+    TACHYCARDIA = "tachycardia"
+    ANXIETY_PANIC = "anxiety_panic"
+    EMERGENCE_REACTION = "emergence_reaction"
+    EXCESSIVE_SEDATION = "excessive_sedation"
+    RESPIRATORY_DEPRESSION = "respiratory_depression"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
 
 NOTE_KINDS = {"observation": "Observation", "intervention": "Intervention / support",
               "patient_words": "Patient's words", "adverse_event": "Adverse event"}
@@ -20,7 +58,7 @@ ADVERSE_EVENT_KINDS = {
     "emergence_reaction": "Emergence reaction", "excessive_sedation": "Excessive sedation",
     "respiratory_depression": "Respiratory depression", "other": "Other",
 }
-SEVERITIES = ("mild", "moderate", "severe")
+SEVERITIES = tuple(Severity)
 MOAAS_LABELS = {
     5: "5: responds readily to name in normal tone",
     4: "4: lethargic response to name in normal tone",
@@ -37,30 +75,34 @@ class SessionNote(db.Model):
     __tablename__ = "session_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     noted_at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(Choice(*NOTE_KINDS, name="note_kind"))
+    kind: Mapped[str] = mapped_column(Choice(NoteKind, name="note_kind"))
     text: Mapped[str] = mapped_column(sa.Text)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     shared_with_patient: Mapped[bool] = mapped_column(default=False)
     shared_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    session = relationship("DosingSession", back_populates="notes")
-    author = relationship("User", lazy="joined")
+    session: Mapped[DosingSession] = relationship(
+        back_populates="notes", primaryjoin="SessionNote.session_id == DosingSession.id")
+    author: Mapped[User] = relationship(lazy="joined")
 
-    __table_args__ = (sa.CheckConstraint("length(text) <= 10000", name="text_length"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(text) <= 10000", name="text_length"),
+        same_patient_key("session_id", "dosing_session"),
+    )
 
 
 class VitalSign(db.Model):
     __tablename__ = "vital_sign"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     measured_at: Mapped[datetime]
-    phase: Mapped[str] = mapped_column(Choice(*VITAL_PHASES, name="vital_phase"))
+    phase: Mapped[str] = mapped_column(Choice(VitalPhase, name="vital_phase"))
     systolic: Mapped[int | None]
     diastolic: Mapped[int | None]
     heart_rate: Mapped[int | None]
@@ -74,6 +116,7 @@ class VitalSign(db.Model):
                            name="diastolic_below_systolic"),
         sa.CheckConstraint("heart_rate IS NULL OR heart_rate BETWEEN 20 AND 250", name="heart_rate_range"),
         sa.CheckConstraint("spo2 IS NULL OR spo2 BETWEEN 50 AND 100", name="spo2_range"),
+        same_patient_key("session_id", "dosing_session"),
     )
 
 
@@ -83,7 +126,7 @@ class SedationRating(db.Model):
     __tablename__ = "sedation_rating"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
     rated_at: Mapped[datetime]
     moaas: Mapped[int]
@@ -94,6 +137,7 @@ class SedationRating(db.Model):
         sa.CheckConstraint("moaas BETWEEN 0 AND 5", name="moaas_range"),
         sa.CheckConstraint("dissociation IS NULL OR dissociation BETWEEN 0 AND 10",
                            name="dissociation_range"),
+        same_patient_key("session_id", "dosing_session"),
     )
 
 
@@ -101,14 +145,16 @@ class AdverseEvent(db.Model):
     __tablename__ = "adverse_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     occurred_at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(Choice(*ADVERSE_EVENT_KINDS, name="adverse_event_kind"))
+    kind: Mapped[str] = mapped_column(Choice(AdverseEventKind, name="adverse_event_kind"))
     other_text: Mapped[str | None] = mapped_column(sa.String(200))
-    severity: Mapped[str] = mapped_column(Choice(*SEVERITIES, name="severity"))
+    severity: Mapped[str] = mapped_column(Choice(Severity, name="severity"))
     action_taken: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    __table_args__ = (same_patient_key("session_id", "dosing_session"),)
 
 
 class Discharge(db.Model):

@@ -17,7 +17,7 @@ from tracker.core.care_team import care_team_clinicians
 from tracker.core.records import audit, plain_row
 from tracker.dosing import queries
 from tracker.dosing.models import Discharge
-from tracker.core.sessions import DosingSession
+from tracker.core.sessions import DosingSession, SessionStatus
 from tracker.extensions import db
 from tracker.intention.readiness import checklist_open
 from tracker.core.signing.service import content_hash, ensure_unsigned, sign
@@ -46,7 +46,7 @@ def start_session(session: DosingSession, *, started_at: datetime, clinician_id:
     """Start the session, refusing while the readiness checklist is open unless the clinician
     gives a reason (kept, with who gave it, and audited as an override)."""
     ensure_unsigned(session, SESSION)
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         raise Refused("This session was cancelled; it cannot start.")
     if session.started_at is not None:
         raise Refused(f"This session already started at {_at(session.started_at)}.")

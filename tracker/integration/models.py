@@ -2,12 +2,41 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin, utcnow
+from tracker.db import Choice, TimestampMixin, same_patient_key, utcnow
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.sessions import DosingSession
+    from tracker.core.users import User
+    from tracker.intention.models import Goal
+
+class TaskKind(StrEnum):
+    MINDFULNESS = "mindfulness"
+    JOURNALING = "journaling"
+    NEW_HABIT = "new_habit"
+    ROUTINE = "routine"
+    READING = "reading"
+    MOVEMENT = "movement"
+    CONNECTION = "connection"
+    OTHER = "other"
+
+
+class TaskRepeat(StrEnum):
+    NONE = "none"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class MarkOutcome(StrEnum):
+    DONE = "done"
+    SKIPPED = "skipped"
+
 
 TASK_KINDS = {
     "mindfulness": "Mindfulness", "journaling": "Journaling", "new_habit": "New habit",
@@ -15,7 +44,7 @@ TASK_KINDS = {
     "connection": "Connection", "other": "Other",
 }
 REPEATS = {"none": "Once", "daily": "Daily", "weekly": "Weekly"}
-TASK_OUTCOMES = ("done", "skipped")
+TASK_OUTCOMES = tuple(MarkOutcome)
 
 
 class Debrief(TimestampMixin, db.Model):
@@ -24,7 +53,7 @@ class Debrief(TimestampMixin, db.Model):
     __tablename__ = "debrief"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), unique=True)
+    session_id: Mapped[int] = mapped_column(unique=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     held_at: Mapped[datetime]
     clinician_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -37,17 +66,22 @@ class Debrief(TimestampMixin, db.Model):
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
 
-    session = relationship("DosingSession", back_populates="debrief")
-    clinician = relationship("User", foreign_keys=[clinician_id])
-    signed_by = relationship("User", foreign_keys=[signed_by_id])
-    goal_progress = relationship("GoalProgress", cascade="all, delete-orphan", lazy="selectin")
-    tasks = relationship("IntegrationTask", back_populates="debrief", lazy="raise_on_sql",
-                         order_by="IntegrationTask.id")
+    session: Mapped[DosingSession] = relationship(
+        back_populates="debrief", primaryjoin="Debrief.session_id == DosingSession.id")
+    clinician: Mapped[User] = relationship(foreign_keys=[clinician_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    goal_progress: Mapped[list[GoalProgress]] = relationship(cascade="all, delete-orphan",
+                                                             lazy="selectin")
+    tasks: Mapped[list[IntegrationTask]] = relationship(
+        back_populates="debrief", lazy="raise_on_sql", order_by="IntegrationTask.id",
+        primaryjoin="IntegrationTask.debrief_id == Debrief.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.Index("ix_debrief_held_at", "held_at"),
         sa.CheckConstraint("(signed_at IS NULL) = (signed_by_id IS NULL)", name="signature_whole"),
+        same_patient_key("session_id", "dosing_session"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of the tasks' same_patient_key
     )
 
     @property
@@ -63,7 +97,7 @@ class GoalProgress(db.Model):
     goal_id: Mapped[int] = mapped_column(sa.ForeignKey("goal.id"))
     note: Mapped[str] = mapped_column(sa.Text)
 
-    goal = relationship("Goal", lazy="joined")
+    goal: Mapped[Goal] = relationship(lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("debrief_id", "goal_id"),)
 
@@ -75,21 +109,24 @@ class IntegrationTask(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    debrief_id: Mapped[int | None] = mapped_column(sa.ForeignKey("debrief.id"), index=True)
+    debrief_id: Mapped[int | None] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[str] = mapped_column(Choice(*TASK_KINDS, name="task_kind"))
+    kind: Mapped[str] = mapped_column(Choice(TaskKind, name="task_kind"))
     instructions: Mapped[str | None] = mapped_column(sa.Text)
     starts_on: Mapped[date]
     due_on: Mapped[date | None]          # for a one-off task
-    repeat: Mapped[str] = mapped_column(Choice(*REPEATS, name="task_repeat"), default="none")
+    repeat: Mapped[str] = mapped_column(Choice(TaskRepeat, name="task_repeat"),
+                                        default=TaskRepeat.NONE)
     repeat_until: Mapped[date | None]    # for a repeating task
     active: Mapped[bool] = mapped_column(default=True)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    debrief = relationship("Debrief", back_populates="tasks")
-    completions = relationship("TaskCompletion", back_populates="task", lazy="raise_on_sql",
-                               order_by="TaskCompletion.occurrence_on")
+    debrief: Mapped[Debrief | None] = relationship(
+        back_populates="tasks", primaryjoin="IntegrationTask.debrief_id == Debrief.id")
+    completions: Mapped[list[TaskCompletion]] = relationship(
+        back_populates="task", lazy="raise_on_sql", order_by="TaskCompletion.occurrence_on",
+        primaryjoin="TaskCompletion.task_id == IntegrationTask.id")
 
     __table_args__ = (
         sa.Index("ix_integration_task_repeat_until", "repeat_until"),
@@ -98,6 +135,8 @@ class IntegrationTask(TimestampMixin, db.Model):
             "(repeat <> 'none' AND repeat_until IS NOT NULL AND repeat_until >= starts_on)",
             name="schedule_whole"),
         sa.Index("ix_integration_task_due_on", "due_on"),
+        same_patient_key("debrief_id", "debrief"),
+        sa.UniqueConstraint("id", "patient_id"),  # the target of same_patient_key("task_id", ...)
     )
 
 
@@ -107,18 +146,20 @@ class TaskCompletion(db.Model):
     __tablename__ = "task_completion"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(sa.ForeignKey("integration_task.id"))
+    task_id: Mapped[int] = mapped_column()
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     occurrence_on: Mapped[date]
-    outcome: Mapped[str] = mapped_column(Choice(*TASK_OUTCOMES, name="task_outcome"))
+    outcome: Mapped[str] = mapped_column(Choice(MarkOutcome, name="task_outcome"))
     skip_reason: Mapped[str | None] = mapped_column(sa.String(500))
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    task = relationship("IntegrationTask", back_populates="completions")
+    task: Mapped[IntegrationTask] = relationship(
+        back_populates="completions", primaryjoin="TaskCompletion.task_id == IntegrationTask.id")
 
     __table_args__ = (
         sa.UniqueConstraint("task_id", "occurrence_on"),
         sa.CheckConstraint("outcome = 'done' OR skip_reason IS NOT NULL", name="skip_has_reason"),
+        same_patient_key("task_id", "integration_task"),
     )
 
 
@@ -129,17 +170,22 @@ class Reflection(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
-    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("integration_task.id"), index=True)
-    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dosing_session.id"))
+    task_id: Mapped[int | None] = mapped_column(index=True)
+    session_id: Mapped[int | None] = mapped_column()
     text: Mapped[str] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
 
-    task = relationship("IntegrationTask")
-    revisions = relationship("ReflectionRevision", lazy="raise_on_sql",
-                             order_by="ReflectionRevision.revised_at.desc()")
+    task: Mapped[IntegrationTask | None] = relationship(
+        primaryjoin="Reflection.task_id == IntegrationTask.id")
+    revisions: Mapped[list[ReflectionRevision]] = relationship(
+        lazy="raise_on_sql", order_by="ReflectionRevision.revised_at.desc()")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (sa.CheckConstraint("length(text) <= 20000", name="text_length"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(text) <= 20000", name="text_length"),
+        same_patient_key("task_id", "integration_task"),
+        same_patient_key("session_id", "dosing_session"),
+    )
 
 
 class ReflectionRevision(db.Model):

@@ -2,12 +2,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin
+from tracker.db import Choice, TimestampMixin, same_patient_key
 from tracker.extensions import db
+
+if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
+    from tracker.core.sessions import DosingSession
+    from tracker.integration.models import GoalProgress
+
+class FocusArea(StrEnum):
+    DEPRESSION = "depression"
+    TRAUMA = "trauma"
+    ANXIETY = "anxiety"
+    GRIEF = "grief"
+    SUBSTANCE_USE = "substance_use"
+    EXISTENTIAL = "existential"
+    OTHER = "other"
+
 
 FOCUS_AREAS = {
     "depression": "Depression",
@@ -33,7 +49,7 @@ class Intention(TimestampMixin, db.Model):
     __tablename__ = "intention"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("dosing_session.id"), unique=True)
+    session_id: Mapped[int] = mapped_column(unique=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
     intention_text: Mapped[str] = mapped_column(sa.Text)
     focus_other: Mapped[str | None] = mapped_column(sa.String(200))
@@ -50,13 +66,15 @@ class Intention(TimestampMixin, db.Model):
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
 
-    session = relationship("DosingSession", back_populates="intention")
-    focus_areas = relationship("IntentionFocus", cascade="all, delete-orphan", lazy="selectin",
-                               order_by="IntentionFocus.area")
-    goals = relationship("Goal", cascade="all, delete-orphan", lazy="selectin",
-                         order_by="Goal.position")
+    session: Mapped[DosingSession] = relationship(
+        back_populates="intention", primaryjoin="Intention.session_id == DosingSession.id")
+    focus_areas: Mapped[list[IntentionFocus]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IntentionFocus.area")
+    goals: Mapped[list[Goal]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                             order_by="Goal.position")
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (same_patient_key("session_id", "dosing_session"),)
 
     @property
     def checklist_complete(self) -> bool:
@@ -72,7 +90,7 @@ class IntentionFocus(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     intention_id: Mapped[int] = mapped_column(sa.ForeignKey("intention.id"))
-    area: Mapped[str] = mapped_column(Choice(*FOCUS_AREAS, name="focus_area"))
+    area: Mapped[str] = mapped_column(Choice(FocusArea, name="focus_area"))
 
     __table_args__ = (sa.UniqueConstraint("intention_id", "area"),)
 
@@ -93,4 +111,4 @@ class Goal(db.Model):
 
     # Progress noted at a debrief (stage 3). Named by string, so the intention stage can ask
     # whether a goal has progress without importing the later stage.
-    progress_notes = relationship("GoalProgress", viewonly=True, lazy="raise_on_sql")
+    progress_notes: Mapped[list[GoalProgress]] = relationship(viewonly=True, lazy="raise_on_sql")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tracker.core.audit.service import record_event
 from tracker.db import utcnow
-from tracker.core.sessions import DosingSession
+from tracker.core.sessions import DosingSession, SessionStatus
 from tracker.extensions import db
 from tracker.intention.models import CHECKLIST_ITEMS, FOCUS_AREAS, Goal, Intention, IntentionFocus
 from tracker.intention.queries import intention_for_session
@@ -33,9 +33,9 @@ class IntentionDraft:
 
 def editing_refused(session: DosingSession) -> str | None:
     """Why the session's intention can no longer be changed, or None while it can."""
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         return "This dosing session is cancelled; its intention can no longer be changed."
-    if session.started_at is not None or session.status != "scheduled":
+    if session.started_at is not None or session.status != SessionStatus.SCHEDULED:
         return ("This dosing session has started, so its intention can no longer be changed. "
                 "Record anything new in the session's notes.")
     return None

@@ -10,7 +10,7 @@ from tracker.core.users import CLINICIAN, User
 from tracker.care.models import FollowUp, QuestionnaireResponse
 from tracker.core.flags import SafetyFlag
 from tracker.continuity.attention import ATTENTION_REASONS, attention_condition
-from tracker.core.sessions import DosingSession
+from tracker.core.sessions import DosingSession, SessionStatus
 from tracker.intention.models import Goal, Intention
 from tracker.core.patients import CareTeamMember, Patient, StatusChange, TreatmentCourse
 
@@ -52,7 +52,7 @@ def page_summaries(patient_ids: list[int], *, since: datetime) -> sa.Select:
              .correlate(Patient).scalar_subquery())
     next_session = (sa.select(sa.func.min(DosingSession.scheduled_at))
                     .where(DosingSession.patient_id == Patient.id,
-                           DosingSession.status == "scheduled", DosingSession.scheduled_at >= since)
+                           DosingSession.status == SessionStatus.SCHEDULED, DosingSession.scheduled_at >= since)
                     .correlate(Patient).scalar_subquery())
     next_follow_up = (sa.select(sa.func.min(FollowUp.scheduled_at))
                       .where(FollowUp.patient_id == Patient.id, FollowUp.outcome == "scheduled",
@@ -81,7 +81,7 @@ def courses_with_session_counts(patient_id: int) -> sa.Select:
     """(course, sessions held or scheduled, not cancelled), newest course first."""
     held = (sa.select(sa.func.count(DosingSession.id))
             .where(DosingSession.course_id == TreatmentCourse.id,
-                   DosingSession.status != "cancelled")
+                   DosingSession.status != SessionStatus.CANCELLED)
             .correlate(TreatmentCourse).scalar_subquery())
     return (sa.select(TreatmentCourse, held.label("session_count"))
             .where(TreatmentCourse.patient_id == patient_id)

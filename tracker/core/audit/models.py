@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,7 +11,15 @@ from tracker.db import Choice
 from tracker.extensions import db
 
 GENESIS_HASH = "0" * 64
-OUTCOMES = ("success", "denied", "failure")
+
+
+class AuditOutcome(StrEnum):
+    SUCCESS = "success"
+    DENIED = "denied"
+    FAILURE = "failure"
+
+
+OUTCOMES = tuple(AuditOutcome)
 
 
 class AuditEvent(db.Model):
@@ -29,7 +38,7 @@ class AuditEvent(db.Model):
     record_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     patient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("patient.id"))
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
-    outcome: Mapped[str] = mapped_column(Choice(*OUTCOMES, name="audit_outcome"))
+    outcome: Mapped[str] = mapped_column(Choice(AuditOutcome, name="audit_outcome"))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 

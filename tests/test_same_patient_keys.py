@@ -1,0 +1,143 @@
+"""A child row's copy of patient_id is held equal to its parent's by the database itself.
+
+Access checks and lists trust the copy (a note is shown to whoever may see note.patient_id),
+so a note filed under one patient but hung on another patient's session would leak. Each test
+writes the row twice, once under the other patient (refused) and once under the right one
+(accepted), so the refusal can only come from the composite key.
+"""
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from tests import factories as make
+from tracker.db import utcnow
+from tracker.extensions import db
+
+
+@pytest.fixture
+def journeys(clinic, clinician, patient, patient2):
+    """For each of two patients: a course, two sessions (one bare, one with a debrief), a
+    task of that debrief and a questionnaire response; ids by name, per patient."""
+    found = {}
+    for p in (patient, patient2):
+        course = make.course(p)
+        bare = make.dosing_session(course, clinician=clinician)
+        debriefed = make.dosing_session(course, clinician=clinician, ended=True)
+        debrief = make.debrief(debriefed, clinician)
+        task = make.task(p, clinician, debrief=debrief)
+        response_id = db.session.execute(sa.insert(db.metadata.tables["questionnaire_response"]).values(
+            patient_id=p.id, instrument="gad7", completed_at=utcnow(), total=3, band="Minimal",
+            source="clinician", entered_by_id=clinician.id).returning(sa.column("id"))).scalar_one()
+        found[p.id] = dict(patient=p.id, course=course.id, session=bare.id, debrief=debrief.id,
+                           task=task.id, response=response_id, user=clinician.id)
+    db.session.flush()
+    return found[patient.id], found[patient2.id]
+
+
+def _now():
+    return utcnow()
+
+
+# table -> (column naming the parent, the parent's name in `journeys`, the row's other values)
+CHILDREN = {
+    "dosing_session": ("course_id", "course", lambda j: dict(scheduled_at=_now())),
+    "status_change": ("course_id", "course", lambda j: dict(
+        from_status="active", to_status="paused", reason="Travel", changed_by_id=j["user"])),
+    "intention": ("session_id", "session", lambda j: dict(
+        intention_text="To rest.", recorded_by_id=j["user"])),
+    "session_note": ("session_id", "session", lambda j: dict(
+        noted_at=_now(), kind="observation", text="Calm.", author_id=j["user"])),
+    "vital_sign": ("session_id", "session", lambda j: dict(
+        measured_at=_now(), phase="pre_dose", systolic=120, diastolic=80, recorded_by_id=j["user"])),
+    "sedation_rating": ("session_id", "session", lambda j: dict(
+        rated_at=_now(), moaas=5, recorded_by_id=j["user"])),
+    "adverse_event": ("session_id", "session", lambda j: dict(
+        occurred_at=_now(), kind="nausea", severity="mild", recorded_by_id=j["user"])),
+    "debrief": ("session_id", "session", lambda j: dict(held_at=_now(), clinician_id=j["user"])),
+    "integration_task": ("debrief_id", "debrief", lambda j: dict(
+        title="Walk", kind="movement", starts_on=date.today(),
+        due_on=date.today() + timedelta(days=1), created_by_id=j["user"])),
+    "task_completion": ("task_id", "task", lambda j: dict(
+        occurrence_on=date.today(), outcome="done")),
+    "reflection.task_id": ("task_id", "task", lambda j: dict(text="It helped.")),
+    "reflection.session_id": ("session_id", "session", lambda j: dict(text="It helped.")),
+    "follow_up": ("session_id", "session", lambda j: dict(
+        kind="check_in", scheduled_at=_now(), created_by_id=j["user"])),
+    "questionnaire_response": ("session_id", "session", lambda j: dict(
+        instrument="phq9", completed_at=_now(), total=4, band="Minimal", source="patient",
+        entered_by_id=j["user"])),
+    "questionnaire_assignment": ("response_id", "response", lambda j: dict(
+        instrument="gad7", assigned_by_id=j["user"])),
+    "safety_flag": ("session_id", "session", lambda j: dict(
+        source="vital_alert", source_id=999, summary="Alert-level vital sign")),
+}
+
+
+def _insert(table_name, values):
+    table = db.metadata.tables[table_name.split(".")[0]]
+    with db.session.begin_nested():
+        return db.session.execute(sa.insert(table).values(**values)
+                                  .returning(table.c.id)).scalar_one()
+
+
+@pytest.mark.parametrize("child", CHILDREN)
+def test_a_child_cannot_be_filed_under_another_patient(journeys, child):
+    mine, other = journeys
+    column, parent, rest = CHILDREN[child]
+    values = {column: mine[parent], **rest(mine)}
+
+    with pytest.raises(IntegrityError):
+        _insert(child, {**values, "patient_id": other["patient"]})
+    row_id = _insert(child, {**values, "patient_id": mine["patient"]})
+
+    table = db.metadata.tables[child.split(".")[0]]
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.update(table).where(table.c.id == row_id)
+                           .values(patient_id=other["patient"]))
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.update(table).where(table.c.id == row_id)
+                           .values({column: other[parent]}))
+
+
+@pytest.mark.parametrize("parent", ["treatment_course", "dosing_session", "debrief",
+                                    "integration_task"])
+def test_a_parent_cannot_move_to_another_patient_under_its_children(journeys, parent):
+    mine, other = journeys
+    key = {"treatment_course": "course", "dosing_session": "session", "debrief": "debrief",
+           "integration_task": "task"}[parent]
+    if parent == "dosing_session":  # the bare session has no children yet: give it a note
+        _insert("session_note", dict(session_id=mine["session"], patient_id=mine["patient"],
+                                     noted_at=_now(), kind="observation", text="Calm.",
+                                     author_id=mine["user"]))
+    if parent == "integration_task":
+        _insert("task_completion", dict(task_id=mine["task"], patient_id=mine["patient"],
+                                        occurrence_on=date.today(), outcome="done"))
+    table = db.metadata.tables[parent]
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.update(table).where(table.c.id == mine[key])
+                           .values(patient_id=other["patient"]))
+
+
+def test_every_copy_of_patient_id_under_a_parent_is_covered():
+    """A new table that copies patient_id next to a key to a parent must be held here too."""
+    parents = {"treatment_course", "dosing_session", "debrief", "integration_task",
+               "questionnaire_response"}
+    held, plain = set(), set()
+    for table in db.metadata.tables.values():
+        if "patient_id" not in table.c:
+            continue
+        for fk in table.foreign_key_constraints:
+            if fk.referred_table.name not in parents:
+                continue
+            columns = [c.name for c in fk.columns]
+            (held if columns[1:] == ["patient_id"] else plain).add(f"{table.name}.{columns[0]}")
+    assert plain == set()
+    assert held == {f"{name.split('.')[0]}.{column}" for name, (column, _, _) in CHILDREN.items()}
+
+
+def test_sqlite_enforces_foreign_keys(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL always enforces them")
+    assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar_one() == 1

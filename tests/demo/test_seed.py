@@ -2,7 +2,6 @@
 the clinic it builds holds every stage of the journey at the points DESIGN.md describes."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -52,13 +51,10 @@ def _patient_ids(clinician) -> set[int]:
 
 # --- the command ------------------------------------------------------------------------------
 
-def test_seeding_an_empty_database_is_fast_and_says_what_it_made(app, runner):
-    started = time.perf_counter()
+def test_seeding_an_empty_database_says_what_it_made(app, runner):
     result = runner.invoke(args=["seed-demo"])
-    elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     assert "12 patients" in result.output and "lead@demo.test" in result.output
-    assert elapsed < 5, f"seed-demo took {elapsed:.2f} s"  # about 1 s on SQLite here
 
 
 def test_a_second_run_is_refused_and_if_empty_is_a_quiet_no_op(seeded, runner):

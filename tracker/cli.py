@@ -11,10 +11,11 @@ from tracker.extensions import db
 
 def register(app) -> None:
     app.cli.add_command(create_user)
-    app.cli.add_command(seed_demo)
     app.cli.add_command(audit_cli)
-    from tracker.bench.bench_seed import bench_seed  # the benchmark's synthetic clinic network
-    app.cli.add_command(bench_seed)
+    if app.config.get("ENV_NAME") != "production":  # demo and synthetic data: never in production
+        app.cli.add_command(seed_demo)
+        from tracker.bench.bench_seed import bench_seed  # the benchmark's synthetic clinic network
+        app.cli.add_command(bench_seed)
 
 
 @click.command("create-user")

@@ -1,10 +1,14 @@
 """Prove that tests do not see each other's rows: whichever of these runs second would fail
 if the first one's clinic leaked."""
+import pytest
 import sqlalchemy as sa
 
 from tests import factories as make
 from tracker.clinic.models import Clinic
 from tracker.extensions import db
+
+# Under pytest-xdist, in one process and in this order, or they would prove nothing.
+pytestmark = pytest.mark.xdist_group("isolation")
 
 
 def _assert_empty_then_insert(name):

@@ -2,22 +2,42 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+# Runtime (requirements.txt) and development (requirements-dev.txt) pins, both with hashes.
+REQS   := requirements.txt requirements-dev.txt
+STAMP  := $(VENV)/.installed-$(shell cat $(REQS) | cksum | cut -d' ' -f1)
+UV     ?= uv==0.13.9
 PORT   ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
+# Two test processes (pytest-xdist), each with its own database; the browser tests keep to one
+# process, and so does tests/test_isolation.py, whose tests must run in order. `PYTEST_ARGS=`
+# runs everything in one process.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 export FLASK_APP := wsgi
 
-.PHONY: install run test test-pg test-browser check bench-seed benchmark audit-verify clean
+.PHONY: install requirements lint run test test-pg test-browser check bench-seed benchmark \
+        audit-verify clean
 
-$(STAMP): requirements.txt
+# uv installs in 1-2 s; pip (about 20 s) is the fallback. Both refuse a file without hashes.
+$(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the pinned requirements into $(VENV) ..."
-	@$(BIN)/python -m pip install -q --disable-pip-version-check uv 2>/dev/null \
-	  && $(BIN)/uv pip install -q --python $(BIN)/python -r requirements.txt \
-	  || $(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	@{ $(BIN)/python -m pip install -q --disable-pip-version-check $(UV) 2>/dev/null \
+	   && $(BIN)/uv pip install -q --python $(BIN)/python --require-hashes $(REQS:%=-r %); } \
+	  || $(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes $(REQS:%=-r %)
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
+
+# Recompile the pins after editing requirements.in or requirements-dev.in (current pins are
+# kept unless a new constraint needs another version; `UPGRADE=--upgrade` moves them all).
+requirements: install
+	@$(BIN)/uv pip compile -q --universal --generate-hashes --python-version 3.11 $(UPGRADE) \
+	  requirements.in -o requirements.txt
+	@$(BIN)/uv pip compile -q --universal --generate-hashes --python-version 3.11 $(UPGRADE) \
+	  requirements-dev.in -o requirements-dev.txt
+
+lint: install
+	@$(BIN)/ruff check .
 
 run: install
 	@$(BIN)/flask db upgrade
@@ -31,17 +51,17 @@ run: install
 	@echo ""
 	@$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload
 
-test: install
-	@$(BIN)/python -m pytest
+test: lint
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL, in a throwaway database.
 test-pg: install
 	@db=tracker_test_$$$$; createdb -h 127.0.0.1 -U postgres $$db && \
-	  TEST_DATABASE_URL=$(PG_URL)/$$db $(BIN)/python -m pytest; rc=$$?; \
+	  TEST_DATABASE_URL=$(PG_URL)/$$db $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  dropdb -h 127.0.0.1 -U postgres --if-exists $$db; exit $$rc
 
 test-browser: install
-	@REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/browser
+	@REQUIRE_BROWSER=1 $(BIN)/python -m pytest -p no:xdist tests/browser
 
 check: install
 	@$(BIN)/flask db check

@@ -25,7 +25,7 @@ import platform
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,10 +155,10 @@ def targets(app, lead_email: str, clinician_email: str):
     import sqlalchemy as sa
     from flask import url_for
 
-    from tracker.core.users import User
-    from tracker.core.sessions import DosingSession
-    from tracker.extensions import db
     from tracker.core.patients import CareTeamMember
+    from tracker.core.sessions import DosingSession
+    from tracker.core.users import User
+    from tracker.extensions import db
 
     views = app.view_functions
     pages = []
@@ -220,7 +220,7 @@ def main() -> None:
         result["page"] = name
         results.append(result)
         print(f"  measured {name}: median {result['median_ms']} ms", file=sys.stderr)
-    report = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    report = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
               "database": dialect, "jit": args.jit if dialect == "postgresql" else None,
               "python": platform.python_version(),
               "cpus": os.cpu_count(), "load_average": os.getloadavg(), "rows": size,
@@ -228,7 +228,7 @@ def main() -> None:
     print_table(report)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{dialect}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+    path = out / f"{dialect}-{datetime.now().astimezone().strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(report, indent=2))
     print(f"\nWritten to {path}")
 

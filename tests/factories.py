@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from tracker.core.users import User
 from tracker.core.clinic import Clinic
-from tracker.db import utcnow
+from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
 from tracker.core.sessions import DosingSession
+from tracker.core.users import User
+from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.integration.models import Debrief, IntegrationTask
 from tracker.intention.models import Goal, Intention, IntentionFocus
-from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
 
 PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)
@@ -122,4 +122,4 @@ def task(p: Patient, by: User, *, debrief: Debrief | None = None, due_on: date |
 
 
 def aware(y, m, d, hh=12, mm=0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=timezone.utc)
+    return datetime(y, m, d, hh, mm, tzinfo=UTC)

@@ -1,10 +1,9 @@
 """Every endpoint declares who may use it; the default is deny."""
 import pytest
-
-from tracker.extensions import db
 from flask import Blueprint
 
 from tracker.core.access import PUBLIC, declared_rule
+from tracker.extensions import db
 
 PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.redeem_link"}
 

@@ -5,7 +5,7 @@ The oracle does not use local_to_utc's method: it tries every UTC offset there h
 time typed. None: the clocks skipped it (refused). Several: the clocks repeated it (the first)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +23,7 @@ OFFSETS = [timedelta(minutes=15 * q) for q in range(-12 * 4, 14 * 4 + 1)]
 
 def _changes_of_clock(zone: ZoneInfo, years=range(2020, 2027)) -> list[datetime]:
     """Wall-clock times just before each change of offset (found hour by hour, in UTC)."""
-    found, at = [], datetime(years[0], 1, 1, tzinfo=timezone.utc)
+    found, at = [], datetime(years[0], 1, 1, tzinfo=UTC)
     while at.year < years[-1] + 1:
         nxt = at + timedelta(hours=1)
         if at.astimezone(zone).utcoffset() != nxt.astimezone(zone).utcoffset():
@@ -44,7 +44,7 @@ zone_and_wall = st.one_of(
 def instants_showing(wall: datetime, zone: ZoneInfo) -> list[datetime]:
     found = set()
     for offset in OFFSETS:
-        instant = (wall - offset).replace(tzinfo=timezone.utc)
+        instant = (wall - offset).replace(tzinfo=UTC)
         if instant.astimezone(zone).replace(tzinfo=None) == wall:
             found.add(instant)
     return sorted(found)
@@ -60,7 +60,7 @@ def test_a_typed_time_is_the_first_instant_showing_it_or_refused(zone_and_wall):
             local_to_utc(wall, zone)
         return
     result = local_to_utc(wall, zone)
-    assert result.tzinfo is timezone.utc
+    assert result.tzinfo is UTC
     assert result == candidates[0]
 
 
@@ -68,7 +68,7 @@ def test_a_typed_time_is_the_first_instant_showing_it_or_refused(zone_and_wall):
 @given(zone_and_wall=zone_and_wall)
 def test_a_time_shown_by_the_clock_is_never_refused(zone_and_wall):
     zone, wall = zone_and_wall  # read as a UTC instant near (or at) a change of clock
-    instant = wall.replace(tzinfo=timezone.utc)
+    instant = wall.replace(tzinfo=UTC)
     wall = instant.astimezone(zone).replace(tzinfo=None)
     result = local_to_utc(wall, zone)
     assert result.astimezone(zone).replace(tzinfo=None) == wall
@@ -76,10 +76,10 @@ def test_a_time_shown_by_the_clock_is_never_refused(zone_and_wall):
 
 
 @pytest.mark.parametrize("wall, expected", [
-    (datetime(2024, 3, 10, 1, 59), datetime(2024, 3, 10, 6, 59, tzinfo=timezone.utc)),
-    (datetime(2024, 3, 10, 3, 0), datetime(2024, 3, 10, 7, 0, tzinfo=timezone.utc)),
-    (datetime(2024, 11, 3, 1, 30), datetime(2024, 11, 3, 5, 30, tzinfo=timezone.utc)),  # EDT
-    (datetime(2024, 7, 1, 12, 0, 30), datetime(2024, 7, 1, 16, 0, 30, tzinfo=timezone.utc)),
+    (datetime(2024, 3, 10, 1, 59), datetime(2024, 3, 10, 6, 59, tzinfo=UTC)),
+    (datetime(2024, 3, 10, 3, 0), datetime(2024, 3, 10, 7, 0, tzinfo=UTC)),
+    (datetime(2024, 11, 3, 1, 30), datetime(2024, 11, 3, 5, 30, tzinfo=UTC)),  # EDT
+    (datetime(2024, 7, 1, 12, 0, 30), datetime(2024, 7, 1, 16, 0, 30, tzinfo=UTC)),
 ])
 def test_new_york_around_the_changes_of_clock(wall, expected):
     assert local_to_utc(wall, ZoneInfo("America/New_York")) == expected

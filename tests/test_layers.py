@@ -119,7 +119,7 @@ def find_cycle(graph_edges) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return [*path[path.index(nxt):], nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         path.pop()
@@ -145,9 +145,9 @@ def stage_private_imports(edges) -> list[str]:
     bad = []
     for a, b in edges:
         src, dst = node_of(a), node_of(b)
-        if src in STAGES and dst in STAGES and src != dst:
-            if any(part in STAGE_PRIVATE for part in b.split(".")[2:]):
-                bad.append(f"{a} -> {b}")
+        if (src in STAGES and dst in STAGES and src != dst
+                and any(part in STAGE_PRIVATE for part in b.split(".")[2:])):
+            bad.append(f"{a} -> {b}")
     return sorted(bad)
 
 

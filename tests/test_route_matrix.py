@@ -15,11 +15,11 @@ import pytest
 from tests import factories as make
 from tracker.care.models import FollowUp, QuestionnaireAnswer, QuestionnaireResponse
 from tracker.core.flags import SafetyFlag
+from tracker.core.signing.models import Addendum
 from tracker.db import utcnow
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
 from tracker.extensions import db
 from tracker.integration.models import GoalProgress, Reflection, TaskCompletion
-from tracker.core.signing.models import Addendum
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from tracker.extensions import db
 
 
-
 def test_security_headers_on_every_page(client, login_as, clinician):
     response = login_as(clinician).get("/patients/")
     headers = response.headers

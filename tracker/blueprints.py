@@ -1,4 +1,5 @@
 """The app's blueprints, in one list."""
+from tracker.addenda.routes import bp as signing_bp
 from tracker.auth.routes import bp as auth_bp
 from tracker.care.routes import bp as care_bp
 from tracker.dosing.routes import bp as dosing_bp
@@ -8,7 +9,6 @@ from tracker.intention.routes import bp as intention_bp
 from tracker.lead.routes import bp as lead_bp
 from tracker.patients.routes import bp as patients_bp
 from tracker.portal.routes import bp as portal_bp
-from tracker.addenda.routes import bp as signing_bp
 
 BLUEPRINTS = [auth_bp, home_bp, patients_bp, portal_bp, lead_bp, care_bp, intention_bp,
               dosing_bp, signing_bp, integration_bp]

@@ -11,10 +11,11 @@ from tracker.extensions import db
 
 def register(app) -> None:
     app.cli.add_command(create_user)
-    app.cli.add_command(seed_demo)
     app.cli.add_command(audit_cli)
-    from tracker.bench.bench_seed import bench_seed  # the benchmark's synthetic clinic network
-    app.cli.add_command(bench_seed)
+    if app.config.get("ENV_NAME") != "production":  # demo and synthetic data: never in production
+        app.cli.add_command(seed_demo)
+        from tracker.bench.bench_seed import bench_seed  # the benchmark's synthetic clinic network
+        app.cli.add_command(bench_seed)
 
 
 @click.command("create-user")
@@ -26,10 +27,10 @@ def register(app) -> None:
 @click.password_option(help="Prompted for if not given.")
 def create_user(email, full_name, role, clinic_name, timezone, password):
     """Create a staff account (the first clinic lead on a real install)."""
-    from tracker.core.audit.service import record_event
-    from tracker.core.users import User
     from tracker.auth.passwords import hash_password, password_problem
+    from tracker.core.audit.service import record_event
     from tracker.core.clinic import Clinic
+    from tracker.core.users import User
 
     email = email.strip().lower()
     problem = password_problem(password, email=email)

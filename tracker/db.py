@@ -1,7 +1,7 @@
 """The declarative base, column types and mixins shared by every model."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC. Pass the function, never its result, as a default."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -37,15 +37,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; convert to UTC first")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
-def Choice(*values: str | type[StrEnum], name: str) -> sa.Enum:  # noqa: N802 - reads like a type
+def Choice(*values: str | type[StrEnum], name: str) -> sa.Enum:
     """A string column limited to `values` by a CHECK constraint (portable, no native enum).
 
     `Choice(SessionStatus, name=...)` takes an enum's values: what is stored is the value, the

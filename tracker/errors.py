@@ -39,5 +39,6 @@ def register(app) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.error("Unhandled error on %s %s", request.method, request.path,
+                         exc_info=error)
         return render_error(500)

@@ -1,7 +1,7 @@
 """Form fields and validators shared by every stage's forms."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup
 from wtforms import DateTimeLocalField, TextAreaField
@@ -23,8 +23,8 @@ def local_to_utc(wall: datetime, zone) -> datetime:
     A time the clocks skip (spring forward) does not exist and raises ValueError with a message
     for the user; a time the clocks repeat (fall back) means its first occurrence (fold=0)."""
     if wall.tzinfo is not None:
-        return wall.astimezone(timezone.utc)
-    instant = wall.replace(tzinfo=zone).astimezone(timezone.utc)
+        return wall.astimezone(UTC)
+    instant = wall.replace(tzinfo=zone).astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != wall:
         raise ValueError(f"{wall:%H:%M} on {wall:%d %b %Y} does not exist in {zone.key}: the "
                          "clocks moved forward. Enter the time as the clock showed it.")
@@ -96,15 +96,16 @@ class LocalDateTimeField(DateTimeLocalField):
 def _parse(text: str | None) -> datetime | None:
     for fmt in FORMATS:
         try:
-            return datetime.strptime(text or "", fmt)
+            # a clinic-local wall time, naive on purpose: local_to_utc makes it aware
+            return datetime.strptime(text or "", fmt)  # noqa: DTZ007
         except ValueError:
             continue
     return None
 
 
-def ClinicalText(label, validators=None, max_length: int = LONG_TEXT, **kwargs):  # noqa: N802
+def ClinicalText(label, validators=None, max_length: int = LONG_TEXT, **kwargs):
     """A free-text box with an upper bound that says how long it may be."""
-    validators = list(validators or []) + [Length(max=max_length, message=(
+    validators = [*(validators or []), Length(max=max_length, message=(
         f"Keep this under {max_length:,} characters (it is %(length)s); split it into two entries "
         "if you need more room."))]
     return TextAreaField(label, validators, **kwargs)

@@ -1,7 +1,7 @@
 """Session timeouts and HTTP security headers."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
@@ -61,5 +61,5 @@ def set_security_headers(response):
 
 def idle_deadline() -> datetime:
     seen = session.get("seen_at", utcnow().timestamp())
-    return datetime.fromtimestamp(seen, timezone.utc) + timedelta(
+    return datetime.fromtimestamp(seen, UTC) + timedelta(
         minutes=current_app.config["SESSION_IDLE_MINUTES"])

@@ -1,7 +1,7 @@
 """Times are stored in UTC and shown (and typed) in the clinic's time zone."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
@@ -32,7 +32,7 @@ def from_local(value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=clinic_zone())
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def clinic_today() -> date:

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import login
-from tracker.core.audit.models import AuditEvent
 from tracker.auth.services import SIGN_IN_FAILED
+from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -27,6 +27,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))  # one Chromium, one server
     if HAVE_CHROMIUM:
         return
     if os.environ.get("REQUIRE_BROWSER") == "1":

@@ -99,5 +99,6 @@ def test_settings_and_the_audit_trail(page, live_server, sign_in, axe, lead, cli
     expect(page.get_by_role("row").filter(has_text="clinic_settings")).to_have_count(2)
     with page.expect_download() as download:
         page.get_by_role("link", name="Export these events as CSV").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    with open(download.value.path(), encoding="utf-8") as exported:
+        text = exported.read()
     assert text.startswith("event_id,") and "clinic_settings" in text and "sign_in" not in text

@@ -16,11 +16,11 @@ from playwright.sync_api import expect
 from tests import factories as make
 from tests.portal.builders import local_today
 from tracker.core.flags import SafetyFlag
+from tracker.core.patients import Patient
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.integration.models import Reflection, ReflectionRevision
 from tracker.intention.models import Goal, Intention
-from tracker.core.patients import Patient
 
 pytestmark = pytest.mark.browser
 

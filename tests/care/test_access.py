@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tracker.core.audit.models import AuditEvent
 from tracker.care.models import FollowUp, QuestionnaireResponse
+from tracker.core.audit.models import AuditEvent
 from tracker.core.flags import SafetyFlag
 from tracker.db import utcnow
 from tracker.extensions import db

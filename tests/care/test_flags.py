@@ -4,16 +4,15 @@ from __future__ import annotations
 import html
 
 import pytest
-from tracker.rules import Refused
 import sqlalchemy as sa
 
 from tests.care import builders
 from tests.conftest import page_text as _page_text
-from tracker.core.audit.models import AuditEvent
 from tracker.care import services
-from tracker.core.flags import raise_flag
-from tracker.core.flags import SafetyFlag
+from tracker.core.audit.models import AuditEvent
+from tracker.core.flags import SafetyFlag, raise_flag
 from tracker.extensions import db
+from tracker.rules import Refused
 
 
 def page_text(response) -> str:

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.care import builders
 from tests.conftest import page_text as _page_text
-from tracker.core.audit.models import AuditEvent
 from tracker.care import queries
 from tracker.care.models import FollowUp
+from tracker.core.audit.models import AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 

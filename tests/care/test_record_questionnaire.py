@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from tracker.rules import Refused
 import sqlalchemy as sa
 
 from tests.care import builders
-from tracker.core.audit.models import AuditEvent
 from tracker.care import services
 from tracker.care.models import QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse
-from tracker.core.flags import SafetyFlag
 from tracker.care.scoring import InvalidAnswers
+from tracker.core.audit.models import AuditEvent
+from tracker.core.flags import SafetyFlag
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.rules import Refused
 
 
 def _count(model) -> int:
@@ -178,7 +178,7 @@ def test_the_database_refuses_two_answers_to_one_item(clinician, patient):
 
 
 def test_the_database_refuses_a_second_flag_for_one_source(clinician, patient):
-    response, flag = services.record_questionnaire(patient, "phq9", [0] * 8 + [1],
+    response, _flag = services.record_questionnaire(patient, "phq9", [0] * 8 + [1],
                                                    source="clinician", entered_by=clinician)
     db.session.add(SafetyFlag(patient_id=patient.id, source="phq9_item9", source_id=response.id,
                               summary="again"))

@@ -2,12 +2,20 @@
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracker.care import scoring
 from tracker.care.scoring import (
-    INSTRUMENTS, Change, InvalidAnswers, Score, band_for, band_severity,
-    change_from_baseline, plain_language_band, score,
+    INSTRUMENTS,
+    Change,
+    InvalidAnswers,
+    Score,
+    band_for,
+    band_severity,
+    change_from_baseline,
+    plain_language_band,
+    score,
 )
 
 # Published cut-offs, written out independently of the module: (low, high, band).
@@ -148,7 +156,7 @@ def test_specific_bad_values(bad):
 
 @pytest.mark.parametrize("answers", ["000000000", {"a": 1}, 5, None])
 def test_non_sequence_rejected(answers):
-    with pytest.raises(InvalidAnswers, match="."):
+    with pytest.raises(InvalidAnswers, match=r"."):
         score("phq9", answers)
 
 

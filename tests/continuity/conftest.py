@@ -6,7 +6,7 @@ and (unless said) ended 40 minutes later at the time given.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +15,7 @@ from tests import factories as make
 from tests.continuity import builders as b
 from tracker.extensions import db
 
-NOW = datetime(2026, 3, 18, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()  # also the local date in New York at 11:00
 D, H, M = timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)
 END = 40 * M
@@ -35,7 +35,7 @@ def world(clinic, clinician, clinician2):
     w.p3, c3 = patient(A, 10)
     w.p4, c4 = patient(A, 60)
     w.p5, c5 = patient(B, 60, status="discharged")
-    w.p6, c6 = patient(B, 100)
+    w.p6, _c6 = patient(B, 100)
     w.c2 = c2
 
     def plan_task(p, d, created_at):

@@ -7,7 +7,7 @@ ways, and rolls back; the clinic, clinician and patient (committed once) stay.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,8 +19,8 @@ from tests.continuity import builders as b
 from tracker.care.queries import follow_up_schedule
 from tracker.continuity import predicates
 from tracker.continuity.attention import attention_map
-from tracker.continuity.queries import rule_items
 from tracker.continuity.predicates import PENDING
+from tracker.continuity.queries import rule_items
 from tracker.continuity.rules import RULES, STATES
 from tracker.continuity.scope import Scope
 from tracker.continuity.stages import SESSION_STAGES
@@ -29,7 +29,7 @@ from tracker.integration.models import Debrief
 from tracker.integration.occurrences import occurrence_dates
 from tracker.patients.journey import journey_rows, session_journeys
 
-NOW = datetime(2026, 3, 18, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()   # also the local date in New York at 11:00
 D, H, M = timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)
 FIRST_DAY, LAST_DAY = TODAY - 90 * D, TODAY + 15 * D   # every item the journeys can make
@@ -117,7 +117,7 @@ def _build_task(w, debrief, spec, reference: datetime) -> None:
     for index, after, outcome in marks:
         if index < len(days) and days[index] not in marked:
             day = days[index]
-            marked_at = datetime.combine(day, datetime.min.time(), timezone.utc) + after * D + 9 * H
+            marked_at = datetime.combine(day, datetime.min.time(), UTC) + after * D + 9 * H
             if _past(marked_at):
                 marked.add(day)
                 b.mark(t, day, marked_at, outcome)

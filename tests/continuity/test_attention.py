@@ -11,9 +11,9 @@ from tests import factories as make
 from tests.continuity import builders as b
 from tracker.continuity.attention import ATTENTION_REASONS, attention_condition, attention_map
 from tracker.continuity.scope import local_midnight
+from tracker.core.patients import Patient
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.core.patients import Patient
 
 D = timedelta(days=1)
 

@@ -6,15 +6,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tests import factories as make
-from tracker.core.audit.service import verify_chain
-from tracker.core.users import User
 from tracker.continuity import queries
 from tracker.continuity.rules import RULES
 from tracker.continuity.scope import Scope
-from tracker.db import utcnow
-from tracker.core.sessions import DosingSession
-from tracker.extensions import db
+from tracker.core.audit.service import verify_chain
 from tracker.core.patients import Patient
+from tracker.core.sessions import DosingSession
+from tracker.core.users import User
+from tracker.db import utcnow
+from tracker.extensions import db
 
 ARGS = ["bench-seed", "--clinicians", "4", "--patients", "60", "--sessions", "600", "--clinics", "2"]
 
@@ -50,7 +50,7 @@ def test_refuses_a_database_with_data_unless_forced(app, runner, clinic, lead):
     result = runner.invoke(args=ARGS)
     assert result.exit_code != 0 and "already holds data" in result.output
     assert db.session.scalar(sa.select(sa.func.count(Patient.id))) == 0
-    assert runner.invoke(args=ARGS + ["--force"]).exit_code == 0
+    assert runner.invoke(args=[*ARGS, "--force"]).exit_code == 0
 
 
 def test_refuses_production(app, runner, monkeypatch):

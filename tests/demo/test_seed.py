@@ -2,7 +2,6 @@
 the clinic it builds holds every stage of the journey at the points DESIGN.md describes."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -10,24 +9,34 @@ import sqlalchemy as sa
 
 from tests.conftest import login
 from tracker import create_app
-from tracker.core.audit.service import verify_chain
-from tracker.core.users import User
 from tracker.auth.passwords import verify_password
 from tracker.care.models import (
-    FollowUp, QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse)
-from tracker.core.flags import SafetyFlag
+    FollowUp,
+    QuestionnaireAnswer,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+)
 from tracker.care.scoring import band_for, change_from_baseline
+from tracker.core.audit.service import verify_chain
 from tracker.core.clinic import DEFAULT_CRISIS_TEXT, Clinic
+from tracker.core.flags import SafetyFlag
+from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
+from tracker.core.sessions import DosingSession
+from tracker.core.signing.models import Addendum
+from tracker.core.users import User
 from tracker.db import utcnow
 from tracker.demo.seed import DEMO_LOGINS, SeedRefused, refuse_in_production, seed_demo_clinic
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
-from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.integration.models import (Debrief, GoalProgress, IntegrationTask, Reflection,
-                                        ReflectionRevision, TaskCompletion)
+from tracker.integration.models import (
+    Debrief,
+    GoalProgress,
+    IntegrationTask,
+    Reflection,
+    ReflectionRevision,
+    TaskCompletion,
+)
 from tracker.intention.models import Goal, Intention, IntentionFocus
-from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
-from tracker.core.signing.models import Addendum
 
 
 @pytest.fixture
@@ -53,13 +62,10 @@ def _patient_ids(clinician) -> set[int]:
 
 # --- the command ------------------------------------------------------------------------------
 
-def test_seeding_an_empty_database_is_fast_and_says_what_it_made(app, runner):
-    started = time.perf_counter()
+def test_seeding_an_empty_database_says_what_it_made(app, runner):
     result = runner.invoke(args=["seed-demo"])
-    elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     assert "12 patients" in result.output and "lead@demo.test" in result.output
-    assert elapsed < 5, f"seed-demo took {elapsed:.2f} s"  # about 1 s on SQLite here
 
 
 def test_a_second_run_is_refused_and_if_empty_is_a_quiet_no_op(seeded, runner):
@@ -88,7 +94,7 @@ def test_the_seed_refuses_in_production_settings(app):
         with prod.app_context():
             result = prod.test_cli_runner().invoke(args=["seed-demo"])
             assert result.exit_code != 0
-            assert "refuses to run in production" in result.output
+            assert "No such command 'seed-demo'" in result.output  # not registered there
             with pytest.raises(SeedRefused):
                 seed_demo_clinic()
             refuse_in_production(app)  # the testing app is not production: no error
@@ -235,7 +241,7 @@ def test_every_stage_is_filled_in(seeded):
     assert len(signed) < held  # some are awaiting a signature
     assert _count(Debrief, Debrief.signed_at.is_not(None)) >= 20
     assert _count(Addendum) == 1
-    assert {r for r in db.session.scalars(sa.select(IntegrationTask.repeat).distinct())} == {"none", "daily", "weekly"}
+    assert set(db.session.scalars(sa.select(IntegrationTask.repeat).distinct())) == {"none", "daily", "weekly"}
     assert _count(TaskCompletion, TaskCompletion.outcome == "done") >= 50
     assert _count(TaskCompletion, TaskCompletion.outcome == "skipped") >= 1
     assert _count(Reflection) >= 4 and _count(ReflectionRevision) == 1

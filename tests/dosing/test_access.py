@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from tests.dosing.builders import dosed_session, first_note, form, local
 from tracker.core.audit.models import AuditEvent
-from tracker.db import utcnow
 from tracker.core.sessions import DosingSession
+from tracker.db import utcnow
 from tracker.dosing.models import SessionNote
 from tracker.extensions import db
 

@@ -150,7 +150,7 @@ def test_services_raise_flags_once_even_when_called_directly(app, clinician, dos
     from flask_login import login_user
     with app.test_request_context():
         login_user(clinician)
-        vital, findings = recording.record_vitals(
+        _vital, findings = recording.record_vitals(
             dosed, measured_at=utcnow(), phase="during", systolic=200, diastolic=120,
             heart_rate=None, spo2=None, user=clinician)
         assert {level for _, level, _ in findings} == {"alert"} and len(findings) == 2

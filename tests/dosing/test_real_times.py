@@ -14,8 +14,8 @@ from tests.dosing.builders import dosed_session, local, scheduled_session
 from tracker.continuity import queries
 from tracker.continuity.rules import RULES
 from tracker.continuity.scope import Scope
-from tracker.db import utcnow
 from tracker.core.sessions import DosingSession
+from tracker.db import utcnow
 from tracker.dosing.models import SessionNote
 from tracker.extensions import db
 from tracker.intention.models import Intention

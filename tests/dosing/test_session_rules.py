@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from tests.conftest import page_text
 from tests.dosing.builders import dosed_session, first_note, form, local, scheduled_session, tag
 from tracker.core.audit.models import AuditEvent
+from tracker.core.sessions import DosingSession
 from tracker.db import utcnow
 from tracker.dosing.models import Discharge, SessionNote
-from tracker.core.sessions import DosingSession
 from tracker.extensions import db
 
 

@@ -4,9 +4,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.core.clinic import DEFAULT_SETTINGS
-from tracker.dosing.vitals import ALERT, FIELDS, FLAG, PLAUSIBLE, alerts, classify_vitals, implausible
+from tracker.dosing.vitals import (
+    ALERT,
+    FIELDS,
+    FLAG,
+    PLAUSIBLE,
+    alerts,
+    classify_vitals,
+    implausible,
+)
 
-DEFAULTS = {k: v for k, v in DEFAULT_SETTINGS.items()}
+DEFAULTS = dict(DEFAULT_SETTINGS.items())
 
 
 def levels(reading, thresholds=DEFAULTS):
@@ -36,7 +44,7 @@ def test_a_clinic_may_set_its_own_thresholds():
 
 
 def test_messages_name_the_value_and_the_threshold():
-    [(field, level, message)] = classify_vitals({"systolic": 185}, DEFAULTS)
+    [(_field, _level, message)] = classify_vitals({"systolic": 185}, DEFAULTS)
     assert "185" in message and "180" in message
 
 
@@ -126,4 +134,4 @@ def test_a_worse_value_never_lowers_the_level(reading, limits, field, step):
 
 @given(thresholds())
 def test_nothing_measured_nothing_found(limits):
-    assert classify_vitals({field: None for field in FIELDS}, limits) == []
+    assert classify_vitals(dict.fromkeys(FIELDS), limits) == []

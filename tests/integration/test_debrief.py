@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from tests.conftest import page_text
 from tests.dosing.builders import form, local
 from tracker.core.audit.models import AuditEvent
+from tracker.core.signing.models import Addendum
+from tracker.core.signing.service import content_hash
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.integration.models import Debrief, GoalProgress
 from tracker.integration.services import debrief_content
 from tracker.intention.models import Goal, Intention
-from tracker.core.signing.models import Addendum
-from tracker.core.signing.service import content_hash
 
 
 def goals(session):

@@ -128,7 +128,7 @@ def test_unknown_user_or_patient_says_so(client_for, trail, lead, query, message
 
 
 def _many_events(lead, clinician, patient, n):
-    for i in range(n):
+    for _i in range(n):
         record_event("read", "patient", patient.id, patient_id=patient.id, user=clinician)
     db.session.commit()
 

@@ -6,17 +6,17 @@ import re
 from datetime import timedelta
 
 import pytest
-from tracker.rules import Refused
 import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import login, page_text
 from tracker.core.audit.models import AuditEvent
+from tracker.core.patients import CareTeamMember
 from tracker.core.users import OneTimeLink, User
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.lead import services
-from tracker.core.patients import CareTeamMember
+from tracker.rules import Refused
 
 NEW_PASSWORD = "a-fresh-long-passphrase-42"
 

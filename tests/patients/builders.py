@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from tests import factories as make
 from tracker.care.models import FollowUp, QuestionnaireResponse
-from tracker.core.flags import SafetyFlag
 from tracker.care.scoring import band_for
+from tracker.core.flags import SafetyFlag
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.integration.models import TaskCompletion

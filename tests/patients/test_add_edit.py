@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.conftest import page_text
 from tracker.core.audit.models import AuditEvent
-from tracker.extensions import db
 from tracker.core.patients import CareTeamMember, Patient
+from tracker.extensions import db
 
 GOOD = {"given_name": "Jordan", "family_name": "Rivera", "date_of_birth": "1979-06-02",
         "record_number": "KT-1042", "email": "Jordan.Rivera@Example.org", "phone": "+1 555 0101",
@@ -71,7 +71,7 @@ def test_bad_input_is_refused_beside_the_field_and_kept(login_as, clinician, cha
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'id="{field}-error"' in html and message in html
-    typed = list(change.values())[0]
+    typed = next(iter(change.values()))
     box = re.search(rf'<input[^>]*\bname="{field}"[^>]*>', html).group(0)
     shown = re.search(r'\bvalue="([^"]*)"', box)
     assert html_lib.unescape(shown.group(1) if shown else "") == typed  # what was typed stays

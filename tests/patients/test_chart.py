@@ -11,15 +11,14 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.conftest import page_text
 from tests.patients import builders
-from tracker.core.audit.models import AuditEvent
-from tracker.db import utcnow
-from tracker.extensions import db
-from tracker.integration.models import TaskCompletion
 from tracker.continuity.queries import rule_items
 from tracker.continuity.rules import RULES
 from tracker.continuity.scope import Scope
 from tracker.continuity.stages import SESSION_STAGES
-from tracker.integration.models import Debrief
+from tracker.core.audit.models import AuditEvent
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.integration.models import Debrief, TaskCompletion
 from tracker.patients.journey import journey_rows, session_journeys
 
 

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 
 from tests.conftest import page_text
 from tracker.core.audit.models import AuditEvent
-from tracker.db import utcnow
-from tracker.core.sessions import DosingSession
-from tracker.extensions import db
 from tracker.core.patients import StatusChange, TreatmentCourse
+from tracker.core.sessions import DosingSession
+from tracker.db import utcnow
+from tracker.extensions import db
 from tracker.timezones import to_local
 
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tests import factories as make
+from tracker.core.patients import Patient
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.intention.models import Intention
-from tracker.core.patients import Patient
 
 
 def _token(html: str) -> str:

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from tests import factories as make
 from tests.conftest import page_text
 from tracker.core.audit.models import AuditEvent
+from tracker.core.patients import StatusChange
 from tracker.core.users import OneTimeLink, User
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.core.patients import StatusChange
 
 
 def _changes(patient):
@@ -84,7 +84,7 @@ def uninvited(clinic, clinician):
 
 def test_invite_creates_the_account_and_a_link_that_works_once(app, login_as, clinician, uninvited):
     client = login_as(clinician)
-    link, token = _invite(client, uninvited)
+    _link, token = _invite(client, uninvited)
     account = db.session.scalar(sa.select(User).where(User.email == "noor@example.org"))
     assert account.role == "patient" and account.password_hash is None
     db.session.refresh(uninvited)

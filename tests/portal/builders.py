@@ -8,15 +8,19 @@ from zoneinfo import ZoneInfo
 
 from tests import factories as make
 from tracker.care.models import (
-    FollowUp, QuestionnaireAnswer, QuestionnaireAssignment, QuestionnaireResponse)
-from tracker.core.flags import SafetyFlag
+    FollowUp,
+    QuestionnaireAnswer,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+)
 from tracker.care.scoring import score
 from tracker.core.clinic import Clinic
+from tracker.core.flags import SafetyFlag
+from tracker.core.signing.models import Addendum
 from tracker.db import utcnow
 from tracker.dosing.models import AdverseEvent, SessionNote, VitalSign
 from tracker.extensions import db
 from tracker.integration.models import GoalProgress, Reflection, TaskCompletion
-from tracker.core.signing.models import Addendum
 
 # Clinician-only text: none of these may appear on any portal page.
 SECRET_MARKERS = {

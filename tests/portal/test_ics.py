@@ -1,13 +1,14 @@
 """tracker.portal.ics: RFC 5545 text, checked without the app."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracker.portal import ics
 
-NOW = datetime(2026, 3, 14, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 14, 15, 0, tzinfo=UTC)
 
 
 def _event(**kw):

@@ -27,7 +27,7 @@ def _invite(app, clinician, clinic):
 
 
 def test_a_patient_joins_through_the_invitation_link(app, client, clinician, clinic):
-    patient, path = _invite(app, clinician, clinic)
+    _patient, path = _invite(app, clinician, clinic)
     first = client.get(path)
     assert first.status_code == 200 and "Choose a password" in page_text(first)
     mismatch = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"})

@@ -11,8 +11,8 @@ from tests import factories as make
 from tests.conftest import page_text
 from tests.portal.builders import questionnaire
 from tracker.care.models import QuestionnaireAssignment, QuestionnaireResponse
-from tracker.core.flags import SafetyFlag
 from tracker.core.clinic import DEFAULT_CRISIS_TEXT
+from tracker.core.flags import SafetyFlag
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -1,12 +1,17 @@
 """tracker.portal.schedule: which task days and questionnaires are due (pure, no app)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from tracker.portal.schedule import (
-    can_mark_on, due_questionnaires, is_occurrence, task_board, visible_occurrences)
+    can_mark_on,
+    due_questionnaires,
+    is_occurrence,
+    task_board,
+    visible_occurrences,
+)
 
 TODAY = date(2026, 3, 14)
-NOW = datetime(2026, 3, 14, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 14, 15, 0, tzinfo=UTC)
 
 
 def task(id=1, repeat="daily", starts=-3, until=10, due=None, title="Walk"):

@@ -3,8 +3,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.dosing.builders import form
-from tracker.extensions import db
 from tracker.core.signing.models import Addendum
+from tracker.extensions import db
 
 EXPECTED = {  # role -> (GET status, POST status)
     "clinician": (200, 302),

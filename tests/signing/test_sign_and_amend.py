@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from tests.conftest import page_text
 from tests.dosing.builders import dosed_session, first_note, form, full_record, local
 from tracker.core.audit.models import AuditEvent
+from tracker.core.sessions import DosingSession
+from tracker.core.signing.models import Addendum
+from tracker.core.signing.service import content_hash
 from tracker.db import utcnow
 from tracker.dosing import queries, recording, services
 from tracker.dosing.models import AdverseEvent, Discharge, SessionNote, VitalSign
-from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.core.signing.models import Addendum
-from tracker.core.signing.service import content_hash
 from tracker.rules import Refused
 
 

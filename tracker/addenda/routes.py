@@ -6,12 +6,12 @@ from flask_login import current_user
 
 from tracker.core.access import allow, record_or_404
 from tracker.core.saving import Attempt, save
-from tracker.core.users import CLINICIAN
 from tracker.core.sessions import DosingSession
-from tracker.extensions import db
-from tracker.integration.models import Debrief
 from tracker.core.signing.forms import AddendumForm
 from tracker.core.signing.service import add_addendum as append_addendum
+from tracker.core.users import CLINICIAN
+from tracker.extensions import db
+from tracker.integration.models import Debrief
 
 bp = Blueprint("signing", __name__)
 

@@ -3,13 +3,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
-from tracker.core.access import ANY_ROLE, allow, public
-from tracker.core.audit.service import record_event
 from tracker.auth import services
 from tracker.auth.forms import ChangePasswordForm, NewPasswordForm, SignInForm
+from tracker.core.access import ANY_ROLE, allow, public
+from tracker.core.audit.service import record_event
 from tracker.extensions import db, limiter
 from tracker.security import start_session_clock
 

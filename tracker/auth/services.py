@@ -8,9 +8,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from tracker.auth.passwords import hash_password, password_problem, verify_password
 from tracker.core.audit.service import record_event
 from tracker.core.users import OneTimeLink, User
-from tracker.auth.passwords import hash_password, password_problem, verify_password
 from tracker.db import utcnow
 from tracker.extensions import db
 

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.core.users import CLINICIAN, LEAD, User
 from tracker.bench.journeys import INSERT_ORDER, Ids, JourneyMaker, Rows
 from tracker.core.clinic import Clinic
+from tracker.core.users import CLINICIAN, LEAD, User
 from tracker.db import utcnow
 from tracker.extensions import db
 
@@ -63,7 +63,7 @@ def bench_seed(clinicians, patients, sessions, clinics, seed, force):
     started = time.perf_counter()
     rng = random.Random(seed)
     now = utcnow().replace(microsecond=0)
-    ids = Ids({model: _next_id(model) for model in INSERT_ORDER + [Clinic, User]})
+    ids = Ids({model: _next_id(model) for model in [*INSERT_ORDER, Clinic, User]})
     staff = _staff(ids, clinics, clinicians, now)
     per_patient = _sessions_per_patient(rng, patients, sessions)
     total_rows = 0
@@ -151,7 +151,7 @@ def _reset_sequences() -> None:
     """Ids were given explicitly: move PostgreSQL's sequences past them."""
     if db.engine.dialect.name != "postgresql":
         return
-    for model in INSERT_ORDER + [Clinic, User]:
+    for model in [*INSERT_ORDER, Clinic, User]:
         table = model.__tablename__
         db.session.execute(sa.text(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -16,8 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from tracker.care import models as care
-from tracker.core import flags, sessions
-from tracker.core import patients
+from tracker.core import flags, patients, sessions
 from tracker.dosing import models as dosing
 from tracker.integration import models as integration
 from tracker.intention import models as intention

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from tracker.care.models import FollowUp, QuestionnaireAssignment, QuestionnaireResponse
-from tracker.core.flags import SafetyFlag
 from tracker.care.predicates import first_follow_up_after, follow_up_state
-from tracker.db import utcnow
+from tracker.core.flags import SafetyFlag
 from tracker.core.sessions import DosingSession, SessionStatus
 from tracker.core.states import MISSING, PENDING
+from tracker.db import utcnow
 from tracker.extensions import db
 
 # --- follow-ups ---------------------------------------------------------------------------------
@@ -161,4 +161,4 @@ def open_flag_counts(patient_ids: Iterable[int]) -> dict[int, int]:
         sa.select(SafetyFlag.patient_id, sa.func.count())
         .where(SafetyFlag.patient_id.in_(ids), SafetyFlag.acknowledged_at.is_(None))
         .group_by(SafetyFlag.patient_id))
-    return {pid: 0 for pid in ids} | {pid: count for pid, count in rows}
+    return dict.fromkeys(ids, 0) | dict(rows)

@@ -9,20 +9,25 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.core.access import STAFF, allow, can_change_clinical, patient_or_404, record_or_404
-from tracker.core.audit.service import record_event
-from tracker.core.users import CLINICIAN, User
-from tracker.core.saving import Attempt, save
-from tracker.rules import Refused
 from tracker.care import queries, services
 from tracker.care.forms import (
-    AcknowledgeFlagForm, AssignQuestionnaireForm, FollowUpForm, OutcomeForm, questionnaire_form)
-from tracker.core.flags import FLAG_SOURCES, SafetyFlag
+    AcknowledgeFlagForm,
+    AssignQuestionnaireForm,
+    FollowUpForm,
+    OutcomeForm,
+    questionnaire_form,
+)
 from tracker.care.models import FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES, FollowUp, QuestionnaireResponse
 from tracker.care.scoring import INSTRUMENTS, InvalidAnswers, change_from_baseline
-from tracker.extensions import db
-from tracker.core.patients import Patient
+from tracker.core.access import STAFF, allow, can_change_clinical, patient_or_404, record_or_404
+from tracker.core.audit.service import record_event
 from tracker.core.care_team import care_team_clinicians
+from tracker.core.flags import FLAG_SOURCES, SafetyFlag
+from tracker.core.patients import Patient
+from tracker.core.saving import Attempt, save
+from tracker.core.users import CLINICIAN, User
+from tracker.extensions import db
+from tracker.rules import Refused
 
 bp = Blueprint("care", __name__)
 

@@ -10,22 +10,26 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tracker.core.audit.service import record_event
-from tracker.core.users import User
 from tracker.care import scoring
-from tracker.core.flags import raise_flag
 from tracker.care.models import (
-    FOLLOW_UP_KINDS, RESPONSE_SOURCES, FollowUp, QuestionnaireAnswer, QuestionnaireAssignment,
-    QuestionnaireResponse)
-from tracker.core.flags import SafetyFlag
+    FOLLOW_UP_KINDS,
+    RESPONSE_SOURCES,
+    FollowUp,
+    QuestionnaireAnswer,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+)
 from tracker.care.queries import open_assignments
-from tracker.db import utcnow
-from tracker.core.sessions import DosingSession
-from tracker.extensions import db
-from tracker.core.patients import Patient
+from tracker.core.audit.service import record_event
 from tracker.core.care_team import care_team_clinicians
-from tracker.timezones import clinic_today
+from tracker.core.flags import SafetyFlag, raise_flag
+from tracker.core.patients import Patient
+from tracker.core.sessions import DosingSession
+from tracker.core.users import User
+from tracker.db import utcnow
+from tracker.extensions import db
 from tracker.rules import Refused, Stale
+from tracker.timezones import clinic_today
 
 #: Outcomes a clinician records on a follow-up ("scheduled" is the state before one).
 RECORDED_OUTCOMES = ("completed", "missed", "cancelled")

@@ -26,9 +26,9 @@ from tracker.continuity import care_rules, session_rules
 from tracker.continuity import predicates as p
 from tracker.continuity.groups import SessionItems, TaskItems
 from tracker.continuity.scope import Scope, local_midnight
+from tracker.core.patients import Patient
 from tracker.core.sessions import DosingSession
 from tracker.extensions import db
-from tracker.core.patients import Patient
 
 ATTENTION_REASONS: dict[str, str] = {
     "safety_flag": "Open safety flag",

@@ -10,8 +10,8 @@ from tracker.continuity import predicates as p
 from tracker.continuity.groups import FlagItems, PatientItems, TaskItems
 from tracker.continuity.scope import Scope
 from tracker.continuity.session_rules import ItemColumns
-from tracker.core.sqltime import shift_time
 from tracker.core.patients import Patient
+from tracker.core.sqltime import shift_time
 
 
 def tasks_not_overdue(g: TaskItems, scope: Scope) -> ItemColumns:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tracker.care.models import QuestionnaireResponse
-from tracker.core.flags import SafetyFlag
 from tracker.continuity import predicates as p
-from tracker.core.sqltime import alias
 from tracker.continuity.scope import NO_CLINICIAN, Scope
+from tracker.core.flags import SafetyFlag
+from tracker.core.patients import Patient, TreatmentCourse
 from tracker.core.sessions import DosingSession
+from tracker.core.sqltime import alias
 from tracker.integration.models import Debrief
 from tracker.intention.models import Intention
-from tracker.core.patients import Patient, TreatmentCourse
 
 
 def _clinician_filter(scope: Scope, clinician_column) -> list:

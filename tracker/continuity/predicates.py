@@ -15,15 +15,18 @@ from datetime import date
 import sqlalchemy as sa
 
 from tracker.care.models import FollowUp, QuestionnaireResponse
+
 # the follow-up predicates are care's own (its follow-up list asks them too)
 from tracker.care.predicates import (  # noqa: F401
-    first_follow_up_after, follow_up_for_session_after, follow_up_within)
+    first_follow_up_after,
+    follow_up_for_session_after,
+    follow_up_within,
+)
 from tracker.core.flags import SafetyFlag
 from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
 from tracker.core.sessions import DosingSession
 from tracker.core.sqltime import alias, shift_date, shift_time
-from tracker.core.states import (  # noqa: F401  (the rules' vocabulary, re-exported)
-    COMPLIANT, LATE, MISSING, PENDING, STATES, state_case)
+from tracker.core.states import COMPLIANT, LATE, MISSING, PENDING, STATES, state_case  # noqa: F401  (the rules' vocabulary, re-exported)
 from tracker.integration.models import Debrief, IntegrationTask, TaskCompletion
 
 # --- people -----------------------------------------------------------------------------------

@@ -11,14 +11,23 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from tracker.core.users import CLINICIAN, User
 from tracker.continuity.groups import PatientItems
-from tracker.continuity.rules import (ALL_ITEMS, COMPLIANT, GROUPS, LATE, MISSING, PENDING, RULES,
-                                     STATES, Rule)
+from tracker.continuity.rules import (
+    ALL_ITEMS,
+    COMPLIANT,
+    GROUPS,
+    LATE,
+    MISSING,
+    PENDING,
+    RULES,
+    STATES,
+    Rule,
+)
 from tracker.continuity.scope import Scope, Snapshot, local_midnight
+from tracker.core.patients import Patient
+from tracker.core.users import CLINICIAN, User
 from tracker.db import UTCDateTime
 from tracker.extensions import db
-from tracker.core.patients import Patient
 
 
 @dataclass
@@ -173,7 +182,7 @@ def _count(scope: Scope, weeks: list[Week]) -> tuple[Summary, dict[str, dict[int
         # Core execution: plain rows (the ORM's row wrapping costs more than the counting)
         for week, clinician_id, *states, n in db.session.connection().execute(stmt):
             by_clinician = summary.clinician_counts(clinician_id)
-            for rule, state in zip(rules, states):
+            for rule, state in zip(rules, states, strict=True):
                 if state is None:
                     continue
                 trend[rule.key][week].add(state, n)

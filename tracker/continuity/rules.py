@@ -69,13 +69,12 @@ rule's states per week and clinician; a drill-down reads one rule's items in one
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from tracker.continuity import care_rules, session_rules
 from tracker.continuity.groups import FlagItems, PatientItems, SessionItems, TaskItems
-from tracker.core.states import (  # noqa: F401
-    COMPLIANT, LATE, MISSING, PENDING, STATE_LABELS, STATES)
+from tracker.core.states import COMPLIANT, LATE, MISSING, PENDING, STATE_LABELS, STATES  # noqa: F401
 
 ALL_ITEMS = "due"  # a drill-down of every item, whatever its state
 DRILLDOWN_LABELS = {ALL_ITEMS: "All items", **STATE_LABELS}

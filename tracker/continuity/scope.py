@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 NO_CLINICIAN = 0  # the clinician filter's value for items without a clinician
@@ -10,7 +10,7 @@ NO_CLINICIAN = 0  # the clinician filter's value for items without a clinician
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The first instant of a clinic-local day, in UTC."""
-    return datetime.combine(day, time.min, tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
 @dataclass(frozen=True)

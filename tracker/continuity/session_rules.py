@@ -4,7 +4,7 @@ Each function gives the rule's columns over the session group (groups.SessionIte
 state is NULL for a row that is not one of its items (e.g. a session not yet ended)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ class ItemColumns:
     due_at: sa.ColumnElement
     done_at: sa.ColumnElement
     state: sa.ColumnElement      # compliant / late / missing / pending, or NULL: not an item
-    detail: sa.ColumnElement = sa.null()
+    detail: sa.ColumnElement = field(default_factory=sa.null)
 
 
 def _ended_only(g: SessionItems, state) -> sa.Case:

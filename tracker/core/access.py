@@ -14,9 +14,9 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from tracker.core.audit.service import record_event
+from tracker.core.patients import CareTeamMember, Patient
 from tracker.core.users import CLINICIAN, LEAD, PATIENT
 from tracker.extensions import db, login_manager
-from tracker.core.patients import CareTeamMember, Patient
 
 PUBLIC = "public"
 STAFF = (LEAD, CLINICIAN)

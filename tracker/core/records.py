@@ -2,7 +2,7 @@
 form for a content hash (what signing covers)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from tracker.core.audit.service import record_event
@@ -15,7 +15,7 @@ def audit(action: str, record_type: str, record, user) -> None:
 
 def _plain(value):
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     return value

@@ -17,7 +17,13 @@ from tracker.extensions import db
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
     from tracker.core.patients import Patient, TreatmentCourse
     from tracker.core.users import User
-    from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
+    from tracker.dosing.models import (
+        AdverseEvent,
+        Discharge,
+        SedationRating,
+        SessionNote,
+        VitalSign,
+    )
     from tracker.integration.models import Debrief
     from tracker.intention.models import Intention
 

@@ -23,7 +23,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from tracker.db import UTCDateTime
 
 
-class shift_time(FunctionElement):  # noqa: N801 - reads like the SQL function it is
+class shift_time(FunctionElement):
     """`when` (a timestamp or a date column) plus `hours` hours, as a timestamp."""
 
     type = UTCDateTime()
@@ -34,7 +34,7 @@ class shift_time(FunctionElement):  # noqa: N801 - reads like the SQL function i
         super().__init__(when, sa.literal(int(hours), sa.Integer))
 
 
-class shift_date(FunctionElement):  # noqa: N801
+class shift_date(FunctionElement):
     """`day` (a date column) plus `days` days (a number or an integer column), as a date."""
 
     type = sa.Date()

@@ -6,23 +6,28 @@ random generator has a fixed seed, so two runs on the same day build the same cl
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from tracker.care.models import FollowUp, QuestionnaireAnswer, QuestionnaireResponse
+from tracker.care.scoring import INSTRUMENTS, score
 from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.core.audit.service import event_hash
-from tracker.care.models import FollowUp, QuestionnaireAnswer, QuestionnaireResponse
 from tracker.core.flags import SafetyFlag
-from tracker.care.scoring import INSTRUMENTS, score
-from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
 from tracker.core.sessions import DosingSession
+from tracker.core.signing.service import content_hash
+from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
 from tracker.extensions import db
-from tracker.integration.models import (Debrief, GoalProgress, IntegrationTask, Reflection,
-                                        TaskCompletion)
+from tracker.integration.models import (
+    Debrief,
+    GoalProgress,
+    IntegrationTask,
+    Reflection,
+    TaskCompletion,
+)
 from tracker.integration.occurrences import task_occurrences
 from tracker.intention.models import Goal, Intention, IntentionFocus
-from tracker.core.signing.service import content_hash
 
 NOTE_TEXTS = {
     "observation": ["Settled, eyes closed, breathing slow and even.",
@@ -69,7 +74,7 @@ class DemoBuilder:
     def at(self, offset: int, hour: int = 9, minute: int = 0) -> datetime:
         """Aware UTC for `hour:minute` clinic time, `offset` days from today."""
         local = datetime.combine(self.day(offset), time(hour, minute), tzinfo=self.zone)
-        return local.astimezone(timezone.utc)
+        return local.astimezone(UTC)
 
     def past(self, moment: datetime) -> bool:
         return moment <= self.now
@@ -92,7 +97,7 @@ class DemoBuilder:
             db.session.add(head)
         prev = head.last_hash
         rows = []
-        for n, (at, clinic_id, user_id, role, action, rtype, rid, pid, outcome) in enumerate(
+        for _n, (at, clinic_id, user_id, role, action, rtype, rid, pid, outcome) in enumerate(
                 sorted(self.events, key=lambda e: e[0])):
             fields = {"occurred_at": at, "clinic_id": clinic_id, "user_id": user_id, "role": role,
                       "action": action, "record_type": rtype, "record_id": rid,
@@ -178,7 +183,7 @@ class DemoBuilder:
         start, pid, sid = session.started_at, session.patient_id, session.id
         pick = self.rng.choice
         notes = [(5, "observation"), (18, "patient_words"), (32, "intervention"), (55, "observation")]
-        for n, (minute, kind) in enumerate(notes):
+        for _n, (minute, kind) in enumerate(notes):
             at = start + timedelta(minutes=minute)
             share = shared_note and kind == "patient_words"
             note = SessionNote(session_id=sid, patient_id=pid, noted_at=at, kind=kind,
@@ -252,7 +257,8 @@ class DemoBuilder:
         notes = progress or ["Started; two of three days so far.", "Some progress; hard on busy days.",
                              "Not yet; will try with support."]
         db.session.add_all(GoalProgress(debrief_id=item.id, goal_id=goal.id, note=note)
-                           for goal, note in zip(intention.goals if intention else (), notes))
+                           for goal, note in zip(intention.goals if intention else (), notes,
+                                                  strict=False))  # fewer goals than notes
         db.session.flush()
         self.audit(held_at, by, "create", "debrief", item.id, item.patient_id)
         if sign_after_h is not None:
@@ -280,7 +286,7 @@ class DemoBuilder:
                 continue
             skipped = roll > done_rate - 0.1
             marked = datetime.combine(day, time(20, self.rng.randint(0, 59)), tzinfo=self.zone)
-            marked = marked.astimezone(timezone.utc)
+            marked = marked.astimezone(UTC)
             row = TaskCompletion(task_id=item.id, patient_id=patient.id, occurrence_on=day,
                                  outcome="skipped" if skipped else "done", marked_at=marked,
                                  skip_reason=("Long day at work; will pick it up tomorrow."

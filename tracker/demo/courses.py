@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tracker.demo.builder import DemoBuilder
+from tracker.core.patients import StatusChange, TreatmentCourse
 from tracker.core.sessions import DosingSession
+from tracker.demo.builder import DemoBuilder
 from tracker.extensions import db
 from tracker.integration.models import Debrief
 from tracker.intention.models import Intention
-from tracker.core.patients import StatusChange, TreatmentCourse
 
 IV_STEPS = ("0.5", "0.5", "0.6", "0.6", "0.75", "0.75", "0.75", "0.75")
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tracker.care.models import QuestionnaireAssignment
+from tracker.core.signing.models import Addendum
 from tracker.demo import courses as c
 from tracker.extensions import db
 from tracker.integration.models import ReflectionRevision
-from tracker.core.signing.models import Addendum
 
 DEPRESSION_GOALS = ("Walk outside three mornings a week", "Call or text a friend twice a week",
                     "Write three lines in a journal before bed")

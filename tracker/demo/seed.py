@@ -11,14 +11,14 @@ from decimal import Decimal
 
 from flask import current_app
 
-from tracker.core.users import CLINICIAN, LEAD, PATIENT, User
 from tracker.auth.passwords import hash_password
 from tracker.core.clinic import DEFAULT_CRISIS_TEXT, Clinic
+from tracker.core.patients import CareTeamMember, Patient, StatusChange
+from tracker.core.users import CLINICIAN, LEAD, PATIENT, User
 from tracker.db import utcnow
 from tracker.demo.builder import DemoBuilder
 from tracker.demo.journeys import JOURNEYS
 from tracker.extensions import db
-from tracker.core.patients import CareTeamMember, Patient, StatusChange
 
 CLINIC_NAME = "Harbor Light Ketamine & Integration Clinic"
 

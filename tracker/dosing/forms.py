@@ -5,14 +5,25 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, \
-    ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from tracker.db import utcnow
 from tracker.core.forms import VersionField, choices
-from tracker.dosing.models import (
-    ADVERSE_EVENT_KINDS, MOAAS_LABELS, NOTE_KINDS, SEVERITIES, VITAL_PHASES)
 from tracker.core.sessions import MEDICATIONS, ROUTES
+from tracker.db import utcnow
+from tracker.dosing.models import (
+    ADVERSE_EVENT_KINDS,
+    MOAAS_LABELS,
+    NOTE_KINDS,
+    SEVERITIES,
+    VITAL_PHASES,
+)
 from tracker.dosing.vitals import FIELDS as VITAL_FIELDS
 from tracker.dosing.vitals import implausible
 from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future

@@ -9,16 +9,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from tracker.core.flags import raise_flag
+from tracker.core.records import audit
+from tracker.core.sessions import DosingSession
+from tracker.core.signing.service import ensure_unsigned
 from tracker.db import utcnow
 from tracker.dosing.models import (
-    ADVERSE_EVENT_KINDS, AdverseEvent, SedationRating, SessionNote, VitalSign)
-from tracker.core.sessions import DosingSession
+    ADVERSE_EVENT_KINDS,
+    AdverseEvent,
+    SedationRating,
+    SessionNote,
+    VitalSign,
+)
 from tracker.dosing.services import SESSION
-from tracker.rules import Refused
-from tracker.core.records import audit
 from tracker.dosing.vitals import Finding, alerts, classify_vitals
 from tracker.extensions import db
-from tracker.core.signing.service import ensure_unsigned
+from tracker.rules import Refused
 
 
 def _own_note(session: DosingSession, note: SessionNote) -> None:

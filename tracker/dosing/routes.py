@@ -12,24 +12,38 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.core.access import allow, can_change_clinical, record_or_404
-from tracker.core.care_team import care_team_clinicians
-from tracker.core.signing.queries import record_addenda
 from tracker.core.audit.service import record_event
+from tracker.core.care_team import care_team_clinicians
+from tracker.core.forms import choices
+from tracker.core.saving import Attempt, save
+from tracker.core.sessions import MEDICATIONS, ROUTES, DosingSession
+from tracker.core.signing.forms import AddendumForm
+from tracker.core.signing.queries import record_addenda
+from tracker.core.signing.service import ensure_unsigned
 from tracker.core.users import CLINICIAN, LEAD, User
 from tracker.dosing import queries, recording, services
 from tracker.dosing.forms import (
-    AdverseEventForm, DischargeForm, EndSessionForm, MedicationForm, NoteForm, SedationForm,
-    SessionDetailsForm, StartSessionForm, VitalsForm)
-from tracker.core.forms import choices
+    AdverseEventForm,
+    DischargeForm,
+    EndSessionForm,
+    MedicationForm,
+    NoteForm,
+    SedationForm,
+    SessionDetailsForm,
+    StartSessionForm,
+    VitalsForm,
+)
 from tracker.dosing.models import (
-    ADVERSE_EVENT_KINDS, MOAAS_LABELS, NOTE_KINDS, VITAL_PHASES, Discharge, SessionNote)
-from tracker.core.sessions import MEDICATIONS, ROUTES, DosingSession
-from tracker.core.saving import Attempt, save
+    ADVERSE_EVENT_KINDS,
+    MOAAS_LABELS,
+    NOTE_KINDS,
+    VITAL_PHASES,
+    Discharge,
+    SessionNote,
+)
 from tracker.dosing.vitals import classify_vitals
-from tracker.intention.readiness import readiness_gaps
 from tracker.extensions import db
-from tracker.core.signing.forms import AddendumForm
-from tracker.core.signing.service import ensure_unsigned
+from tracker.intention.readiness import readiness_gaps
 
 bp = Blueprint("dosing", __name__)
 

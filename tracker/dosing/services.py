@@ -15,14 +15,14 @@ import sqlalchemy as sa
 from tracker.core.audit.service import record_event
 from tracker.core.care_team import care_team_clinicians
 from tracker.core.records import audit, plain_row
+from tracker.core.sessions import DosingSession, SessionStatus
+from tracker.core.signing.service import content_hash, ensure_unsigned, sign
 from tracker.dosing import queries
 from tracker.dosing.models import Discharge
-from tracker.core.sessions import DosingSession, SessionStatus
 from tracker.extensions import db
 from tracker.intention.readiness import checklist_open
-from tracker.core.signing.service import content_hash, ensure_unsigned, sign
-from tracker.timezones import to_local
 from tracker.rules import Refused, check_version
+from tracker.timezones import to_local
 
 SESSION = "This dosing session"
 ESKETAMINE_DOSES_MG = (Decimal(56), Decimal(84))

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.db import utcnow
 from tracker.core.forms import VersionField, choices
+from tracker.db import utcnow
 from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
 from tracker.integration.models import REPEATS, TASK_KINDS
 from tracker.integration.services import schedule_problems

@@ -11,17 +11,17 @@ from flask_login import current_user
 
 from tracker.core.access import allow, can_change_clinical, record_or_404
 from tracker.core.audit.service import record_event
-from tracker.core.users import CLINICIAN, LEAD
-from tracker.core.sessions import DosingSession
-from tracker.core.signing.queries import record_addenda
 from tracker.core.saving import Attempt, save
-from tracker.rules import Refused
+from tracker.core.sessions import DosingSession
+from tracker.core.signing.forms import AddendumForm
+from tracker.core.signing.queries import record_addenda
+from tracker.core.signing.service import ensure_unsigned
+from tracker.core.users import CLINICIAN, LEAD
 from tracker.extensions import db
 from tracker.integration import queries, services
 from tracker.integration.forms import CancelTaskForm, TaskForm, debrief_form_for
 from tracker.integration.models import REPEATS, TASK_KINDS, Debrief, IntegrationTask
-from tracker.core.signing.forms import AddendumForm
-from tracker.core.signing.service import ensure_unsigned
+from tracker.rules import Refused
 from tracker.timezones import clinic_today
 
 bp = Blueprint("integration", __name__)
@@ -66,9 +66,8 @@ def _render(session_id: int, *, debrief_form=None, task_form=None,
     can_chart = can_change_clinical(current_user)
     cancel_forms = {}
     if can_chart:
-        if debrief is None or not debrief.is_signed:
-            if debrief_form is None:
-                debrief_form = _debrief_form(record)
+        if (debrief is None or not debrief.is_signed) and debrief_form is None:
+            debrief_form = _debrief_form(record)
         if debrief is not None:
             if task_form is None:
                 task_form = TaskForm(prefix="task", formdata=None)

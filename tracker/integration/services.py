@@ -11,14 +11,14 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from tracker.db import utcnow
-from tracker.core.sessions import DosingSession
-from tracker.rules import Refused, Stale, check_version
 from tracker.core.records import audit, plain_row
+from tracker.core.sessions import DosingSession
+from tracker.core.signing.service import content_hash, ensure_unsigned, sign
+from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.integration.models import Debrief, GoalProgress, IntegrationTask
 from tracker.intention.models import Goal, Intention
-from tracker.core.signing.service import content_hash, ensure_unsigned, sign
+from tracker.rules import Refused, Stale, check_version
 from tracker.timezones import to_local
 
 DEBRIEF = "This debrief"

@@ -8,9 +8,9 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, Strin
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField
 from tracker.fields import ClinicalText
 from tracker.intention.models import FOCUS_AREAS
-from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField
 
 MAX_GOALS = 12
 BLANK_GOAL_ROWS = 2

@@ -8,7 +8,6 @@ from tracker.extensions import db
 from tracker.intention.models import CHECKLIST_ITEMS, Intention
 from tracker.intention.queries import checklist_columns
 
-
 NO_INTENTION = "No intention is recorded"
 
 
@@ -27,4 +26,4 @@ def checklist_open(session: DosingSession) -> list[str]:
     row = db.session.execute(checklist_columns(session.id)).first()
     if row is None:
         return [NO_INTENTION]
-    return [label for (_, label), ticked in zip(CHECKLIST_ITEMS, row) if not ticked]
+    return [label for (_, label), ticked in zip(CHECKLIST_ITEMS, row, strict=True) if not ticked]

@@ -6,14 +6,14 @@ from flask_login import current_user
 
 from tracker.core.access import allow, record_or_404
 from tracker.core.audit.service import record_event
-from tracker.core.users import CLINICIAN
+from tracker.core.saving import Attempt, Outcome, save
 from tracker.core.sessions import DosingSession
+from tracker.core.users import CLINICIAN
 from tracker.extensions import db
 from tracker.intention import services
 from tracker.intention.forms import BLANK_GOAL_ROWS, MAX_GOALS, IntentionForm
 from tracker.intention.models import CHECKLIST_ITEMS
 from tracker.intention.queries import intention_for_session, session_page_options
-from tracker.core.saving import Attempt, Outcome, save
 
 bp = Blueprint("intention", __name__)
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from tracker.core.audit.service import record_event
-from tracker.db import utcnow
 from tracker.core.sessions import DosingSession, SessionStatus
+from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.intention.models import CHECKLIST_ITEMS, FOCUS_AREAS, Goal, Intention, IntentionFocus
 from tracker.intention.queries import intention_for_session

@@ -118,7 +118,7 @@ def export_audit_trail():
     form = AuditFilterForm(formdata=request.args)
     if not form.validate():
         return audit_trail()
-    filters, notes = _filters(form)
+    filters, _notes = _filters(form)
     if filters is None:
         return audit_trail()
     stmt = q.newest_first(q.audit_trail(current_user.clinic_id, filters, columns=q.export_columns()))

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from tracker.core.access import allow
-from tracker.core.users import LEAD
-from tracker.core.flags import FLAG_SOURCES
 from tracker.continuity import queries
 from tracker.continuity.forms import PeriodForm
 from tracker.continuity.rules import DRILLDOWN_LABELS, RULES, STATE_LABELS, thresholds_text
 from tracker.continuity.scope import Scope
+from tracker.core.access import allow
+from tracker.core.flags import FLAG_SOURCES
+from tracker.core.users import LEAD
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.lead.exports import stream_csv

@@ -7,11 +7,18 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (Email, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.core.audit.models import OUTCOMES
 from tracker.core.users import CLINICIAN, LEAD
@@ -45,9 +52,9 @@ THRESHOLD_FIELDS = CONTINUITY_FIELDS + VITAL_FIELDS
 @lru_cache(maxsize=1)
 def time_zone_choices() -> tuple[str, ...]:
     """Region/City zones known to zoneinfo (plus UTC), sorted."""
-    return tuple(sorted(z for z in available_timezones()
-                        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix", "right/")))
-                 + ["UTC"])
+    regions = sorted(z for z in available_timezones()
+                     if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix", "right/")))
+    return (*regions, "UTC")
 
 
 class StaffForm(FlaskForm):

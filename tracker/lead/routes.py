@@ -4,10 +4,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from tracker.core.access import allow
-from tracker.core.users import CLINICIAN, LEAD, User
 from tracker.core.flags import SafetyFlag
-from tracker.extensions import db
 from tracker.core.patients import Patient
+from tracker.core.users import CLINICIAN, LEAD, User
+from tracker.extensions import db
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
 
@@ -29,5 +29,9 @@ def overview():
 
 
 # The staff, settings and audit-trail views register themselves on bp.
-from tracker.lead import audit_trail, settings, staff  # noqa: E402,F401
-from tracker.lead import dashboard  # noqa: E402,F401  (the continuity dashboard)
+from tracker.lead import (  # noqa: E402,F401
+    audit_trail,
+    dashboard,
+    settings,
+    staff,
+)

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.core.audit.service import record_event
-from tracker.core.users import CLINICIAN, LEAD, User
 from tracker.auth.services import deactivate_user, issue_link
+from tracker.core.audit.service import record_event
 from tracker.core.clinic import DEFAULT_SETTINGS, Clinic
+from tracker.core.patients import CareTeamMember, Patient
+from tracker.core.users import CLINICIAN, LEAD, User
 from tracker.extensions import db
 from tracker.rules import Refused, Stale
-from tracker.core.patients import CareTeamMember, Patient
 
 STAFF_ROLES = (LEAD, CLINICIAN)
 STALE_SETTINGS = ("Someone else saved the clinic settings since you opened this page, so nothing "

@@ -6,9 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.core.access import allow
+from tracker.core.clinic import DEFAULT_SETTINGS, Clinic
 from tracker.core.saving import Attempt, save
 from tracker.core.users import LEAD
-from tracker.core.clinic import DEFAULT_SETTINGS, Clinic
 from tracker.extensions import db
 from tracker.lead import services
 from tracker.lead.forms import CONTINUITY_FIELDS, VITAL_FIELDS, SettingsForm

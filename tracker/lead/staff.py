@@ -13,7 +13,8 @@ from tracker.core.access import allow, parse_id
 from tracker.core.saving import Attempt, save
 from tracker.core.users import LEAD
 from tracker.extensions import db
-from tracker.lead import services, staff_queries as q
+from tracker.lead import services
+from tracker.lead import staff_queries as q
 from tracker.lead.forms import ClinicianChoiceForm, StaffForm, TransferForm
 from tracker.lead.routes import bp
 

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from tracker.core.access import visible_patients
+from tracker.core.patients import CareTeamMember, Patient
 from tracker.core.users import CLINICIAN, LEAD, OneTimeLink, User
 from tracker.db import utcnow
-from tracker.core.patients import CareTeamMember, Patient
 
 
 def staff_list(clinic_id: int) -> sa.Select:

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-
-from tracker.core.users import User
 from tracker.care.scoring import INSTRUMENTS
+from tracker.core.patients import Patient
+from tracker.core.users import User
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.patients import queries
 from tracker.patients.journey import SessionJourney, journey_rows, session_journeys
-from tracker.core.patients import Patient
 from tracker.timezones import clinic_today, to_local
 
 # Line colours with at least 3:1 contrast on white, and a dash pattern each, so the three
@@ -22,7 +21,7 @@ SERIES_STYLE = {"phq9": ("#1f5f99", []), "gad7": ("#a3400e", [6, 3]), "pcl5": ("
 def _chart_x(moment: datetime) -> int:
     """Milliseconds of the clinic's wall-clock time, as if it were UTC: the browser then shows
     the clinic's dates and times whatever its own zone (chart.js formats with timeZone UTC)."""
-    local = to_local(moment).replace(tzinfo=timezone.utc)
+    local = to_local(moment).replace(tzinfo=UTC)
     return int(local.timestamp() * 1000)
 
 

@@ -4,16 +4,31 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
-                     StringField, TelField)
+from wtforms import (
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TelField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (Email, InputRequired, Length, NumberRange, Optional, Regexp,
-                                ValidationError)
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
-from tracker.db import utcnow
 from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField
-from tracker.fields import ClinicalText, LocalDateTimeField
 from tracker.core.patients import COURSE_KINDS
+from tracker.db import utcnow
+from tracker.fields import ClinicalText, LocalDateTimeField
 from tracker.timezones import clinic_today
 
 REASON_MAX = 2000

@@ -14,16 +14,21 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from tracker.core.users import User
 from tracker.care.models import FollowUp, QuestionnaireResponse
 from tracker.continuity import predicates
 from tracker.continuity.scope import Scope
-from tracker.continuity.stages import (SESSION_STAGES, STAGE_LABELS, Stage, session_stage_columns,
-                                       shown_state)
+from tracker.continuity.stages import (
+    SESSION_STAGES,
+    STAGE_LABELS,
+    Stage,
+    session_stage_columns,
+    shown_state,
+)
+from tracker.core.patients import TreatmentCourse
 from tracker.core.sessions import DosingSession
+from tracker.core.users import User
 from tracker.integration.models import Debrief, IntegrationTask
 from tracker.intention.models import Goal, Intention
-from tracker.core.patients import TreatmentCourse
 
 # Before any integration task: the plan's occurrences are counted from here to today.
 FIRST_TASK_DAY = date(2000, 1, 1)
@@ -32,7 +37,7 @@ FIRST_TASK_DAY = date(2000, 1, 1)
 def journey_rows(patient_id: int, *, clinic, now: datetime, today: date) -> sa.Select:
     """One row per dosing session of the patient, newest first, with every stage's state (from
     the continuity rules) and the details the chart shows beside it."""
-    S, I, D, T, F = DosingSession, Intention, Debrief, IntegrationTask, FollowUp
+    S, Int, D, T, F = DosingSession, Intention, Debrief, IntegrationTask, FollowUp
     guide = aliased(User)
     scope = Scope.for_clinic(clinic, now, today, today)
     stages = session_stage_columns(patient_id, scope)
@@ -46,8 +51,8 @@ def journey_rows(patient_id: int, *, clinic, now: datetime, today: date) -> sa.S
     occurrences = (sa.select(occ.c.debrief_id, sa.func.count().label("due"),
                              sa.func.count(sa.case((occ.c.outcome == "done", 1))).label("done"))
                    .group_by(occ.c.debrief_id).subquery("plan_occurrences"))
-    goals = (sa.select(sa.func.count(Goal.id)).where(Goal.intention_id == I.id)
-             .correlate(I).scalar_subquery())
+    goals = (sa.select(sa.func.count(Goal.id)).where(Goal.intention_id == Int.id)
+             .correlate(Int).scalar_subquery())
     next_follow_up = (sa.select(sa.func.min(F.scheduled_at))
                       .where(F.patient_id == S.patient_id, F.outcome == "scheduled",
                              F.scheduled_at >= ref)
@@ -68,7 +73,7 @@ def journey_rows(patient_id: int, *, clinic, now: datetime, today: date) -> sa.S
             sa.func.row_number().over(partition_by=S.course_id, order_by=(S.scheduled_at, S.id))
             .label("number_in_course"),
             guide.full_name.label("guide_name"),
-            I.id.label("intention_id"), I.checklist_completed_at, goals.label("goal_count"),
+            Int.id.label("intention_id"), Int.checklist_completed_at, goals.label("goal_count"),
             D.id.label("debrief_id"), D.held_at.label("debrief_held_at"),
             D.signed_at.label("debrief_signed_at"),
             sa.func.coalesce(tasks.c.tasks, 0).label("task_count"),
@@ -80,7 +85,7 @@ def journey_rows(patient_id: int, *, clinic, now: datetime, today: date) -> sa.S
         .join(stages, stages.c.session_id == S.id)
         .join(TreatmentCourse, TreatmentCourse.id == S.course_id)
         .outerjoin(guide, guide.id == S.clinician_id)
-        .outerjoin(I, I.session_id == S.id)
+        .outerjoin(Int, Int.session_id == S.id)
         .outerjoin(D, D.session_id == S.id)
         .outerjoin(tasks, tasks.c.debrief_id == D.id)
         .outerjoin(occurrences, occurrences.c.debrief_id == D.id)

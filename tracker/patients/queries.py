@@ -5,14 +5,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from tracker.core.access import visible_patients
-from tracker.core.users import CLINICIAN, User
 from tracker.care.models import FollowUp, QuestionnaireResponse
-from tracker.core.flags import SafetyFlag
 from tracker.continuity.attention import ATTENTION_REASONS, attention_condition
-from tracker.core.sessions import DosingSession, SessionStatus
-from tracker.intention.models import Goal, Intention
+from tracker.core.access import visible_patients
+from tracker.core.flags import SafetyFlag
 from tracker.core.patients import CareTeamMember, Patient, StatusChange, TreatmentCourse
+from tracker.core.sessions import DosingSession, SessionStatus
+from tracker.core.users import CLINICIAN, User
+from tracker.intention.models import Goal, Intention
 
 ANY_ATTENTION = "any"
 

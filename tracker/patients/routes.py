@@ -7,19 +7,19 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from tracker.core.access import allow, can_change_clinical, patient_or_404, record_or_404
-from tracker.core.care_team import care_team_clinicians
-from tracker.core.audit.service import record_event
-from tracker.core.users import CLINICIAN, LEAD
 from tracker.care.scoring import INSTRUMENTS
 from tracker.continuity.attention import ATTENTION_REASONS, attention_map
+from tracker.core.access import allow, can_change_clinical, patient_or_404, record_or_404
+from tracker.core.audit.service import record_event
+from tracker.core.care_team import care_team_clinicians
+from tracker.core.patients import PATIENT_STATUSES, Patient, TreatmentCourse
+from tracker.core.saving import Attempt, save
+from tracker.core.users import CLINICIAN, LEAD
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.patients import queries, services
 from tracker.patients.chart import load_chart
-from tracker.core.saving import Attempt, save
 from tracker.patients.forms import CourseForm, PatientForm, ScheduleSessionForm, StatusChangeForm
-from tracker.core.patients import PATIENT_STATUSES, Patient, TreatmentCourse
 from tracker.timezones import clinic_today, from_local
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
@@ -224,5 +224,5 @@ def chart(patient_id: int):
     db.session.commit()  # the read's audit event
     return render_template("patients/chart.html", chart=data, course_moves=services.COURSE_MOVES,
                            can_chart=can_change_clinical(current_user),
-                           
+
                            instrument_names={code: i.name for code, i in INSTRUMENTS.items()})

@@ -13,13 +13,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from tracker.core.audit.service import record_event
-from tracker.core.users import CLINICIAN, PATIENT, User
 from tracker.auth.services import issue_link
-from tracker.db import utcnow
-from tracker.core.sessions import DosingSession
-from tracker.extensions import db
+from tracker.core.audit.service import record_event
 from tracker.core.patients import CareTeamMember, Patient, StatusChange, TreatmentCourse
+from tracker.core.sessions import DosingSession
+from tracker.core.users import CLINICIAN, PATIENT, User
+from tracker.db import utcnow
+from tracker.extensions import db
 from tracker.rules import Refused, check_version
 
 # Allowed moves, from -> to. Every move needs a reason; nothing is ever deleted.

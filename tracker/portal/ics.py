@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 CRLF = "\r\n"
 MAX_OCTETS = 75  # per physical line, not counting the CRLF (RFC 5545 section 3.1)
@@ -54,7 +54,7 @@ def utc_stamp(value: datetime) -> str:
     """A DATE-TIME in UTC form, e.g. 20260314T150000Z. Refuses naive times (zone unknown)."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given; an appointment time needs its zone")
-    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def format_duration(value: timedelta) -> str:

@@ -10,8 +10,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from tracker.care.models import FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES, QuestionnaireAnswer
-from tracker.core.flags import SafetyFlag
 from tracker.care.scoring import INSTRUMENTS, plain_language_band
+from tracker.core.flags import SafetyFlag
 from tracker.extensions import db
 from tracker.portal import queries
 from tracker.portal.schedule import Occurrence, due_questionnaires, task_board, visible_occurrences

@@ -13,15 +13,20 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only, noload, selectinload
 
-from tracker.core.audit.models import AuditEvent
-from tracker.core.users import User
 from tracker.care.models import FollowUp, QuestionnaireAssignment, QuestionnaireResponse
+from tracker.core.audit.models import AuditEvent
+from tracker.core.patients import Patient
 from tracker.core.sessions import DosingSession
+from tracker.core.users import User
 from tracker.dosing.models import SessionNote
 from tracker.integration.models import (
-    Debrief, IntegrationTask, Reflection, ReflectionRevision, TaskCompletion)
+    Debrief,
+    IntegrationTask,
+    Reflection,
+    ReflectionRevision,
+    TaskCompletion,
+)
 from tracker.intention.models import Intention
-from tracker.core.patients import Patient
 
 # What a patient may read of an intention: never preparation_notes, never the checklist.
 INTENTION_COLUMNS = (Intention.id, Intention.session_id, Intention.patient_id,

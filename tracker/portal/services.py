@@ -12,15 +12,15 @@ from datetime import date
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from tracker.care.models import QuestionnaireAssignment
+from tracker.care.services import record_questionnaire
 from tracker.core.audit.service import record_event
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.rules import Refused, Stale
-from tracker.care.models import QuestionnaireAssignment
-from tracker.care.services import record_questionnaire
 from tracker.integration.models import Reflection, ReflectionRevision, TaskCompletion
 from tracker.portal import queries
 from tracker.portal.schedule import can_mark_on, is_occurrence
+from tracker.rules import Refused, Stale
 
 REFLECTION_MAX = 5000
 SKIP_REASON_MAX = 500
@@ -99,8 +99,8 @@ def add_reflection(patient, text: str, *, task=None, session_id: int | None = No
     """A reflection on a task, or a free journal entry (no task), optionally about a session."""
     if task is not None:
         _own(patient, task)
-    if session_id is not None:
-        if db.session.scalar(queries.session_for_patient(patient.id, session_id)) is None:
+    if (session_id is not None
+            and db.session.scalar(queries.session_for_patient(patient.id, session_id)) is None):
             raise Refused("Choose one of your own sessions, or none.")
     text = _clean_text(text, limit=REFLECTION_MAX, what="reflection")
     reflection = Reflection(patient_id=patient.id, task_id=task.id if task else None,

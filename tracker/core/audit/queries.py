@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.core.audit.service import HASHED_FIELDS, event_hash
+from tracker.core.patients import Patient
 from tracker.core.users import User
 from tracker.extensions import db
-from tracker.core.patients import Patient
 
 # Newest events re-hashed on each view of the audit page: about 10 ms per thousand.
 RECENT_WINDOW = 1000

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from tracker.core.audit.service import record_event
+from tracker.core.signing.models import Addendum
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.core.signing.models import Addendum
 from tracker.rules import Refused
 
 

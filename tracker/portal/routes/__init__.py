@@ -11,8 +11,8 @@ from datetime import date
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from tracker.extensions import db
 from tracker.core.patients import Patient
+from tracker.extensions import db
 from tracker.integration.models import TASK_KINDS
 from tracker.portal import pages, queries
 from tracker.templating import local_date
@@ -56,5 +56,4 @@ def day_or_404(text: str) -> date:
         abort(404)
 
 
-from tracker.portal.routes import (  # noqa: E402,F401  (the views register on bp)
-    journey, questionnaires, record_access, tasks)
+from tracker.portal.routes import journey, questionnaires, record_access, tasks  # noqa: E402,F401  (the views register on bp)

@@ -7,12 +7,12 @@ from flask import Response, current_app
 from flask_login import current_user
 from sqlalchemy.orm import load_only
 
+from tracker.care.models import FollowUp
 from tracker.core.access import allow, record_or_404
 from tracker.core.audit.service import record_event
-from tracker.core.users import PATIENT
-from tracker.care.models import FollowUp
-from tracker.db import utcnow
 from tracker.core.sessions import DosingSession
+from tracker.core.users import PATIENT
+from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.portal import ics, pages, queries
 from tracker.portal.routes import bp, own_patient, show

@@ -4,17 +4,17 @@ from __future__ import annotations
 from flask import abort, redirect, url_for
 from flask_login import current_user
 
+from tracker.care.models import QuestionnaireResponse
+from tracker.care.scoring import INSTRUMENTS, PHQ9_SAFETY_ITEM, InvalidAnswers
 from tracker.core.access import allow, record_or_404
 from tracker.core.audit.service import record_event
 from tracker.core.saving import Attempt, save
 from tracker.core.users import PATIENT
-from tracker.rules import Refused
-from tracker.care.models import QuestionnaireResponse
-from tracker.care.scoring import INSTRUMENTS, PHQ9_SAFETY_ITEM, InvalidAnswers
 from tracker.db import utcnow
 from tracker.portal import pages, services
 from tracker.portal.forms import item_fields, questionnaire_form
 from tracker.portal.routes import bp, own_patient, show
+from tracker.rules import Refused
 
 SAFETY_ITEM_NUMBER = PHQ9_SAFETY_ITEM + 1
 

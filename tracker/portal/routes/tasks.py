@@ -14,7 +14,12 @@ from tracker.extensions import db
 from tracker.integration.models import IntegrationTask, Reflection, TaskCompletion
 from tracker.portal import pages, queries, services
 from tracker.portal.forms import (
-    EditReflectionForm, JournalEntryForm, MarkDoneForm, ReflectionForm, SkipForm)
+    EditReflectionForm,
+    JournalEntryForm,
+    MarkDoneForm,
+    ReflectionForm,
+    SkipForm,
+)
 from tracker.portal.routes import bp, day_or_404, own_patient, show
 from tracker.portal.schedule import can_mark_on, is_occurrence
 from tracker.timezones import clinic_today

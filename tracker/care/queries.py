@@ -161,4 +161,4 @@ def open_flag_counts(patient_ids: Iterable[int]) -> dict[int, int]:
         sa.select(SafetyFlag.patient_id, sa.func.count())
         .where(SafetyFlag.patient_id.in_(ids), SafetyFlag.acknowledged_at.is_(None))
         .group_by(SafetyFlag.patient_id))
-    return dict.fromkeys(ids, 0) | dict(rows)
+    return dict.fromkeys(ids, 0) | dict(rows.tuples().all())

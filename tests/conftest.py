@@ -25,6 +25,9 @@ from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 
+# Render after commit: fail a test whose views render over uncommitted work.
+pytest_plugins = ["tests.render_guard"]
+
 
 def _database_url(tmp_path_factory) -> str:
     """SQLite in the run's temporary folder (one per xdist worker, as that folder is), or

@@ -215,5 +215,7 @@ def test_two_patients_never_see_each_others_names_intentions_or_reflections(
             check_phone_page(phone)
         links = phone.eval_on_selector_all("a[href^='/me/']", "as => as.map(a => a.getAttribute('href'))")
         queue += [href for href in links if href not in seen]
-    assert any(text in shown for text in my_texts)  # my own words were there to see
+    # Genuinely any, not all: the walk follows links, and proves only that pages holding my
+    # own words were reached (else the checks above would pass on empty pages).
+    assert any(text in shown for text in my_texts)
     assert len(kinds) >= 5, kinds

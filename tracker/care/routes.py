@@ -101,9 +101,8 @@ def add_follow_up(patient_id):
 def _follow_up_or_404(patient_id, follow_up_id) -> tuple[Patient, FollowUp]:
     patient = patient_or_404(patient_id, audit_action=None)
     follow_up = record_or_404(FollowUp, follow_up_id, options=(joinedload(FollowUp.clinician),),
-                              audit_action="read" if request.method == "GET" else None)
-    if follow_up.patient_id != patient.id:
-        abort(404)
+                              audit_action="read" if request.method == "GET" else None,
+                              of_patient=patient.id)
     return patient, follow_up
 
 
@@ -208,9 +207,8 @@ def _record_answers(patient: Patient, instrument: str, form):
 def questionnaire_response(patient_id, response_id):
     patient = patient_or_404(patient_id, audit_action=None)
     response = record_or_404(QuestionnaireResponse, response_id,
-                             options=(selectinload(QuestionnaireResponse.answers),))
-    if response.patient_id != patient.id:
-        abort(404)
+                             options=(selectinload(QuestionnaireResponse.answers),),
+                             of_patient=patient.id)
     baseline = db.session.execute(queries.baselines(patient.id, response.instrument)).first()
     entered_by = db.session.get(User, response.entered_by_id)
     flag = db.session.scalar(queries.flag_for_source("phq9_item9", response.id))

@@ -134,8 +134,12 @@ def patient_or_404(patient_id, *, audit_action: str | None = "read",
 
 
 def record_or_404(model, record_id, *, options=(), audit_action: str | None = "read",
-                  record_type: str | None = None):
-    """A clinical record (any model with patient_id) if its patient is visible, else 404."""
+                  record_type: str | None = None, of_patient: int | None = None):
+    """A clinical record (any model with patient_id) if its patient is visible, else 404.
+
+    `of_patient`: the patient the URL names. A visible record of another patient is also 404,
+    with nothing recorded (nothing was shown), and the read is recorded only after this check:
+    a read flushed before an abort would be rendered over, then silently rolled back."""
     rtype = record_type or model.__tablename__
     rid = parse_id(record_id)
     record = None
@@ -146,6 +150,8 @@ def record_or_404(model, record_id, *, options=(), audit_action: str | None = "r
         )
     if record is None:
         _deny(rtype, record_id)
+    if of_patient is not None and record.patient_id != of_patient:
+        abort(404)
     if audit_action:
         record_event(audit_action, rtype, record.id, patient_id=record.patient_id)
     return record

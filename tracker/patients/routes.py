@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -172,9 +172,8 @@ def add_course(patient_id: int):
 @bp.route("/<int:patient_id>/courses/<int:course_id>/status", methods=["GET", "POST"])
 @allow(CLINICIAN)
 def change_course_status(patient_id: int, course_id: int):
-    course = record_or_404(TreatmentCourse, course_id, audit_action=_read_on_get())
-    if course.patient_id != patient_id:
-        abort(404)
+    course = record_or_404(TreatmentCourse, course_id, audit_action=_read_on_get(),
+                           of_patient=patient_id)
     patient = db.session.get(Patient, course.patient_id)
     form = StatusChangeForm()
     form.to_status.choices = _moves(services.COURSE_MOVES[course.status])

@@ -77,10 +77,14 @@ def _beside(field, outcome) -> None:
 # --- one day of a task -------------------------------------------------------------------------
 
 def _occurrence_or_404(task_id: int, day: str, audit_action: str | None = "read"):
-    task = _task_or_404(task_id, audit_action)
+    """The task and the day, if the task is visible and falls due that day. The read is recorded
+    once both are known: a read flushed before the day's 404 would be rendered over, then lost."""
+    task = _task_or_404(task_id, audit_action=None)
     on = day_or_404(day)
     if not is_occurrence(task, on):
         abort(404)
+    if audit_action:
+        record_event(audit_action, IntegrationTask.__tablename__, task.id, patient_id=task.patient_id)
     return task, on
 
 

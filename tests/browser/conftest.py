@@ -104,6 +104,11 @@ def _axe():
 def check_accessibility(_axe):
     """Run axe-core on the current page; fail with its report on any violation."""
     def _check(page, context=None):
+        # A click that navigates returns once the new page is committed, before its stylesheets
+        # have loaded; axe on a half-styled page reports contrast it never shows (white on white
+        # in the navigation bar). Wait for the load event, which waits for the stylesheets.
+        page.wait_for_load_state("load")
+        page.wait_for_function("document.readyState === 'complete'")
         results = _axe.run(page, context=context)
         assert results.violations_count == 0, results.generate_report()
         return results

@@ -22,6 +22,12 @@ class Config:
     # Shared rate-limit state across app instances; memory:// is per process.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in this process's memory meanwhile (logged), never fail every page.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none, trust no
+    # such header). Behind one nginx or Caddy: 1.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
 
     SESSION_COOKIE_HTTPONLY = True

@@ -20,6 +20,7 @@ LAYERS = [
     ("foundation", {"db", "extensions", "timezones", "fields", "rules", "sqlite", "security",
                     "templating", "errors"}, "any"),
     ("core", {"core"}, "any"),
+    ("ops", {"ops"}, "any"),  # health probes, request logs, backups: need only the core
     ("auth", {"auth"}, "any"),
     # the four stages, in journey order: each may import the earlier ones, never a later one
     ("intention", {"intention"}, "any"),

@@ -1,7 +1,6 @@
 """The session-journey tracker for guided ketamine therapy."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -38,9 +37,24 @@ def create_app(config=None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
+    register_operations(app)
     return app
+
+
+def register_operations(app: Flask) -> None:
+    """JSON logs with request ids, the health probes, and the proxies in front (if any)."""
+    from tracker.ops.logs import configure_logging, finish_request, start_request
+
+    configure_logging(app)
+    # First before, last after: the request's id and clock cover every other hook.
+    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
+    app.after_request(finish_request)
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        # Behind N trusted reverse proxies, the client's address (for the rate limiter and the
+        # audit) and the scheme come from their X-Forwarded-* headers; never trust more hops.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def register_extensions(app: Flask) -> None:

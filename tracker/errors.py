@@ -1,4 +1,5 @@
 """Friendly error pages; never a stack trace outside development."""
+import sqlalchemy as sa
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -13,6 +14,7 @@ MESSAGES = {
     410: ("This link is no longer valid", "Ask your clinic for a new link."),
     413: ("Too large", "What you sent is larger than the tracker accepts."),
     429: ("Too many attempts", "Too many requests from this address. Wait a minute and try again."),
+    503: ("The tracker is briefly unavailable", "The database is not answering. Nothing you saved before this is lost; wait a minute and try again."),
     500: ("Something went wrong", "The tracker hit an error; nothing you saved before this is lost. The error has been logged."),
 }
 
@@ -36,9 +38,26 @@ def register(app) -> None:
         return render_error(400, "The form had expired or was not sent from this site. "
                                  "Reload the page and submit again; what you typed may need re-entering.")
 
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_unavailable(error: sa.exc.DBAPIError):
+        # The database restarting or unreachable: a clean 503 that says to try again (what was
+        # being saved was rolled back, so nothing half-written stays), not a 500.
+        db.session.rollback()
+        app.logger.warning("database unavailable on %s %s: %s", request.method,
+                           request.url_rule.rule if request.url_rule else request.path,
+                           type(error.orig or error).__name__)
+        title, message = MESSAGES[503]
+        # Straight from the Jinja environment: render_template's context processors would load
+        # the signed-in user, which needs the database that is down.
+        page = app.jinja_env.get_template("errors/unavailable.html").render(
+            code=503, title=title, message=message)
+        return page, 503, {"Retry-After": "30"}
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
-        app.logger.error("Unhandled error on %s %s", request.method, request.path,
+        app.logger.error("Unhandled error on %s %s", request.method,
+                         request.url_rule.rule if request.url_rule else request.path,
                          exc_info=error)
         return render_error(500)

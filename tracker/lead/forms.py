@@ -18,10 +18,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.core.audit.models import OUTCOMES
 from tracker.core.users import CLINICIAN, LEAD
+from tracker.fields import EmailAddress
 
 CRISIS_TEXT_MAX = 2000
 
@@ -61,7 +62,7 @@ class StaffForm(FlaskForm):
     full_name = StringField("Full name", [InputRequired(), Length(max=200)],
                             render_kw={"autocomplete": "off"})
     email = EmailField("Email", [InputRequired(), Length(max=254),
-                                 Email(message="This does not look like an email address.")],
+                                 EmailAddress()],
                        render_kw={"autocomplete": "off"},
                        description="They sign in with this address.")
     role = SelectField("Role", choices=[SelectChoice(CLINICIAN, "Clinician"),

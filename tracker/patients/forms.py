@@ -16,7 +16,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -28,7 +27,7 @@ from wtforms.validators import (
 from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField
 from tracker.core.patients import COURSE_KINDS
 from tracker.db import utcnow
-from tracker.fields import ClinicalText, LocalDateTimeField
+from tracker.fields import ClinicalText, EmailAddress, LocalDateTimeField
 from tracker.timezones import clinic_today
 
 REASON_MAX = 2000
@@ -63,7 +62,7 @@ class PatientForm(FlaskForm):
                                  message="Use letters, digits and . / _ - only.")],
         description="Unique within the clinic.")
     email = EmailField("Email", [Optional(), Length(max=254),
-                                 Email(message="This does not look like an email address.")],
+                                 EmailAddress()],
                        description="Needed to invite the patient to the portal.")
     phone = TelField("Phone", [Optional(), Length(max=40),
                                Regexp(PHONE_PATTERN, message="Use digits, spaces and + ( ) - only.")])

@@ -22,6 +22,9 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     app.config.from_object(config)
+    # The factory itself, for commands that open a second app on another database (the restore
+    # check of `flask backup`) without importing this module back (a cycle).
+    app.extensions["tracker.factory"] = create_app
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):

@@ -174,12 +174,11 @@ def backup_round_trip(scratch_url, out):
 
 def _verify_audit_at(url: str) -> tuple[bool, str]:
     """Verify the audit chain of the database at `url`, with this app's settings."""
-    from tracker import create_app
     from tracker.core.audit.service import verify_chain
 
     settings = {key: value for key, value in current_app.config.items() if key.isupper()}
     settings["SQLALCHEMY_DATABASE_URI"] = url
-    restored_app = create_app(type("RestoredDatabase", (), settings))
+    restored_app = current_app.extensions["tracker.factory"](type("RestoredDatabase", (), settings))
     with restored_app.app_context():
         try:
             report = verify_chain()

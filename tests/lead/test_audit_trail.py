@@ -59,7 +59,9 @@ def test_a_lead_sees_only_their_clinics_events(client_for, trail, intruder, clin
 def test_reads_and_changes_are_listed_newest_first_with_who_and_whose(client_for, trail, lead):
     response = client_for(lead).get("/lead/audit")
     text = page_text(response)
-    assert "Casey Clinician" in text and "session_note #7" in text and "denied" in text
+    # readable names, not codes: "session_note" reads "In-session note", "read" reads "Viewed"
+    assert "Casey Clinician" in text and "In-session note #7" in text and "Denied" in text
+    assert "Viewed" in text and "session_note" not in text
     assert "Alex Patient" in text and "Ivy Intruder" not in text
     ids = _event_ids(response)
     assert ids == sorted(ids, reverse=True) and len(ids) >= 5
@@ -206,10 +208,19 @@ def test_the_export_is_filtered_streamed_audited_and_spreadsheet_safe(client_for
     assert all(r["hash"] and r["occurred_at_utc"].endswith("+00:00") for r in rows)
     [export] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert (export.record_type, export.user_id) == ("audit_trail", lead.id)
-    formula = client_for(lead).get("/lead/audit/export.csv?user=formula@test.example&action=nothing")
+    formula = client_for(lead).get("/lead/audit/export.csv?user=formula@test.example&action=sign")
     assert formula.status_code == 200  # no rows, header only
     record_event("sign_in", "user", None, user=db.session.scalar(
         sa.select(User).where(User.email == "formula@test.example")))
     db.session.commit()
     text = client_for(lead).get("/lead/audit/export.csv?user=formula@test.example").get_data(as_text=True)
     assert "'=HYPERLINK" in text  # not run as a formula by a spreadsheet
+
+
+def test_the_filters_offer_readable_choices_and_refuse_an_unknown_code(client_for, trail, lead):
+    html = client_for(lead).get("/lead/audit").get_data(as_text=True)
+    assert '<option value="raise_flag">Raised a safety flag</option>' in html
+    assert '<option value="session_note">In-session note</option>' in html
+    refused = client_for(lead).get("/lead/audit?action=drop_table")
+    assert refused.status_code == 400
+    assert "Not a valid choice" in page_text(refused)

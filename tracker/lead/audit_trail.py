@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from tracker.core.access import allow, parse_id
 from tracker.core.audit import queries as q
-from tracker.core.users import LEAD
+from tracker.core.audit.vocabulary import action_label, record_type_label
+from tracker.core.users import LEAD, ROLE_LABELS
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.lead.exports import stream_csv
@@ -17,16 +18,6 @@ from tracker.lead.forms import AuditFilterForm
 from tracker.lead.routes import bp
 from tracker.timezones import clinic_zone, to_local
 
-ACTION_SUGGESTIONS = (
-    "read", "create", "update", "sign", "addendum", "sign_in", "sign_out", "export",
-    "deactivate", "reactivate", "issue_invite_link", "issue_reset_link", "redeem_link",
-    "add_care_team_member", "remove_care_team_member", "set_primary", "transfer",
-    "change_status", "acknowledge", "raise_flag", "lock_account")
-RECORD_TYPE_SUGGESTIONS = (
-    "patient", "user", "care_team", "care_team_member", "treatment_course", "dosing_session",
-    "intention", "session_note", "vital_sign", "debrief", "integration_task", "task_completion",
-    "reflection", "follow_up", "questionnaire_response", "safety_flag", "clinic_settings",
-    "audit_trail", "journey")
 CSV_HEADER = ("event_id", "occurred_at_utc", "occurred_at_local", "user_email", "user_name", "role",
               "action", "record_type", "record_id", "patient_record_number", "ip_address",
               "outcome", "hash")
@@ -100,8 +91,8 @@ def audit_trail():
     chain = q.verify_recent_window()
     return render_template(
         "lead/audit.html", form=form, rows=rows, has_older=has_older, has_newer=has_newer,
-        notes=notes, chain=chain, args=_query_args(form), actions=ACTION_SUGGESTIONS,
-        record_types=RECORD_TYPE_SUGGESTIONS), status
+        notes=notes, chain=chain, args=_query_args(form), action_label=action_label,
+        record_type_label=record_type_label, role_labels=ROLE_LABELS), status
 
 
 def _csv_rows(stmt):

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.core.audit.models import OUTCOMES
+from tracker.core.audit.vocabulary import ACTIONS, RECORD_TYPES, action_label, record_type_label
 from tracker.core.users import CLINICIAN, LEAD
 from tracker.fields import EmailAddress
 
@@ -143,6 +144,13 @@ for _key, _label, _unit, _low, _high in THRESHOLD_FIELDS:
     setattr(SettingsForm, _key, _threshold_field(_label, _unit, _low, _high))
 
 
+def _choices(codes, label) -> list[SelectChoice]:
+    """'Any', then each code under its readable name, alphabetically by that name."""
+    named = sorted((SelectChoice(code, label(code)) for code in codes),
+                   key=lambda choice: choice.label)
+    return [SelectChoice("", "Any"), *named]
+
+
 class AuditFilterForm(FlaskForm):
     """The audit trail's filters (a GET form: no CSRF token)."""
 
@@ -151,9 +159,10 @@ class AuditFilterForm(FlaskForm):
 
     user = StringField("User (email)", [Optional(), Length(max=254)])
     patient = StringField("Patient (record number)", [Optional(), Length(max=32)])
-    action = StringField("Action", [Optional(), Length(max=40)],
-                         description="For example read, create, sign, sign_in.")
-    record_type = StringField("Record type", [Optional(), Length(max=40)])
+    action = SelectField("Action", default="", choices=_choices(ACTIONS, action_label),
+                         validate_choice=True)
+    record_type = SelectField("Record type", default="",
+                              choices=_choices(RECORD_TYPES, record_type_label))
     outcome = SelectField("Outcome", default="", choices=[SelectChoice("", "Any")] + [
         SelectChoice(o, o.capitalize()) for o in OUTCOMES])
     since = DateField("From", [Optional()])

@@ -7,41 +7,19 @@ from flask_login import current_user
 
 from tracker.core.access import allow
 from tracker.core.audit.service import record_event
+from tracker.core.audit.vocabulary import patient_words
 from tracker.core.users import PATIENT, ROLE_LABELS, User
 from tracker.extensions import db
 from tracker.portal import queries
 from tracker.portal.routes import bp, own_patient, show
 
-ACTION_WORDS = {
-    "read": "Looked at", "create": "Added", "update": "Changed", "sign": "Signed",
-    "addendum": "Added a correction (addendum) to", "export": "Downloaded",
-    "mark_done": "Marked a day done on", "mark_skipped": "Marked a day skipped on", "complete": "Completed",
-    "raise_flag": "Raised", "acknowledge": "Acknowledged", "record_outcome": "Recorded the outcome of",
-    "cancel": "Cancelled", "share": "Shared", "unshare": "Stopped sharing", "override": "Overrode",
-    "assign": "Assigned", "pause": "Paused", "resume": "Resumed", "discharge": "Discharged",
-}
-RECORD_WORDS = {
-    "patient": "your record", "journey": "your journey page", "task_list": "your task list",
-    "journal": "your journal", "questionnaire_list": "your questionnaires page",
-    "access_log": "this list of who has seen your record", "calendar": "your calendar file",
-    "treatment_course": "a treatment course", "care_team_member": "your care team",
-    "dosing_session": "a dosing session", "intention": "an intention", "goal": "a goal",
-    "session_note": "an in-session note", "vital_sign": "vital signs",
-    "sedation_rating": "a sedation rating", "adverse_event": "an adverse event record",
-    "discharge": "a discharge record", "debrief": "a debrief",
-    "integration_task": "an integration task", "task_completion": "a task mark",
-    "reflection": "a reflection", "follow_up": "a follow-up",
-    "questionnaire_response": "a questionnaire", "questionnaire_assignment": "a questionnaire request",
-    "safety_flag": "a safety flag", "addendum": "an addendum", "chart": "your chart",
-}
-OUTCOME_WORDS = {"success": "Done", "denied": "Refused (no access)", "failure": "Failed"}
+# Only what did not go as usual is said; "Done" on every row said nothing.
+OUTCOME_WORDS = {"denied": "Refused: they had no access", "failure": "It did not go through"}
 
 
 def describe(event) -> str:
     """'Looked at your record', 'Added a reflection': the event in plain words."""
-    verb = ACTION_WORDS.get(event.action, event.action.replace("_", " ").capitalize())
-    what = RECORD_WORDS.get(event.record_type, event.record_type.replace("_", " "))
-    return f"{verb} {what}"
+    return patient_words(event.action, event.record_type)
 
 
 def who(event, names: dict[int, str]) -> str:

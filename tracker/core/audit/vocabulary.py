@@ -1,0 +1,113 @@
+"""The audit trail's words: each action and record type as the lead reads it in the filters and
+the table, and as a patient reads it in "who has seen my record". One place, so a new kind of
+event gets its words once (tests/audit/test_vocabulary.py fails on an event without them).
+
+Codes stay what they are in the table (short, stable, in exports); only their words live here.
+"""
+from __future__ import annotations
+
+# action code: (the lead's label, the patient's verb)
+ACTIONS: dict[str, tuple[str, str]] = {
+    "read": ("Viewed", "Looked at"),
+    "list": ("Listed", "Looked at a list including"),
+    "create": ("Created", "Added"),
+    "update": ("Changed", "Changed"),
+    "schedule": ("Scheduled", "Scheduled"),
+    "start": ("Started", "Started"),
+    "end": ("Ended", "Ended"),
+    "record_medication": ("Recorded the medication", "Recorded the medication of"),
+    "sign": ("Signed", "Signed"),
+    "addendum": ("Added an addendum", "Added a correction (addendum) to"),
+    "export": ("Exported or downloaded", "Downloaded"),
+    "mark_done": ("Marked a day done", "Marked a day done on"),
+    "mark_skipped": ("Marked a day skipped", "Marked a day skipped on"),
+    "complete": ("Completed", "Completed"),
+    "raise_flag": ("Raised a safety flag", "Raised"),
+    "acknowledge": ("Acknowledged", "Acknowledged"),
+    "record_outcome": ("Recorded an outcome", "Recorded the outcome of"),
+    "cancel": ("Cancelled", "Cancelled"),
+    "share": ("Shared with the patient", "Shared"),
+    "unshare": ("Stopped sharing", "Stopped sharing"),
+    "override": ("Overrode", "Overrode"),
+    "assign": ("Assigned", "Assigned"),
+    "invite": ("Invited to the portal", "Invited you to"),
+    "transfer": ("Transferred", "Transferred"),
+    "change_status": ("Changed the status", "Changed the status of"),
+    "sign_in": ("Signed in", "Signed in to"),
+    "sign_out": ("Signed out", "Signed out of"),
+    "change_password": ("Changed a password", "Changed the password of"),
+    "lock_account": ("Locked an account", "Locked"),
+    "create_user": ("Created an account", "Created"),
+    "deactivate": ("Deactivated", "Deactivated"),
+    "reactivate": ("Reactivated", "Reactivated"),
+    "issue_invite_link": ("Issued an invitation link", "Issued an invitation link for"),
+    "issue_reset_link": ("Issued a password reset link", "Issued a password reset link for"),
+    "redeem_link": ("Used a one-time link", "Used a one-time link for"),
+    "add_care_team_member": ("Added to a care team", "Added someone to"),
+    "remove_care_team_member": ("Removed from a care team", "Removed someone from"),
+    "set_primary": ("Set the primary clinician", "Set the primary clinician of"),
+}
+
+# record type code: (the lead's label, the patient's words)
+RECORD_TYPES: dict[str, tuple[str, str]] = {
+    "patient": ("Patient record", "your record"),
+    "user": ("Account", "an account"),
+    "clinic_settings": ("Clinic settings", "the clinic's settings"),
+    "care_team": ("Care team", "your care team"),
+    "care_team_member": ("Care team member", "your care team"),
+    "treatment_course": ("Treatment course", "a treatment course"),
+    "dosing_session": ("Dosing session", "a dosing session"),
+    "intention": ("Intention", "an intention"),
+    "goal": ("Goal", "a goal"),
+    "session_note": ("In-session note", "an in-session note"),
+    "vital_sign": ("Vital signs", "vital signs"),
+    "sedation_rating": ("Sedation rating", "a sedation rating"),
+    "adverse_event": ("Adverse event", "an adverse event record"),
+    "discharge": ("Discharge", "a discharge record"),
+    "debrief": ("Debrief", "a debrief"),
+    "integration_task": ("Integration task", "an integration task"),
+    "task_completion": ("Task mark", "a task mark"),
+    "task_list": ("Task list (portal)", "your task list"),
+    "reflection": ("Reflection", "a reflection"),
+    "journal": ("Journal (portal)", "your journal"),
+    "journey": ("Journey page", "your journey page"),
+    "chart": ("Chart", "your chart"),
+    "follow_up": ("Follow-up", "a follow-up"),
+    "questionnaire": ("Questionnaire", "a questionnaire"),
+    "questionnaire_response": ("Questionnaire response", "a questionnaire"),
+    "questionnaire_assignment": ("Questionnaire request", "a questionnaire request"),
+    "questionnaire_list": ("Questionnaires (portal)", "your questionnaires page"),
+    "questionnaires": ("Questionnaires page", "your questionnaires"),
+    "safety_flag": ("Safety flag", "a safety flag"),
+    "addendum": ("Addendum", "an addendum"),
+    "access_log": ("Who has seen my record (portal)", "this list of who has seen your record"),
+    "calendar": ("Calendar file", "your calendar file"),
+    "audit_trail": ("Audit trail", "the audit trail"),
+    "csv_export": ("CSV export", "a download"),
+    "audit_event": ("Audit events", "the audit trail"),
+}
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def action_label(code: str) -> str:
+    """The lead's words for an action code ("raise_flag" -> "Raised a safety flag")."""
+    return ACTIONS[code][0] if code in ACTIONS else _words(code)
+
+
+def record_type_label(code: str) -> str:
+    if code in RECORD_TYPES:
+        return RECORD_TYPES[code][0]
+    if code.startswith("continuity:"):  # the dashboard's per-rule CSV exports
+        return f"Continuity list ({code.split(':', 1)[1].replace('_', ' ')})"
+    return _words(code)
+
+
+def patient_words(action: str, record_type: str) -> str:
+    """'Looked at your record', 'Added a reflection': an event as the patient reads it."""
+    verb = ACTIONS[action][1] if action in ACTIONS else _words(action)
+    what = RECORD_TYPES[record_type][1] if record_type in RECORD_TYPES else \
+        record_type.replace("_", " ")
+    return f"{verb} {what}"

@@ -238,3 +238,15 @@ def test_export_streams_the_rows_and_is_audited(login_as, lead, clinic, clinicia
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")).one()
     assert (event.user_id, event.record_type, event.outcome) == (
         lead.id, "continuity:debrief_signed", "success")
+
+
+def test_the_period_in_effect_is_shown_in_the_date_fields(login_as, lead):
+    from tracker.timezones import clinic_today
+
+    with_defaults = login_as(lead).get("/lead/continuity").get_data(as_text=True)
+    today = clinic_today()
+    first = today - timedelta(days=29)
+    assert re.search(rf'id="start"[^>]*value="{first.isoformat()}"', with_defaults)
+    assert re.search(rf'id="end"[^>]*value="{today.isoformat()}"', with_defaults)
+    chosen = login_as(lead).get("/lead/continuity?start=2026-01-05&end=2026-02-01")
+    assert 'value="2026-01-05"' in chosen.get_data(as_text=True)

@@ -51,6 +51,10 @@ class PeriodForm(FlaskForm):
             [SelectChoice("", "Any clinician")]
             + [SelectChoice(cid, name) for cid, name in clinicians.items()]
             + [SelectChoice(NO_CLINICIAN, "No clinician recorded")])
+        if not self.start.raw_data and not self.end.raw_data:
+            # Neither date typed: show the period in effect (the last 30 days) in the fields,
+            # rather than empty boxes beside figures for a period nobody can see.
+            self.start.data, self.end.data = self.period
 
     @property
     def period(self) -> tuple[date, date]:

@@ -250,3 +250,9 @@ def test_the_period_in_effect_is_shown_in_the_date_fields(login_as, lead):
     assert re.search(rf'id="end"[^>]*value="{today.isoformat()}"', with_defaults)
     chosen = login_as(lead).get("/lead/continuity?start=2026-01-05&end=2026-02-01")
     assert 'value="2026-01-05"' in chosen.get_data(as_text=True)
+
+
+def test_a_session_rules_drilldown_names_its_anchor_the_scheduled_time(login_as, lead):
+    html = login_as(lead).get("/lead/continuity/intention_before_start/missing").get_data(
+        as_text=True)
+    assert '<th scope="col">Scheduled</th>' in html and ">When<" not in html

@@ -97,6 +97,14 @@ class Rule:
         """Judged as of an instant (patient-level), not per anchored item."""
         return self.group is PatientItems
 
+    @property
+    def anchor_label(self) -> str:
+        """What the item's anchor time is, for a column heading: a session's rules are placed in
+        the period by its scheduled time, while their deadlines run from its real start or end."""
+        if self.snapshot:
+            return "As of"
+        return {SessionItems: "Scheduled", TaskItems: "Due day", FlagItems: "Raised"}[self.group]
+
 
 RULES: dict[str, Rule] = {rule.key: rule for rule in (
     Rule("intention_before_start", "Intention recorded before the session starts",

@@ -57,7 +57,9 @@ def test_due_before_an_upcoming_session(login_as, patient_user, patient, clinici
     db.session.commit()
     due = _due_section(login_as(patient_user))
     assert "Answer the PHQ-9" in due and "before your next dosing session" in due
-    assert "GAD-7" not in due
+    # GAD-7 is not due: it is offered only among those the patient may answer any time
+    required = due.split("Answer one whenever you like", 1)[0]
+    assert "GAD-7" not in required and "Answer the GAD-7 (anxiety)" in due
 
 
 def test_an_assigned_pcl5_is_listed_until_answered(login_as, patient_user, patient, clinician):
@@ -180,3 +182,15 @@ def test_patient_two_never_sees_patient_ones_scores(login_as, patient2_user, pat
     db.session.commit()
     body = login_as(patient2_user).get("/me/questionnaires").get_data(as_text=True)
     assert "score-data" not in body and "Your scores will show here" in body
+
+
+def test_any_open_questionnaire_can_be_answered_while_another_is_due(login_as, patient_user,
+                                                                     patient, clinician):
+    questionnaire(patient, clinician, "phq9", [0] * 9, completed_at=utcnow() - timedelta(days=3))
+    db.session.commit()  # PHQ-9 answered 3 days ago; GAD-7 never: only GAD-7 is due
+    client = login_as(patient_user)
+    due = _due_section(client)
+    assert "Answer the GAD-7" in due
+    assert "Answer one whenever you like" in due and "Answer the PHQ-9 (mood)" in due
+    assert "Answer the PCL-5" not in due  # only once the care team assigns it
+    assert client.get("/me/questionnaires/phq9/new").status_code == 200

@@ -135,11 +135,16 @@ def edit_reflection(patient, reflection: Reflection, text: str, *, expected_vers
     return reflection
 
 
+# Open to every patient at any time, with what each is about in the patient's words; others
+# (PCL-5, a trauma questionnaire) only once the care team assigns them.
+ALWAYS_OPEN = {"phq9": "mood", "gad7": "anxiety"}
+
+
 def offered_instruments(patient) -> set[str]:
     """PHQ-9 and GAD-7 are always open to the patient; others (PCL-5) once assigned."""
     assigned = set(db.session.scalars(
         queries.open_assignments(patient.id).with_only_columns(QuestionnaireAssignment.instrument)))
-    return {"phq9", "gad7"} | assigned
+    return set(ALWAYS_OPEN) | assigned
 
 
 def submit_questionnaire(patient, instrument: str, answers: list[int], *, user):

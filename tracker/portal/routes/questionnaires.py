@@ -25,7 +25,8 @@ def questionnaires():
     patient = own_patient()
     page = pages.questionnaires(patient, current_user.clinic, utcnow())
     record_event("read", "questionnaire_list", patient.id, patient_id=patient.id)
-    return show("portal/questionnaires.html", band_words=pages.band_words, **page)
+    return show("portal/questionnaires.html", band_words=pages.band_words,
+                always_open=services.ALWAYS_OPEN, **page)
 
 
 @bp.route("/questionnaires/<code>/new", methods=["GET", "POST"])

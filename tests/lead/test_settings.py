@@ -11,9 +11,15 @@ from tracker.core.clinic import DEFAULT_CRISIS_TEXT, DEFAULT_SETTINGS, Clinic
 from tracker.extensions import db
 
 
+def _typed(key: str, value: int) -> str | int:
+    """How a lead types a setting: the dose settings in mg/kg (stored in hundredths)."""
+    return f"{value / 100:.2f}" if key.endswith("_mgkg_x100") else value
+
+
 def _form(clinic, **changes):
     data = {"name": clinic.name, "timezone": clinic.timezone, "crisis_text": clinic.crisis_text,
-            "version": clinic.version, **clinic.thresholds}
+            "version": clinic.version,
+            **{key: _typed(key, value) for key, value in clinic.thresholds.items()}}
     data.update(changes)
     return data
 

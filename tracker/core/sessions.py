@@ -4,7 +4,7 @@ then read-only; what is recorded during the session lives in tracker.dosing.mode
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -151,4 +151,5 @@ class DosingSession(TimestampMixin, db.Model):
     def dose_mg_per_kg(self) -> Decimal | None:
         if self.dose_mg is None or not self.weight_kg:
             return None
-        return (self.dose_mg / self.weight_kg).quantize(Decimal("0.01"))
+        # rounded as the dose check rounds it (tracker.dosing.doses.mg_per_kg)
+        return (self.dose_mg / self.weight_kg).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

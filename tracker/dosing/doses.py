@@ -18,14 +18,16 @@ Esketamine (Spravato) is intranasal in 28 mg devices: 56 mg (2 devices) and 84 m
 labelled doses (usual); 28 mg (1 device: the EU starting dose for patients aged 65 and over, not
 in the US label) needs a confirmation; any other amount is refused. It is not dosed by weight.
 
-Comparisons are exact (Decimal): a dose is usual when min <= dose/weight <= max, refused when
-dose/weight > hard max. The README lists the defaults and their clinical sources.
+The dose per kg is rounded to two decimals (half up, as the record shows it) before it is
+compared, so a dose rounded to whole mg (29 mg at 58.5 kg: 0.50 mg/kg) is judged by the mg/kg
+the clinician sees: usual when min <= mg/kg <= max, refused when mg/kg > hard max (exact
+Decimal comparisons). The README lists the defaults and their clinical sources.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from tracker.core.sessions import Medication, Route
@@ -63,6 +65,11 @@ class DoseCheck:
     @property
     def needs_confirmation(self) -> bool:
         return self.outcome == DoseOutcome.OUTSIDE_USUAL
+
+
+def mg_per_kg(dose_mg: Decimal, weight_kg: Decimal) -> Decimal:
+    """The dose per kg as the record shows it: two decimals, rounded half up."""
+    return (dose_mg / weight_kg).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _mgkg(hundredths: int) -> str:
@@ -131,12 +138,13 @@ def check_dose(medication: str, route: str, dose_mg: Decimal, *, weight_kg: Deci
     problem = _weight_problem(weight_kg, weighed_on, on, settings["weight_within_days"])
     if problem is not None:
         return problem
-    per_kg = (dose_mg / weight_kg).quantize(Decimal("0.01"))
+    per_kg = mg_per_kg(dose_mg, weight_kg)
+    hundredths = per_kg * HUNDRED
     words = f"ketamine {ROUTE_WORDS[route]}"
     given = f"{_mg(dose_mg)} mg at {_mg(weight_kg)} kg is {per_kg} mg/kg"
     hard_route = route if route in RANGED_ROUTES else Route.IV
     hard_max = settings[setting_key(hard_route, "hard_max")]
-    if dose_mg * HUNDRED > hard_max * weight_kg:
+    if hundredths > hard_max:
         return DoseCheck(DoseOutcome.REFUSED,
                          f"{given}, above the clinic's hard maximum for {words} "
                          f"({_mgkg(hard_max)} mg/kg). The dose cannot be saved; check it is in "
@@ -148,10 +156,10 @@ def check_dose(medication: str, route: str, dose_mg: Decimal, *, weight_kg: Deci
     low = settings[setting_key(route, "usual_min")]
     high = settings[setting_key(route, "usual_max")]
     usual = f"{_mgkg(low)} to {_mgkg(high)} mg/kg"
-    if dose_mg * HUNDRED < low * weight_kg:
+    if hundredths < low:
         return DoseCheck(DoseOutcome.OUTSIDE_USUAL,
                          f"{given}, below the usual {usual} for {words}.", "dose_mg", per_kg)
-    if dose_mg * HUNDRED > high * weight_kg:
+    if hundredths > high:
         return DoseCheck(DoseOutcome.OUTSIDE_USUAL,
                          f"{given}, above the usual {usual} for {words}.", "dose_mg", per_kg)
     return DoseCheck(DoseOutcome.USUAL, f"{given}, within the usual {usual}.", None, per_kg)

@@ -203,7 +203,8 @@ def _check_dose_ranges(thresholds: dict[str, int]) -> None:
         low, high, hard = (thresholds[f"ketamine_{route}_{bound}_mgkg_x100"]
                            for bound in ("usual_min", "usual_max", "hard_max"))
         if not low <= high <= hard:
-            raise Refused(f"Ketamine {route}: the usual range must be ordered and end at or "
+            words = {"iv": "IV", "im": "IM"}.get(route, route)
+            raise Refused(f"Ketamine {words}: the usual range must be ordered and end at or "
                           "below the hard maximum.")
 
 

@@ -209,3 +209,24 @@ def test_a_wider_clinic_range_makes_a_dose_usual(login_as, clinician, clinic, do
     db.session.commit()
     assert post(login_as(clinician), dosed, dose_mg="84").status_code == 302
     assert fresh(dosed.id).dose_check == "usual"
+
+
+def test_the_signature_covers_the_confirmation(login_as, clinician, dosed):
+    from tracker.dosing import queries, services
+    client = login_as(clinician)
+    post(client, dosed, dose_mg="84", confirm_dose="y", dose_reason="Titrating.")
+    assert client.post(f"/sessions/{dosed.id}/sign").status_code == 302
+    record = db.session.scalar(queries.session_record(dosed.id)
+                               .execution_options(populate_existing=True))
+    assert services.session_record_content(record)["session"]["dose_confirmation_reason"] == "Titrating."
+    assert services.hash_matches(record) is True
+    record.dose_confirmation_reason = "Changed behind the record's back."
+    assert services.hash_matches(record) is False
+    db.session.rollback()
+
+
+def test_a_record_without_a_dose_check_hashes_as_before(dosed):
+    from tracker.dosing import queries, services
+    record = db.session.scalar(queries.session_record(dosed.id))
+    assert record.dose_check is None
+    assert not set(services.DOSE_CHECK_FIELDS) & set(services.session_record_content(record)["session"])

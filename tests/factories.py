@@ -44,12 +44,18 @@ def user(clinic: Clinic, role: str, email: str | None = None, name: str | None =
     return u
 
 
+# A day before today in UTC: never after the clinic's today (its zone is behind UTC), and well
+# within the days a ketamine dose check accepts.
+RECENT_WEIGHING = utcnow().date() - timedelta(days=1)
+
+
 def patient(clinic: Clinic, *, clinicians=(), account: User | None = None, given="Pat",
             family: str | None = None, weight="70.0", status="active") -> Patient:
     n = next(_counter)
     p = Patient(clinic_id=clinic.id, user_id=account.id if account else None,
                 record_number=f"MRN{n:05d}", given_name=given, family_name=family or f"Testperson{n}",
-                date_of_birth=date(1985, 3, 14), weight_kg=Decimal(weight), status=status)
+                date_of_birth=date(1985, 3, 14), weight_kg=Decimal(weight), status=status,
+                weighed_on=RECENT_WEIGHING if weight else None)
     db.session.add(p)
     db.session.flush()
     for i, c in enumerate(clinicians):

@@ -44,6 +44,20 @@ def test_a_session_from_start_to_debrief(page, live_server, sign_in, axe, clinic
     page.locator("#medication-dose_mg").fill("35")
     page.locator("#medication").get_by_role("button", name="Save the medication").click()
     expect(page.locator("#medication")).to_contain_text("0.50 mg/kg at 70 kg")
+    expect(page.locator("#lot-prompt")).to_be_visible()
+
+    # A dose outside the usual range: refused first, then confirmed with a reason.
+    page.locator("#medication-dose_mg").fill("84")
+    page.locator("#medication-lot_number").fill("KET-2211")
+    page.locator("#medication").get_by_role("button", name="Save changes to the medication").click()
+    expect(page.locator("#medication-confirm_dose-error")).to_contain_text("1.20 mg/kg")
+    expect(page.locator("#medication-dose_mg")).to_have_value("84")
+    axe(page)
+    page.get_by_label("I confirm this dose outside the usual range").check()
+    page.get_by_label("Reason for the dose outside the usual range").fill("Prescriber ordered 1.2.")
+    page.locator("#medication").get_by_role("button", name="Save changes to the medication").click()
+    expect(page.locator("#dose-check")).to_contain_text("Outside the usual range: confirmed")
+    expect(page.locator("#dose-check")).to_contain_text("Prescriber ordered 1.2.")
 
     # Notes: type, press Enter; the note is saved and the cursor is back in the box.
     box = page.locator("#note-text")

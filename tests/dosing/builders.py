@@ -44,7 +44,7 @@ def dosed_session(patient, clinician, *, medication="ketamine", route="iv", dose
     session.ended_at = utcnow() - timedelta(minutes=70) if ended else None
     session.status = "completed" if ended else "in_progress"
     session.medication, session.route, session.dose_mg = medication, route, Decimal(dose)
-    session.weight_kg = Decimal("70.0")
+    session.weight_kg, session.weighed_on = Decimal("70.0"), make.RECENT_WEIGHING
     session.infusion_minutes = infusion_minutes if route == "iv" else None
     for n in range(notes):
         db.session.add(SessionNote(session_id=session.id, patient_id=session.patient_id,

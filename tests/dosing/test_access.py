@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests import factories as make
 from tests.dosing.builders import dosed_session, first_note, form, local
 from tracker.core.audit.models import AuditEvent
 from tracker.core.sessions import DosingSession
@@ -27,7 +28,8 @@ def details_data(s, clinician):
 
 def medication_data(s, clinician):
     return form("medication", medication="ketamine", route="iv", dose_mg="35", weight_kg="70",
-                infusion_minutes="40", lot_number="L1", version=s.version)
+                weighed_on=make.RECENT_WEIGHING.isoformat(), infusion_minutes="40",
+                lot_number="L1", version=s.version)
 
 
 ROUTES = [

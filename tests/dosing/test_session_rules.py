@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from tests import factories as make
 from tests.conftest import page_text
 from tests.dosing.builders import dosed_session, first_note, form, local, scheduled_session, tag
 from tracker.core.audit.models import AuditEvent
@@ -134,6 +135,7 @@ def test_a_stale_correction_is_refused_and_the_typed_room_kept(login_as, clinici
 
 def _medication(client, session, **values):
     data = dict(medication="ketamine", route="iv", dose_mg="35", weight_kg="70",
+                weighed_on=make.RECENT_WEIGHING.isoformat(),
                 infusion_minutes="40", lot_number="LOT-1", version=str(fresh(session.id).version))
     data.update(values)
     return client.post(f"/sessions/{session.id}/medication", data=form("medication", **data))
@@ -166,7 +168,7 @@ def test_esketamine_in_two_or_three_devices(login_as, clinician, dosed, dose):
         "esketamine", Decimal(dose), None)
 
 
-@pytest.mark.parametrize("dose", ["28", "70", "56.5", "112"])
+@pytest.mark.parametrize("dose", ["70", "56.5", "112", "27.5"])
 def test_other_esketamine_doses_are_refused(login_as, clinician, dosed, dose):
     response = _medication(login_as(clinician), dosed, medication="esketamine",
                            route="intranasal", dose_mg=dose, infusion_minutes="")

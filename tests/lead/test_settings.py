@@ -11,9 +11,15 @@ from tracker.core.clinic import DEFAULT_CRISIS_TEXT, DEFAULT_SETTINGS, Clinic
 from tracker.extensions import db
 
 
+def _typed(key: str, value: int) -> str | int:
+    """How a lead types a setting: the dose settings in mg/kg (stored in hundredths)."""
+    return f"{value / 100:.2f}" if key.endswith("_mgkg_x100") else value
+
+
 def _form(clinic, **changes):
     data = {"name": clinic.name, "timezone": clinic.timezone, "crisis_text": clinic.crisis_text,
-            "version": clinic.version, **clinic.thresholds}
+            "version": clinic.version,
+            **{key: _typed(key, value) for key, value in clinic.thresholds.items()}}
     data.update(changes)
     return data
 
@@ -134,3 +140,51 @@ def test_a_stale_save_is_refused_with_409_and_the_typed_values_kept(client_for, 
     assert db.session.get(Clinic, clinic.id).name == "Typed Later"
     assert len(_updates()) == 2
     assert [(e.action, e.record_id) for e in _updates("failure")] == [("update", clinic.id)]
+
+
+# --- dose checks ------------------------------------------------------------------------------
+
+def test_dose_ranges_are_typed_in_mg_per_kg_and_stored_in_hundredths(client_for, lead, clinic):
+    client = client_for(lead)
+    html = client.get("/lead/settings").get_data(as_text=True)
+    assert 'name="ketamine_iv_hard_max_mgkg_x100"' in html and 'value="1.50"' in html
+    assert "Default 0.50 mg/kg" in page_text_html(html)
+    response = client.post("/lead/settings", data=_form(
+        clinic, ketamine_iv_usual_max_mgkg_x100="1.25", weight_within_days="14"))
+    assert response.status_code == 302
+    saved = db.session.get(Clinic, clinic.id)
+    assert saved.settings == {"ketamine_iv_usual_max_mgkg_x100": 125, "weight_within_days": 14}
+    assert 'value="1.25"' in client.get("/lead/settings").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"ketamine_iv_usual_max_mgkg_x100": "0.40"}, "ketamine_iv_usual_max_mgkg_x100",
+     "must end at or above its start (0.50 mg/kg)"),
+    ({"ketamine_im_hard_max_mgkg_x100": "0.90"}, "ketamine_im_hard_max_mgkg_x100",
+     "must be at or above its usual range (1.00 mg/kg)"),
+    ({"ketamine_oral_hard_max_mgkg_x100": "7.005"}, "ketamine_oral_hard_max_mgkg_x100",
+     "at most two decimals"),
+    ({"ketamine_oral_hard_max_mgkg_x100": "50"}, "ketamine_oral_hard_max_mgkg_x100",
+     "from 0.05 to 10.00 mg/kg"),
+    ({"ketamine_sublingual_usual_min_mgkg_x100": "half"}, "ketamine_sublingual_usual_min_mgkg_x100",
+     "Enter a dose in mg/kg"),
+    ({"weight_within_days": "0"}, "weight_within_days", "from 1 to 365"),
+])
+def test_bad_dose_ranges_are_refused_beside_the_field(client_for, lead, clinic, changes, field,
+                                                      message):
+    response = client_for(lead).post("/lead/settings", data=_form(clinic, **changes))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html.split(f'id="{field}-error"', 1)[1][:400]
+    assert f'value="{changes[field]}"' in html
+    assert db.session.get(Clinic, clinic.id).settings in ({}, None)
+
+
+def test_the_service_refuses_unordered_dose_ranges(lead, clinic):
+    from tracker.lead.services import update_clinic_settings
+    from tracker.rules import Refused
+    thresholds = dict(DEFAULT_SETTINGS, ketamine_iv_hard_max_mgkg_x100=90)
+    with pytest.raises(Refused, match="Ketamine IV: the usual range must be ordered"):
+        update_clinic_settings(clinic, expected_version=clinic.version, name=clinic.name,
+                               timezone=clinic.timezone, crisis_text=clinic.crisis_text,
+                               thresholds=thresholds, by=lead)

@@ -162,3 +162,43 @@ def test_a_duplicate_record_number_on_edit_is_refused(login_as, clinic, clinicia
                                         data=_edit_data(patient, record_number=other.record_number))
     assert response.status_code == 422
     assert "Another patient of this clinic has this record number." in response.get_data(as_text=True)
+
+
+# --- when the weight was measured (ketamine's mg/kg check needs a recent one) -----------------
+
+def test_a_new_weight_is_dated_today_unless_its_date_is_given(login_as, clinician):
+    from tracker.timezones import clinic_today
+    client = login_as(clinician)
+    assert client.post("/patients/new", data=GOOD).status_code == 302
+    (patient,) = _patients()
+    assert patient.weighed_on == clinic_today()
+    measured = (clinic_today() - timedelta(days=3)).isoformat()
+    assert client.post("/patients/new", data={**GOOD, "record_number": "KT-2", "family_name": "Dated",
+                                              "weighed_on": measured}).status_code == 302
+    (dated,) = _patients("Dated")
+    assert dated.weighed_on.isoformat() == measured
+
+
+def test_a_changed_weight_with_its_old_date_left_is_dated_today(login_as, clinician, patient):
+    from tracker.timezones import clinic_today
+    old = clinic_today() - timedelta(days=50)
+    patient.weighed_on = old
+    db.session.commit()
+    client = login_as(clinician)
+    response = client.post(f"/patients/{patient.id}/edit",
+                           data=_edit_data(patient, weighed_on=old.isoformat()))
+    assert response.status_code == 302
+    db.session.refresh(patient)
+    assert patient.weighed_on == old  # the same weight keeps its date
+    response = client.post(f"/patients/{patient.id}/edit",
+                           data=_edit_data(patient, weight_kg="68.0", weighed_on=old.isoformat()))
+    assert response.status_code == 302
+    db.session.refresh(patient)
+    assert (patient.weight_kg, patient.weighed_on) == (Decimal("68.0"), clinic_today())
+
+
+def test_a_weight_date_in_the_future_is_refused(login_as, clinician):
+    future = (date.today() + timedelta(days=30)).isoformat()
+    response = login_as(clinician).post("/patients/new", data={**GOOD, "weighed_on": future})
+    assert response.status_code == 422
+    assert "in the future" in response.get_data(as_text=True).split('id="weighed_on-error"', 1)[1][:200]

@@ -27,6 +27,22 @@ DEFAULT_SETTINGS: dict[str, int] = {
     "diastolic_alert": 110,
     "spo2_below": 92,
     "heart_rate_above": 110,
+    # dose checks (tracker.dosing.doses; sources in the README): a weight for mg/kg doses
+    # measured within this many days, and racemic ketamine's ranges per route in whole
+    # hundredths of a mg/kg (50 = 0.50 mg/kg), since settings are integers
+    "weight_within_days": 30,
+    "ketamine_iv_usual_min_mgkg_x100": 50,
+    "ketamine_iv_usual_max_mgkg_x100": 100,
+    "ketamine_iv_hard_max_mgkg_x100": 150,
+    "ketamine_im_usual_min_mgkg_x100": 50,
+    "ketamine_im_usual_max_mgkg_x100": 100,
+    "ketamine_im_hard_max_mgkg_x100": 200,
+    "ketamine_sublingual_usual_min_mgkg_x100": 50,
+    "ketamine_sublingual_usual_max_mgkg_x100": 300,
+    "ketamine_sublingual_hard_max_mgkg_x100": 500,
+    "ketamine_oral_usual_min_mgkg_x100": 50,
+    "ketamine_oral_usual_max_mgkg_x100": 300,
+    "ketamine_oral_hard_max_mgkg_x100": 700,
 }
 
 DEFAULT_CRISIS_TEXT = (

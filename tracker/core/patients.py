@@ -53,6 +53,7 @@ class Patient(TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     weight_kg: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 1))
+    weighed_on: Mapped[date | None]  # when weight_kg was measured (mg/kg needs a recent one)
     status: Mapped[str] = mapped_column(Choice(PatientStatus, name="patient_status"),
                                         default=PatientStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -3,8 +3,8 @@ record during it, debrief, tasks and follow-ups after it). Its in-session record
 then read-only; what is recorded during the session lives in tracker.dosing.models."""
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,13 @@ class Route(StrEnum):
     ORAL = "oral"
 
 
+class DoseCheckOutcome(StrEnum):
+    """What the dose check said of the saved dose (tracker.dosing.doses); a refused dose is
+    never saved."""
+    USUAL = "usual"
+    OUTSIDE_USUAL = "outside_usual"
+
+
 class SessionStatus(StrEnum):
     SCHEDULED = "scheduled"
     IN_PROGRESS = "in_progress"
@@ -72,6 +79,12 @@ class DosingSession(TimestampMixin, db.Model):
     route: Mapped[str | None] = mapped_column(Choice(Route, name="route"))
     dose_mg: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
     weight_kg: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 1))
+    weighed_on: Mapped[date | None]  # when the weight used for mg/kg was measured
+    dose_check: Mapped[str | None] = mapped_column(Choice(DoseCheckOutcome, name="dose_check"))
+    # A dose outside the usual range: the explicit confirmation, its reason, who and when.
+    dose_confirmation_reason: Mapped[str | None] = mapped_column(sa.Text)
+    dose_confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    dose_confirmed_at: Mapped[datetime | None]
     infusion_minutes: Mapped[int | None]
     lot_number: Mapped[str | None] = mapped_column(sa.String(60))
     checklist_override_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -89,6 +102,7 @@ class DosingSession(TimestampMixin, db.Model):
     patient: Mapped[Patient] = relationship()
     clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
     signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    dose_confirmed_by: Mapped[User | None] = relationship(foreign_keys=[dose_confirmed_by_id])
     intention: Mapped[Intention | None] = relationship(
         back_populates="session", lazy="raise_on_sql", primaryjoin="Intention.session_id == DosingSession.id")
     debrief: Mapped[Debrief | None] = relationship(
@@ -118,6 +132,11 @@ class DosingSession(TimestampMixin, db.Model):
         sa.CheckConstraint("infusion_minutes IS NULL OR infusion_minutes BETWEEN 1 AND 480",
                            name="infusion_minutes_range"),
         sa.CheckConstraint("(signed_at IS NULL) = (signed_by_id IS NULL)", name="signature_whole"),
+        sa.CheckConstraint("(dose_confirmed_at IS NULL) = (dose_confirmed_by_id IS NULL) AND "
+                           "(dose_confirmed_at IS NULL) = (dose_confirmation_reason IS NULL)",
+                           name="dose_confirmation_whole"),
+        sa.CheckConstraint("dose_check IS NULL OR dose_check <> 'outside_usual' "
+                           "OR dose_confirmed_at IS NOT NULL", name="outside_usual_confirmed"),
         sa.Index("ix_dosing_session_patient_scheduled", "patient_id", "scheduled_at"),
         sa.Index("ix_dosing_session_scheduled_at", "scheduled_at"),
         same_patient_key("course_id", "treatment_course"),
@@ -132,4 +151,5 @@ class DosingSession(TimestampMixin, db.Model):
     def dose_mg_per_kg(self) -> Decimal | None:
         if self.dose_mg is None or not self.weight_kg:
             return None
-        return (self.dose_mg / self.weight_kg).quantize(Decimal("0.01"))
+        # rounded as the dose check rounds it (tracker.dosing.doses.mg_per_kg)
+        return (self.dose_mg / self.weight_kg).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

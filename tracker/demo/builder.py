@@ -15,8 +15,10 @@ from tracker.care.scoring import INSTRUMENTS, score
 from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.core.audit.service import event_hash
 from tracker.core.flags import SafetyFlag
-from tracker.core.sessions import DosingSession
+from tracker.core.patients import Patient
+from tracker.core.sessions import DoseCheckOutcome, DosingSession
 from tracker.core.signing.service import content_hash
+from tracker.dosing.doses import DoseOutcome, check_dose
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
 from tracker.extensions import db
 from tracker.integration.models import (
@@ -145,9 +147,10 @@ class DemoBuilder:
                        medication="ketamine", route="iv", mg_per_kg="0.5", dose_mg=None,
                        room="Room 2", sign_after_h: float | None = 2, vitals=None,
                        adverse=None, override_reason=None, shared_note=False,
-                       completed: bool = True) -> DosingSession:
+                       dose_reason=None, completed: bool = True) -> DosingSession:
         """A session; when `completed`, its whole in-session record (notes, vitals, sedation,
-        adverse events, discharge) and, if sign_after_h is set, its signature."""
+        adverse events, discharge) and, if sign_after_h is set, its signature. The dose passes
+        the clinic's dose check; one outside the usual range needs `dose_reason`."""
         esketamine = medication == "esketamine"
         session = DosingSession(
             course_id=course.id, patient_id=course.patient_id, scheduled_at=scheduled_at,
@@ -168,9 +171,13 @@ class DemoBuilder:
             session.started_at = start
             session.ended_at = start + timedelta(minutes=125 if esketamine else 95)
             session.status = "completed"
+            confirmed = self._dose_check(session, clinician, dose_reason)
         db.session.add(session)
         db.session.flush()
         self.audit(session.created_at, clinician, "create", "dosing_session", session.id, session.patient_id)
+        if completed and confirmed:
+            self.audit(session.dose_confirmed_at, clinician, "confirm_dose", "dosing_session",
+                       session.id, session.patient_id)
         if completed:
             self._in_session_record(session, clinician, vitals=vitals, adverse=adverse,
                                     shared_note=shared_note, observation=120 if esketamine else 55)
@@ -178,6 +185,31 @@ class DemoBuilder:
                 self.sign(session, "dosing_session", clinician,
                           session.ended_at + timedelta(hours=sign_after_h))
         return session
+
+    def _dose_check(self, session, clinician, reason: str | None) -> bool:
+        """Date the weight (the patient's if recent enough, else weighed at the session; a newer
+        one becomes the patient's), check the dose as the service does, and confirm it with
+        `reason` if it is outside the usual range. Returns whether it was confirmed."""
+        patient = db.session.get(Patient, session.patient_id)
+        day = session.started_at.astimezone(self.zone).date()
+        within = self.clinic.setting("weight_within_days")
+        known = patient.weighed_on
+        session.weighed_on = known if known and 0 <= (day - known).days <= within else day
+        if known is None or session.weighed_on > known:
+            patient.weighed_on = session.weighed_on
+        check = check_dose(session.medication, session.route, session.dose_mg,
+                           weight_kg=session.weight_kg, weighed_on=session.weighed_on, on=day,
+                           settings=self.clinic.thresholds)
+        if check.outcome == DoseOutcome.REFUSED or (check.needs_confirmation and not reason):
+            raise ValueError(f"Demo dose needs a reason or is refused: {check.message}")
+        if not check.needs_confirmation:
+            session.dose_check = DoseCheckOutcome.USUAL
+            return False
+        session.dose_check = DoseCheckOutcome.OUTSIDE_USUAL
+        session.dose_confirmation_reason = reason
+        session.dose_confirmed_by_id = clinician.id
+        session.dose_confirmed_at = session.started_at + timedelta(minutes=2)
+        return True
 
     def _in_session_record(self, session, by, *, vitals, adverse, shared_note, observation):
         start, pid, sid = session.started_at, session.patient_id, session.id

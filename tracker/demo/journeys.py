@@ -219,13 +219,16 @@ def daniel(build, patient, account, staff):
     build.task(patient, clin, steps[0].debrief, title="Grounding before sleep", kind="mindfulness",
                start=-67, repeat="daily", until=-40, done_rate=0.85, user=account)
     booster = c.course(build, patient, clin, start=-8, kind="booster", planned=1)
-    boost = c.series(build, patient, clin, booster, [-6], route="im", doses=("0.75",), areas=("trauma",),
+    boost = c.series(build, patient, clin, booster, [-6], route="im", doses=("1.2",), areas=("trauma",),
                      goals=("Sleep through the night four nights a week",),
                      texts=("To get back the ground I had in the spring.",),
                      tweaks={0: {"checklist": ("escort_arranged", "medications_reviewed",
                                                "consent_on_file", "baseline_vitals_ok"),
                                  "override": "Ate a light breakfast 5 hours before; reviewed with "
-                                             "the prescriber; proceeded."}})
+                                             "the prescriber; proceeded.",
+                                 "dose_reason": "Partial response at 0.75 mg/kg in the induction "
+                                                "series; the prescriber ordered 1.2 mg/kg IM for "
+                                                "the booster."}})
     build.task(patient, clin, boost[0].debrief, title="Evening wind-down", kind="routine", start=-5,
                repeat="daily", until=10, done_rate=0.9, user=account)
     c.scores(build, patient, account, clin, "phq9",
@@ -275,7 +278,8 @@ def luis(build, patient, account, staff):
 
 
 def noah(build, patient, account, staff):
-    """Paused for travel; his first session went without an intention and is still unsigned."""
+    """Paused for travel; his first session went without an intention and is still unsigned.
+    His weight is 40 days old: a ketamine dose on his return needs him weighed again."""
     clin = staff["therapist2"]
     course = c.course(build, patient, clin, start=-30, status="paused", status_day=-12,
                       reason="Travelling for work for six weeks; resumes on return.")
@@ -314,6 +318,6 @@ JOURNEYS = (
            status="discharged", status_day=-40,
            status_reason="Moved out of state; records sent to his new psychiatrist with consent."),
     _story("Noah", "Fischer", "1990-10-10", "76.0", ("therapist2",), -35, noah,
-           "noah.fischer@demo.test", status="paused", status_day=-12,
+           "noah.fischer@demo.test", weighed=-40, status="paused", status_day=-12,
            status_reason="Travelling for work for six weeks; resumes on return."),
 )

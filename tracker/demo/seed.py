@@ -102,6 +102,7 @@ def _patient(build: DemoBuilder, clinic, staff, password, number, story) -> Pati
         record_number=f"HL-{1000 + number}", given_name=story["given"],
         family_name=story["family"], date_of_birth=date.fromisoformat(story["born"]),
         email=story.get("email"), phone=f"555-01{number:02d}", weight_kg=Decimal(story["weight"]),
+        weighed_on=build.day(story.get("weighed", story["since"])),
         status=story.get("status", "active"), status_reason=story.get("status_reason"),
         created_at=build.at(story["since"]))
     db.session.add(patient)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -27,6 +27,7 @@ from tracker.dosing.models import (
 from tracker.dosing.vitals import FIELDS as VITAL_FIELDS
 from tracker.dosing.vitals import implausible
 from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
+from tracker.timezones import clinic_today
 
 SHORT_TEXT = 2000
 
@@ -74,21 +75,37 @@ class SessionDetailsForm(FlaskForm):
 
 
 class MedicationForm(FlaskForm):
+    """What was given. Units are fixed in the labels (mg, kg: never mL). The dose check and its
+    confirmation are the service's (tracker.dosing.doses); the confirmation fields are shown on
+    the page once a dose needs them."""
+
     medication = SelectField("Medication", choices=choices(MEDICATIONS, "Choose…"),
                              validators=[InputRequired("Choose the medication.")])
     route = SelectField("Route", choices=choices(ROUTES, "Choose…"),
                         validators=[InputRequired("Choose the route.")])
     dose_mg = DecimalField("Dose (mg)", places=2,
                            validators=[InputRequired("Give the dose in mg.")],
-                           description="Esketamine: 56 mg (2 devices) or 84 mg (3 devices).")
-    weight_kg = DecimalField("Weight at the session (kg)", places=1, validators=[Optional()],
-                             description="Used for the dose in mg/kg.")
+                           render_kw={"inputmode": "decimal"},
+                           description="The total dose in mg, never mL. Esketamine: 56 mg "
+                                       "(2 devices) or 84 mg (3 devices).")
+    weight_kg = DecimalField("Weight (kg)", places=1, validators=[Optional()],
+                             render_kw={"inputmode": "decimal"},
+                             description="Ketamine is checked in mg/kg against this weight.")
+    weighed_on = DateField("Weight measured on", validators=[Optional()],
+                           description="Ketamine needs a weight measured within the clinic's "
+                                       "set number of days.")
     infusion_minutes = IntegerField(
         "Infusion time (minutes)", validators=[Optional(), NumberRange(
             1, 480, "An infusion lasts between 1 and 480 minutes.")],
         description="IV infusion only; commonly 0.5 mg/kg over 40 minutes.")
     lot_number = StringField("Lot number", validators=[Optional(), Length(max=60)],
-                             filters=[_strip])
+                             filters=[_strip],
+                             description="Required for esketamine; for ketamine, record it too.")
+    confirm_dose = BooleanField("I confirm this dose outside the usual range")
+    dose_reason = ClinicalText("Reason for the dose outside the usual range",
+                               max_length=SHORT_TEXT, validators=[Optional()], filters=[_strip],
+                               render_kw={"rows": 2},
+                               description="Kept with the record, with your name and the time.")
     version = VersionField()
 
     def validate_dose_mg(self, field):
@@ -103,6 +120,12 @@ class MedicationForm(FlaskForm):
         _finite(field, "weight")
         if field.data is not None and not Decimal(20) <= field.data <= Decimal(350):
             raise ValidationError("A weight between 20 and 350 kg, please.")
+
+    def validate_weighed_on(self, field):
+        if field.data is not None and field.data > clinic_today():
+            raise ValidationError("The date the weight was measured is in the future.")
+        if field.data is not None and self.weight_kg.data is None and not self.weight_kg.errors:
+            raise ValidationError("Give the weight measured on this date, or clear the date.")
 
 
 class NoteForm(FlaskForm):

@@ -108,6 +108,7 @@ def _defaults(name: str, form, record: DosingSession) -> None:
         form.room.data = record.room
     elif name == "medication_form" and form.weight_kg.data is None:
         form.weight_kg.data = record.patient.weight_kg
+        form.weighed_on.data = record.patient.weighed_on
     elif name == "vitals_form":
         form.phase.data = NEXT_PHASE[min(len(record.vitals), len(NEXT_PHASE) - 1)]
     elif name == "discharge_form" and record.discharge is None:
@@ -131,9 +132,11 @@ def _render(session_id: int, *, record: DosingSession | None = None,
         team = _team(record)
         forms = {name: _build(name, record, team) for name in FORMS}
         forms.update(submitted or {})
-    override_by = None
+    override_by = dose_confirmed_by = None
     if record.checklist_override_by_id:
         override_by = db.session.get(User, record.checklist_override_by_id)
+    if record.dose_confirmed_by_id:
+        dose_confirmed_by = db.session.get(User, record.dose_confirmed_by_id)
     thresholds = current_user.clinic.thresholds
     return render_template(
         "dosing/session.html", record=record, patient=record.patient, intention=record.intention,
@@ -141,7 +144,9 @@ def _render(session_id: int, *, record: DosingSession | None = None,
         findings={v.id: classify_vitals(v, thresholds) for v in record.vitals},
         addenda=db.session.scalars(record_addenda("dosing_session", record.id)).all(),
         flags=db.session.scalars(queries.session_flags(record.id)).all(),
-        override_by=override_by, hash_matches=services.hash_matches(record), alert=alert,
+        override_by=override_by, dose_confirmed_by=dose_confirmed_by,
+        weight_within_days=current_user.clinic.setting("weight_within_days"),
+        hash_matches=services.hash_matches(record), alert=alert,
         section_errors=section_errors or {}, labels=LABELS, links=_links(record),
         addendum_form=AddendumForm(prefix="addendum", formdata=None),
     ), status
@@ -159,7 +164,7 @@ def _save(record: DosingSession, form, service, audit: Attempt):
     return save(form, service, audit=audit)
 
 
-def _change(session_id, name: str, service, *, audit, done: str, anchor: str):
+def _change(session_id, name: str, service, *, audit, done, anchor: str):
     """The shape of every change on the page: validate, call one service, commit, go back.
     `audit` is the (action, record type) the service records, or a function of the session
     giving (action, record type, record id); a new row has no id yet."""
@@ -174,7 +179,7 @@ def _change(session_id, name: str, service, *, audit, done: str, anchor: str):
     outcome = _save(record, form, lambda: service(record, **_fields(form), user=current_user),
                     Attempt(action, record_type, record_id, pid))
     if outcome.saved:
-        flash(done, "success")
+        flash(done(outcome.value) if callable(done) else done, "success")
         return redirect(url_for(".session", session_id=sid, _anchor=anchor))
     return _refused(sid, outcome, name, form)
 
@@ -230,7 +235,13 @@ def edit_details(session_id):
 def record_medication(session_id):
     return _change(session_id, "medication_form", services.record_medication,
                    audit=("record_medication", "dosing_session"),
-                   done="The medication is saved.", anchor="medication")
+                   done=_medication_saved, anchor="medication")
+
+
+def _medication_saved(check) -> str:
+    if check.needs_confirmation:
+        return "The medication is saved, with your confirmation of the dose outside the usual range."
+    return "The medication is saved."
 
 
 @bp.post("/sessions/<session_id>/notes")

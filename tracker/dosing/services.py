@@ -7,7 +7,7 @@ corrected by addenda only, whatever the browser sends. What is recorded during t
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from tracker.core.audit.service import record_event
 from tracker.core.care_team import care_team_clinicians
 from tracker.core.records import audit, plain_row
-from tracker.core.sessions import DosingSession, SessionStatus
+from tracker.core.sessions import DoseCheckOutcome, DosingSession, Medication, Route, SessionStatus
 from tracker.core.signing.service import content_hash, ensure_unsigned, sign
+from tracker.db import utcnow
 from tracker.dosing import queries
+from tracker.dosing.doses import DoseCheck, DoseOutcome, check_dose
 from tracker.dosing.models import Discharge
 from tracker.extensions import db
 from tracker.intention.readiness import checklist_open
@@ -25,7 +27,6 @@ from tracker.rules import Refused, check_version
 from tracker.timezones import to_local
 
 SESSION = "This dosing session"
-ESKETAMINE_DOSES_MG = (Decimal(56), Decimal(84))
 ESKETAMINE_MIN_OBSERVATION = 120
 
 
@@ -104,29 +105,72 @@ def update_session_details(session: DosingSession, *, version: int, started_at: 
 
 
 def record_medication(session: DosingSession, *, version: int, medication: str, route: str,
-                      dose_mg: Decimal, weight_kg: Decimal | None, infusion_minutes: int | None,
-                      lot_number: str | None, user) -> None:
-    """Record what was given. Esketamine is intranasal in 28 mg devices (56 or 84 mg); an IV
-    infusion needs its duration, other routes have none."""
+                      dose_mg: Decimal, weight_kg: Decimal | None, weighed_on: date | None,
+                      infusion_minutes: int | None, lot_number: str | None,
+                      confirm_dose: bool = False, dose_reason: str | None = None,
+                      user) -> DoseCheck:
+    """Record what was given, after the dose check of tracker.dosing.doses: a refused dose is
+    never saved; a dose outside the usual range only with an explicit confirmation and a reason
+    (kept with who and when, and audited as "confirm_dose"). Esketamine needs its lot number;
+    an IV infusion needs its duration, other routes have none. A weight newer than the
+    patient's becomes the patient's weight too."""
     ensure_unsigned(session, SESSION)
     check_version(session, version)
     dose_mg = dose_mg.quantize(Decimal("0.01"))
-    if medication == "esketamine":
-        if route != "intranasal":
-            raise Refused("Esketamine is given intranasally (28 mg devices).", field="route")
-        if dose_mg not in ESKETAMINE_DOSES_MG:
-            raise Refused(f"Esketamine comes in 28 mg devices: the dose is 56 mg (2 devices) or "
-                            f"84 mg (3 devices), not {dose_mg.normalize():f} mg.", field="dose_mg")
-    if route == "iv" and infusion_minutes is None:
+    weight_kg = weight_kg.quantize(Decimal("0.1")) if weight_kg is not None else None
+    weighed_on = weighed_on if weight_kg is not None else None
+    if medication == Medication.ESKETAMINE and route != Route.INTRANASAL:
+        raise Refused("Esketamine is given intranasally (28 mg devices).", field="route")
+    if route == Route.IV and infusion_minutes is None:
         raise Refused("Give the infusion time in minutes (commonly 40).", field="infusion_minutes")
-    if route != "iv" and infusion_minutes is not None:
+    if route != Route.IV and infusion_minutes is not None:
         raise Refused("An infusion time applies to an IV infusion only; leave it empty.",
                         field="infusion_minutes")
+    on = to_local(session.started_at or utcnow()).date()
+    check = check_dose(medication, route, dose_mg, weight_kg=weight_kg, weighed_on=weighed_on,
+                       on=on, settings=user.clinic.thresholds)
+    if check.outcome == DoseOutcome.REFUSED:
+        raise Refused(check.message, field=check.field)
+    if medication == Medication.ESKETAMINE and not lot_number:
+        raise Refused("Give the lot number: it is required for esketamine (Spravato).",
+                      field="lot_number")
+    if check.needs_confirmation and not confirm_dose:
+        raise Refused(f"{check.message} To give this dose, tick the confirmation and give the "
+                      "reason.", field="confirm_dose")
+    if check.needs_confirmation and not dose_reason:
+        raise Refused("Give the reason for this dose outside the usual range: it is kept with "
+                      "the record.", field="dose_reason")
     session.medication, session.route, session.dose_mg = medication, route, dose_mg
-    session.weight_kg = weight_kg.quantize(Decimal("0.1")) if weight_kg is not None else None
+    session.weight_kg, session.weighed_on = weight_kg, weighed_on
     session.infusion_minutes, session.lot_number = infusion_minutes, lot_number or None
+    session.dose_check = (DoseCheckOutcome.OUTSIDE_USUAL if check.needs_confirmation
+                          else DoseCheckOutcome.USUAL)
+    if check.needs_confirmation:
+        session.dose_confirmation_reason = dose_reason
+        session.dose_confirmed_by_id, session.dose_confirmed_at = user.id, utcnow()
+    else:
+        session.dose_confirmation_reason = None
+        session.dose_confirmed_by_id = session.dose_confirmed_at = None
     db.session.flush()
     audit("record_medication", "dosing_session", session, user)
+    if check.needs_confirmation:
+        audit("confirm_dose", "dosing_session", session, user)
+    _keep_newer_weight(session, weight_kg, weighed_on, user)
+    return check
+
+
+def _keep_newer_weight(session: DosingSession, weight_kg: Decimal | None,
+                       weighed_on: date | None, user) -> None:
+    """A weight measured at (or for) the session that is newer than the patient's becomes the
+    patient's, so the next session starts from it."""
+    patient = session.patient
+    if weight_kg is None or weighed_on is None:
+        return
+    if patient.weighed_on is not None and weighed_on <= patient.weighed_on:
+        return
+    patient.weight_kg, patient.weighed_on = weight_kg, weighed_on
+    db.session.flush()
+    record_event("update", "patient", patient.id, patient_id=patient.id, user=user)
 
 
 def record_discharge(session: DosingSession, *, discharged_at: datetime, observation_minutes: int,
@@ -169,6 +213,10 @@ SESSION_FIELDS = ("id", "course_id", "patient_id", "scheduled_at", "started_at",
                   "clinician_id", "room", "status", "medication", "route", "dose_mg", "weight_kg",
                   "infusion_minutes", "lot_number", "checklist_override_reason",
                   "checklist_override_by_id", "cancel_reason")
+# Added with the dose checks: hashed only for a dose saved with a check, so a record signed
+# before them still hashes to its stored hash.
+DOSE_CHECK_FIELDS = ("weighed_on", "dose_check", "dose_confirmation_reason",
+                     "dose_confirmed_by_id", "dose_confirmed_at")
 NOTE_FIELDS = ("id", "noted_at", "kind", "text", "author_id", "shared_with_patient", "shared_at")
 VITAL_FIELDS = ("id", "measured_at", "phase", "systolic", "diastolic", "heart_rate", "spo2",
                 "recorded_by_id")
@@ -190,8 +238,11 @@ def session_record_content(session: DosingSession) -> dict:
     def rows(items, fields):
         return [plain_row(item, fields) for item in sorted(items, key=lambda item: item.id)]
 
+    session_row = plain_row(session, SESSION_FIELDS)
+    if session.dose_check is not None:
+        session_row.update(plain_row(session, DOSE_CHECK_FIELDS))
     return {
-        "session": plain_row(session, SESSION_FIELDS),
+        "session": session_row,
         "notes": rows(session.notes, NOTE_FIELDS),
         "vitals": rows(session.vitals, VITAL_FIELDS),
         "sedation_ratings": rows(session.sedation_ratings, SEDATION_FIELDS),

@@ -3,6 +3,7 @@ Validation only; the rules that need the database live in tracker.lead.services.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import available_timezones
 
@@ -10,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -48,7 +50,20 @@ VITAL_FIELDS = (
     ("spo2_below", "Flag SpO2 below", "%", 80, 98),
     ("heart_rate_above", "Flag heart rate above", "beats per minute", 80, 180),
 )
-THRESHOLD_FIELDS = CONTINUITY_FIELDS + VITAL_FIELDS
+# Dose checks (tracker.dosing.doses): the weight's age, then racemic ketamine's mg/kg ranges
+# per route. (key, label, unit, lowest, highest); the mg/kg ones are shown and typed in mg/kg
+# and stored in whole hundredths (the settings are integers), so their bounds are hundredths.
+WEIGHT_FIELDS = (
+    ("weight_within_days", "Ketamine in mg/kg needs a weight measured within", "days", 1, 365),
+)
+DOSE_ROUTES = (("iv", "IV"), ("im", "IM"), ("sublingual", "sublingual"), ("oral", "oral"))
+DOSE_BOUNDS = (("usual_min", "usual from"), ("usual_max", "usual up to"),
+               ("hard_max", "refused above"))
+MGKG_FIELDS = tuple(
+    (f"ketamine_{route}_{bound}_mgkg_x100", f"Ketamine {words}: {what}", "mg/kg", 5, 1000)
+    for route, words in DOSE_ROUTES for bound, what in DOSE_BOUNDS)
+DOSE_FIELDS = WEIGHT_FIELDS + MGKG_FIELDS
+THRESHOLD_FIELDS = CONTINUITY_FIELDS + VITAL_FIELDS + DOSE_FIELDS
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +110,45 @@ class WholeNumberField(IntegerField):
             raise ValueError("Enter a whole number, like 24.") from None
 
 
+class MgPerKgField(DecimalField):
+    """A dose setting typed and shown in mg/kg (two decimals); its data is the whole number of
+    hundredths of a mg/kg the clinic settings store (0.50 mg/kg is 50)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a dose in mg/kg, like 0.50.") from None
+        if self.data is not None:
+            if not self.data.is_finite():
+                self.data = None
+                raise ValueError("Enter a dose in mg/kg, like 0.50.")
+            hundredths = self.data * 100
+            if hundredths != hundredths.to_integral_value():
+                self.data = None
+                raise ValueError("Use at most two decimals, like 0.75.")
+            self.data = int(hundredths)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return mgkg_text(self.data) if isinstance(self.data, int) else ""
+
+
+def mgkg_text(hundredths: int) -> str:
+    return f"{Decimal(hundredths) / 100:.2f}"
+
+
+def _mgkg_field(label: str, unit: str, low: int, high: int) -> MgPerKgField:
+    span = f"{mgkg_text(low)} to {mgkg_text(high)}"
+    return MgPerKgField(
+        f"{label} ({unit})",
+        [InputRequired(message="Enter a dose in mg/kg."),
+         NumberRange(min=low, max=high, message=f"Use a dose from {span} mg/kg.")],
+        description=f"Plausible range {span} {unit}.")
+
+
 def _threshold_field(label: str, unit: str, low: int, high: int) -> IntegerField:
     return WholeNumberField(
         f"{label} ({unit})",
@@ -136,12 +190,30 @@ class SettingsForm(FlaskForm):
             raise ValidationError(f"The {what} alert level must be at or above the {what} flag "
                                   f"level ({flag}).")
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for route, words in DOSE_ROUTES:
+            low, high, hard = (self[f"ketamine_{route}_{bound}_mgkg_x100"] for bound, _ in DOSE_BOUNDS)
+            if not all(isinstance(f.data, int) for f in (low, high, hard)):
+                continue
+            if high.data < low.data:
+                high.errors.append(f"The usual range of ketamine {words} must end at or above its "
+                                   f"start ({mgkg_text(low.data)} mg/kg).")
+                valid = False
+            if hard.data < high.data:
+                hard.errors.append(f"The hard maximum of ketamine {words} must be at or above "
+                                   f"its usual range ({mgkg_text(high.data)} mg/kg).")
+                valid = False
+        return valid
+
     def thresholds(self) -> dict[str, int]:
         return {key: self[key].data for key, *_ in THRESHOLD_FIELDS}
 
 
-for _key, _label, _unit, _low, _high in THRESHOLD_FIELDS:
+for _key, _label, _unit, _low, _high in CONTINUITY_FIELDS + VITAL_FIELDS + WEIGHT_FIELDS:
     setattr(SettingsForm, _key, _threshold_field(_label, _unit, _low, _high))
+for _key, _label, _unit, _low, _high in MGKG_FIELDS:
+    setattr(SettingsForm, _key, _mgkg_field(_label, _unit, _low, _high))
 
 
 def _choices(codes, label) -> list[SelectChoice]:

@@ -196,6 +196,18 @@ def transfer_patient(patient: Patient, clinician_id: int, *, expected_primary_id
 
 # --- settings ---------------------------------------------------------------------------------
 
+def _check_dose_ranges(thresholds: dict[str, int]) -> None:
+    """Each ketamine route's usual range is ordered and ends at or below its hard maximum."""
+    routes = {key.split("_")[1] for key in DEFAULT_SETTINGS if key.endswith("_mgkg_x100")}
+    for route in sorted(routes):
+        low, high, hard = (thresholds[f"ketamine_{route}_{bound}_mgkg_x100"]
+                           for bound in ("usual_min", "usual_max", "hard_max"))
+        if not low <= high <= hard:
+            words = {"iv": "IV", "im": "IM"}.get(route, route)
+            raise Refused(f"Ketamine {words}: the usual range must be ordered and end at or "
+                          "below the hard maximum.")
+
+
 def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timezone: str,
                            crisis_text: str, thresholds: dict[str, int], by: User) -> bool:
     """Save the clinic's name, zone, crisis text and thresholds (only values that differ from
@@ -209,6 +221,7 @@ def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timez
     for kind in ("systolic", "diastolic"):
         if thresholds[f"{kind}_alert"] < thresholds[f"{kind}_flag"]:
             raise Refused(f"The {kind} alert level must be at or above the flag level.")
+    _check_dose_ranges(thresholds)
     overrides = {k: int(v) for k, v in thresholds.items() if int(v) != DEFAULT_SETTINGS[k]}
     new = {"name": name.strip(), "timezone": timezone, "crisis_text": crisis_text.strip(),
            "settings": overrides}

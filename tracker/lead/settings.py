@@ -11,7 +11,14 @@ from tracker.core.saving import Attempt, save
 from tracker.core.users import LEAD
 from tracker.extensions import db
 from tracker.lead import services
-from tracker.lead.forms import CONTINUITY_FIELDS, VITAL_FIELDS, SettingsForm
+from tracker.lead.forms import (
+    CONTINUITY_FIELDS,
+    MGKG_FIELDS,
+    VITAL_FIELDS,
+    WEIGHT_FIELDS,
+    SettingsForm,
+    mgkg_text,
+)
 from tracker.lead.routes import bp
 
 
@@ -19,13 +26,15 @@ def _saved_differences(form, clinic) -> list[tuple[str, str]]:
     """(label, value now saved) for each field where the saved value differs from the typed one."""
     saved = {"name": clinic.name, "timezone": clinic.timezone, "crisis_text": clinic.crisis_text,
              **clinic.thresholds}
-    return [(form[key].label.text, str(value)) for key, value in saved.items()
-            if form[key].data != value]
+    mgkg = {key for key, *_ in MGKG_FIELDS}
+    return [(form[key].label.text, mgkg_text(value) if key in mgkg else str(value))
+            for key, value in saved.items() if form[key].data != value]
 
 
 def _page(form, clinic, status: int = 200, stale: str | None = None, saved=()):
     return render_template("lead/settings.html", form=form, clinic=clinic, stale=stale, saved=saved,
                            continuity_fields=CONTINUITY_FIELDS, vital_fields=VITAL_FIELDS,
+                           weight_fields=WEIGHT_FIELDS, mgkg_fields=MGKG_FIELDS,
                            defaults=DEFAULT_SETTINGS), status
 
 

@@ -69,9 +69,16 @@ class PatientForm(FlaskForm):
     weight_kg = DecimalField("Weight (kg)", [Optional(), NumberRange(
         min=20, max=350, message="Enter a weight between 20 and 350 kg.")], places=1,
         description="Used to compute mg/kg doses.")
+    weighed_on = DateField("Weight measured on", [Optional()],
+                           description="Today if left empty when the weight is new or changed.")
     care_team = MultiCheckboxField("Also on the care team", coerce=int,
                                    description="You are on the care team yourself.")
     version = HiddenField()
+
+
+    def validate_weighed_on(self, field):
+        if field.data and field.data > clinic_today():
+            raise ValidationError("The date the weight was measured is in the future.")
 
 
 class StatusChangeForm(FlaskForm):

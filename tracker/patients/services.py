@@ -21,6 +21,7 @@ from tracker.core.users import CLINICIAN, PATIENT, User
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.rules import Refused, check_version
+from tracker.timezones import clinic_today
 
 # Allowed moves, from -> to. Every move needs a reason; nothing is ever deleted.
 PATIENT_MOVES = {"active": ("paused", "discharged"), "paused": ("active", "discharged"),
@@ -41,6 +42,7 @@ class PatientDetails:
     email: str | None = None
     phone: str | None = None
     weight_kg: Decimal | None = None
+    weighed_on: date | None = None
     care_team_ids: list[int] = field(default_factory=list)
 
 
@@ -64,8 +66,19 @@ def _apply_details(patient: Patient, details: PatientDetails) -> None:
     patient.record_number = details.record_number.strip()
     patient.email = (details.email or "").strip().lower() or None
     patient.phone = (details.phone or "").strip() or None
-    patient.weight_kg = (details.weight_kg.quantize(Decimal("0.1"))
-                         if details.weight_kg is not None else None)
+    weight = details.weight_kg.quantize(Decimal("0.1")) if details.weight_kg is not None else None
+    patient.weighed_on = _weighed_on(patient, weight, details.weighed_on)
+    patient.weight_kg = weight
+
+
+def _weighed_on(patient: Patient, weight: Decimal | None, typed: date | None) -> date | None:
+    """When the weight was measured (ketamine's mg/kg check needs a recent one): as typed, or
+    today for a new or changed weight whose date was left empty or left as the old weight's."""
+    if weight is None:
+        return None
+    if weight != patient.weight_kg and typed in (None, patient.weighed_on):
+        return clinic_today()
+    return typed or patient.weighed_on or clinic_today()
 
 
 def _clinic_clinician_ids(clinic_id: int, ids) -> set[int]:

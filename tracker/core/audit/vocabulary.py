@@ -16,6 +16,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "start": ("Started", "Started"),
     "end": ("Ended", "Ended"),
     "record_medication": ("Recorded the medication", "Recorded the medication of"),
+    "confirm_dose": ("Confirmed a dose outside the usual range", "Confirmed the dose of"),
     "sign": ("Signed", "Signed"),
     "addendum": ("Added an addendum", "Added a correction (addendum) to"),
     "export": ("Exported or downloaded", "Downloaded"),

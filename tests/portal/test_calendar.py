@@ -1,8 +1,10 @@
 """Add to my calendar: the .ics downloads of upcoming sessions and follow-ups."""
 from datetime import timedelta
 
+from tracker.core.preparation import preparation_text
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.portal.ics import escape_text
 
 
 def _lines(response):
@@ -67,7 +69,23 @@ def test_no_clinical_detail_in_the_event_text(login_as, patient_user, mine):
     body = login_as(patient_user).get("/me/calendar.ics").get_data(as_text=True)
     for word in mine.words.values():
         assert word not in body
-    assert "DESCRIPTION" not in body and "LOCATION" not in body
+    # what an event says beyond its title: where, the clinic's general preparation steps (the
+    # same for every patient) and reminders; nothing about this patient
+    unfolded = body.replace("\r\n ", "")
+    assert "LOCATION:Test Clinic\r\n" in unfolded
+    descriptions = [line for line in unfolded.split("\r\n") if line.startswith("DESCRIPTION:")]
+    allowed = ("DESCRIPTION:How to prepare:", "DESCRIPTION:Dosing session",
+               "DESCRIPTION:Follow-up")  # the preparation steps, or an alarm's event title
+    assert descriptions and all(d.startswith(allowed) for d in descriptions)
+    assert escape_text(preparation_text()) in unfolded
+
+
+def test_a_dosing_session_reminds_the_day_before_and_two_hours_before(login_as, patient_user,
+                                                                       mine):
+    body = login_as(patient_user).get(f"/me/sessions/{mine.upcoming.id}/calendar.ics").get_data(
+        as_text=True)
+    assert body.count("BEGIN:VALARM") == 2
+    assert "TRIGGER:-P1D\r\n" in body and "TRIGGER:-PT2H\r\n" in body
 
 
 def test_one_event_downloads(login_as, patient_user, mine):

@@ -25,6 +25,10 @@ class Event:
     summary: str
     duration: timedelta | None = None
     sequence: int = 0
+    location: str | None = None
+    description: str | None = None
+    # Reminders before the start, e.g. (1 day, 2 hours): a VALARM each, shown by the calendar app.
+    alarms: tuple[timedelta, ...] = ()
 
 
 def escape_text(value: str) -> str:
@@ -58,12 +62,14 @@ def utc_stamp(value: datetime) -> str:
 
 
 def format_duration(value: timedelta) -> str:
-    """A DURATION such as PT2H or PT1H30M (whole minutes; at least one minute)."""
+    """A DURATION such as PT2H, PT1H30M or P1D (whole minutes; at least one minute)."""
     minutes = int(value.total_seconds() // 60)
     if minutes <= 0:
         raise ValueError("an appointment lasts at least a minute")
+    days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    time = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    return "P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")
 
 
 def _property(name: str, value: str) -> str:
@@ -93,7 +99,19 @@ def calendar(events: Iterable[Event], *, name: str, generated_at: datetime) -> s
         lines += [
             f"SEQUENCE:{max(0, int(event.sequence))}",
             _property("SUMMARY", escape_text(event.summary)),
-            "END:VEVENT",
         ]
+        if event.location:
+            lines.append(_property("LOCATION", escape_text(event.location)))
+        if event.description:
+            lines.append(_property("DESCRIPTION", escape_text(event.description)))
+        for before in event.alarms:
+            lines += [
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                f"TRIGGER:-{format_duration(before)}",
+                _property("DESCRIPTION", escape_text(event.summary)),
+                "END:VALARM",
+            ]
+        lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return CRLF.join(lines) + CRLF

@@ -10,6 +10,7 @@ from sqlalchemy.orm import load_only
 from tracker.care.models import FollowUp
 from tracker.core.access import allow, record_or_404
 from tracker.core.audit.service import record_event
+from tracker.core.preparation import preparation_text
 from tracker.core.sessions import DosingSession
 from tracker.core.users import PATIENT
 from tracker.db import utcnow
@@ -21,6 +22,10 @@ from tracker.portal.routes import bp, own_patient, show
 # (esketamine needs at least two hours), a follow-up about an hour.
 SESSION_LENGTH = timedelta(hours=2)
 FOLLOW_UP_LENGTH = timedelta(hours=1)
+# Reminders in the patient's calendar: the day before (time to arrange the escort and fast),
+# and two hours before.
+SESSION_ALARMS = (timedelta(days=1), timedelta(hours=2))
+FOLLOW_UP_ALARMS = (timedelta(hours=1),)
 
 
 @bp.route("/")
@@ -52,14 +57,25 @@ def _uid(kind: str, record_id: int) -> str:
 def _session_event(session) -> ics.Event:
     return ics.Event(uid=_uid("dosing-session", session.id), starts_at=session.scheduled_at,
                      summary=f"Dosing session at {current_user.clinic.name}",
-                     duration=SESSION_LENGTH, sequence=session.version - 1)
+                     duration=SESSION_LENGTH, sequence=session.version - 1,
+                     location=_clinic_location(),
+                     description="How to prepare:\n" + preparation_text(),
+                     alarms=SESSION_ALARMS)
+
+
+def _clinic_location() -> str:
+    """The clinic's name and, once recorded in its settings, its address."""
+    clinic = current_user.clinic
+    address = getattr(clinic, "address", None)
+    return f"{clinic.name}, {address}" if address else clinic.name
 
 
 def _follow_up_event(follow_up) -> ics.Event:
     kind = pages.follow_up_kind(follow_up.kind).lower()
     summary = "Follow-up appointment" if follow_up.kind == "other" else f"Follow-up: {kind}"
     return ics.Event(uid=_uid("follow-up", follow_up.id), starts_at=follow_up.scheduled_at,
-                     summary=summary, duration=FOLLOW_UP_LENGTH, sequence=follow_up.version - 1)
+                     summary=summary, duration=FOLLOW_UP_LENGTH, sequence=follow_up.version - 1,
+                     location=_clinic_location(), alarms=FOLLOW_UP_ALARMS)
 
 
 def _ics_response(events, filename: str) -> Response:

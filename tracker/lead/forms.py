@@ -22,6 +22,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from tracker.core.audit.models import OUTCOMES
 from tracker.core.users import CLINICIAN, LEAD
+from tracker.dosing.vitals import order_problems
 
 CRISIS_TEXT_MAX = 2000
 
@@ -38,15 +39,33 @@ CONTINUITY_FIELDS = (
     ("acknowledge_flag_within_hours", "Acknowledge a safety flag within", "hours", 1, 168),
     ("attention_window_days", "Needs attention looks back over", "days", 7, 365),
 )
-VITAL_FIELDS = (
-    ("systolic_flag", "Flag systolic pressure at or above", "mmHg", 120, 220),
-    ("systolic_alert", "Alert at systolic pressure at or above", "mmHg", 130, 250),
-    ("diastolic_flag", "Flag diastolic pressure at or above", "mmHg", 70, 130),
-    ("diastolic_alert", "Alert at diastolic pressure at or above", "mmHg", 80, 150),
-    ("spo2_below", "Flag SpO2 below", "%", 80, 98),
-    ("heart_rate_above", "Flag heart rate above", "beats per minute", 80, 180),
+VITAL_FIELDS = (  # high thresholds are reached at or above, low ones below (dosing/vitals.py)
+    ("systolic_high_flag", "Flag systolic pressure at or above", "mmHg", 120, 220),
+    ("systolic_high_alert", "Alert at systolic pressure at or above", "mmHg", 130, 250),
+    ("systolic_low_flag", "Flag systolic pressure below", "mmHg", 70, 110),
+    ("systolic_low_alert", "Alert at systolic pressure below", "mmHg", 60, 110),
+    ("diastolic_high_flag", "Flag diastolic pressure at or above", "mmHg", 70, 130),
+    ("diastolic_high_alert", "Alert at diastolic pressure at or above", "mmHg", 80, 150),
+    ("diastolic_low_flag", "Flag diastolic pressure below", "mmHg", 30, 70),
+    ("diastolic_low_alert", "Alert at diastolic pressure below", "mmHg", 25, 70),
+    ("heart_rate_high_flag", "Flag heart rate at or above", "beats per minute", 80, 160),
+    ("heart_rate_high_alert", "Alert at heart rate at or above", "beats per minute", 80, 180),
+    ("heart_rate_low_flag", "Flag heart rate below", "beats per minute", 35, 70),
+    ("heart_rate_low_alert", "Alert at heart rate below", "beats per minute", 25, 70),
+    ("respiratory_rate_high_flag", "Flag respiratory rate at or above", "breaths per minute", 16, 40),
+    ("respiratory_rate_high_alert", "Alert at respiratory rate at or above", "breaths per minute", 16, 50),
+    ("respiratory_rate_low_flag", "Flag respiratory rate below", "breaths per minute", 5, 14),
+    ("respiratory_rate_low_alert", "Alert at respiratory rate below", "breaths per minute", 4, 14),
+    ("spo2_low_flag", "Flag SpO2 below", "%", 80, 98),
+    ("spo2_low_alert", "Alert at SpO2 below", "%", 80, 98),
 )
-THRESHOLD_FIELDS = CONTINUITY_FIELDS + VITAL_FIELDS
+DISCHARGE_FIELDS = (
+    ("iv_vitals_interval_minutes", "During an IV infusion and its observation, take vitals every",
+     "minutes", 5, 60),
+    ("ketamine_min_observation_minutes", "Observe after ketamine (from dosing) at least",
+     "minutes", 30, 360),
+)
+THRESHOLD_FIELDS = CONTINUITY_FIELDS + VITAL_FIELDS + DISCHARGE_FIELDS
 
 
 @lru_cache(maxsize=1)
@@ -122,17 +141,16 @@ class SettingsForm(FlaskForm):
         if field.data not in time_zone_choices():
             raise ValidationError("Choose a time zone from the list (for example America/New_York).")
 
-    def validate_systolic_alert(self, field):
-        self._alert_not_below("systolic_flag", field, "systolic")
-
-    def validate_diastolic_alert(self, field):
-        self._alert_not_below("diastolic_flag", field, "diastolic")
-
-    def _alert_not_below(self, flag_name: str, field, what: str):
-        flag = self[flag_name].data
-        if isinstance(flag, int) and isinstance(field.data, int) and field.data < flag:
-            raise ValidationError(f"The {what} alert level must be at or above the {what} flag "
-                                  f"level ({flag}).")
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the vital-sign thresholds' order: per measure, low alert <= low
+        flag < high flag <= high alert (each problem beside the field that breaks it)."""
+        valid = super().validate(extra_validators)
+        typed = {key: self[key].data for key, *_ in VITAL_FIELDS
+                 if isinstance(self[key].data, int) and not self[key].errors}
+        for key, problem in order_problems(typed).items():
+            self[key].errors = [*self[key].errors, problem]
+            valid = False
+        return valid
 
     def thresholds(self) -> dict[str, int]:
         return {key: self[key].data for key, *_ in THRESHOLD_FIELDS}

@@ -2,7 +2,7 @@
 
 Every session has three checks: before dosing, about 40 minutes after dosing, and before
 discharge. An IV infusion adds a check every `iv_interval` minutes (a clinic setting) through
-the infusion and the observation, until the session ends. Dosing is taken to begin when the
+the infusion and the observation, until the "before discharge" reading takes over. Dosing is taken to begin when the
 session starts (its recorded start).
 
 A check is *done* by a reading taken in its window; each reading does at most one check. The
@@ -117,7 +117,10 @@ def vitals_schedule(*, started_at: datetime | None, ended_at: datetime | None,
         timed.append(_Slot(f"About {FORTY_MINUTES} minutes after dosing", None,
                            when=f"{FORTY_MINUTES} minutes after the start"))
     else:
-        end = ended_at or max(now + iv_interval * MINUTE, started_at)
+        # IV checks run until the "before discharge" reading takes over (or, while the session
+        # goes on, up to the next one)
+        end = (ended_at - PRE_DISCHARGE_OPENS_MINUTES * MINUTE if ended_at
+               else max(now + iv_interval * MINUTE, started_at))
         span = min(int((end - started_at) / MINUTE), LONGEST_SESSION_MINUTES)
         tolerance = TOLERANCE_MINUTES * MINUTE
         if route == "iv" and iv_interval > 0:

@@ -285,3 +285,21 @@ def test_a_discharge_is_corrected_in_place(login_as, clinician, ready):
     assert discharge.escort_name == "Sam Other"
     assert discharge.observation_minutes == int(
         (discharge.discharged_at - ready.started_at) / timedelta(minutes=1))
+
+
+def test_a_corrected_start_corrects_the_kept_minutes(login_as, clinician, ready):
+    client = login_as(clinician)
+    assert _discharge(client, ready).status_code == 302
+    earlier = ready.started_at - timedelta(minutes=10)
+    response = client.post(f"/sessions/{ready.id}/details", data=form(
+        "details", started_at=local(earlier), ended_at=local(ready.ended_at),
+        clinician_id=clinician.id, room="Room 2", version=ready.version))
+    assert response.status_code == 302
+    [discharge] = _discharges()
+    assert discharge.observation_minutes == int(
+        (discharge.discharged_at - discharge_start(ready)) / timedelta(minutes=1))
+
+
+def discharge_start(session):
+    db.session.refresh(session)
+    return session.started_at

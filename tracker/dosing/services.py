@@ -102,6 +102,10 @@ def update_session_details(session: DosingSession, *, version: int, started_at: 
     session.started_at, session.ended_at = started_at, ended_at
     session.clinician_id, session.room = clinician_id, room or None
     session.status = "completed" if ended_at else "in_progress"
+    discharge = db.session.scalar(sa.select(Discharge).where(Discharge.session_id == session.id))
+    if discharge is not None:  # the kept minutes follow a corrected start
+        discharge.observation_minutes = min(
+            observation_minutes(started_at, discharge.discharged_at), MAX_OBSERVATION_STORED)
     db.session.flush()
     audit("update", "dosing_session", session, user)
 

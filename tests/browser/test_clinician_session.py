@@ -4,6 +4,8 @@ debrief and sets two integration tasks. axe on each page."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -27,6 +29,9 @@ def test_a_session_from_start_to_debrief(page, live_server, sign_in, axe, clinic
     expect(page.get_by_text("Readiness checklist: complete")).to_be_visible()
     axe(page)
 
+    # started two hours ago (typed), so the observation gate can be met in this test
+    two_hours_ago = datetime.now(ZoneInfo("America/New_York")) - timedelta(hours=2)
+    page.locator("#start-started_at").fill(two_hours_ago.strftime("%Y-%m-%dT%H:%M"))
     page.locator("#start-room").fill("Room 2")
     page.get_by_role("button", name="Start the session").click()
     expect(page.get_by_role("status").filter(has_text="The session has started.")).to_be_visible()
@@ -92,13 +97,37 @@ def test_a_session_from_start_to_debrief(page, live_server, sign_in, axe, clinic
     page.get_by_role("button", name="End the session").click()
     expect(page.locator("#session-times")).to_contain_text("Ended")
 
+    # The discharge gates: shown before trying; a refusal names each one not met.
     discharge = page.locator("#discharge")
-    discharge.get_by_label("Observation (minutes)").fill("60")
-    for label in ("Alert and at baseline", "Vitals acceptable", "Escort present",
-                  "No driving until the next day: acknowledged by the patient"):
-        discharge.get_by_label(label).check()
+    expect(discharge.locator("#gate-safety_flags")).to_contain_text("Not met")
+    expect(discharge.locator("#gate-observation")).to_contain_text("Met")
+    discharge.get_by_label("No driving until the next day: acknowledged by the patient").check()
+    discharge.get_by_role("button", name="Save the discharge").click()
+    refusal = page.locator("#discharge [role=alert]").first
+    expect(refusal).to_contain_text("safety flag of this session not acknowledged")
+    expect(refusal).to_contain_text("at or above the alert level (180)")
+    expect(refusal).to_contain_text("No sedation rating is recorded")
+    expect(page.locator("#discharge-escort_name")).to_have_value("Sam Escort")
+    axe(page)
+
+    page.get_by_role("link", name=re.compile("^Acknowledge")).click()
+    page.get_by_label("Acknowledgement note").fill("Rechecked at once; 150/90 and settling.")
+    page.get_by_role("button", name="Acknowledge flag").click()
+    page.goto(f"{live_server}/sessions/{session.id}")
+    vitals = page.locator("#vitals")
+    vitals.get_by_label("Systolic (mmHg)").fill("132")
+    vitals.get_by_label("Diastolic (mmHg)").fill("84")
+    vitals.get_by_label("Respiratory rate (breaths/min)").fill("14")
+    vitals.get_by_role("button", name="Save the reading").click()
+    expect(page.locator("#vitals-schedule")).to_contain_text("Done")
+    page.locator("#sedation").get_by_label("MOAA/S").select_option("5")
+    page.locator("#sedation").get_by_role("button", name="Save the rating").click()
+    expect(page.locator("#discharge #gate-sedation")).to_contain_text("Met")
+    discharge = page.locator("#discharge")
+    discharge.get_by_label("No driving until the next day: acknowledged by the patient").check()
     discharge.get_by_role("button", name="Save the discharge").click()
     expect(page.locator("#discharge")).to_contain_text("Sam Escort")
+    expect(page.locator("#discharge")).to_contain_text("minutes of observation since dosing")
 
     # Sign; then the record is read-only and an addendum sits beside it.
     page.get_by_role("button", name="Sign the in-session record").click()

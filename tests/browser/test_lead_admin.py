@@ -70,7 +70,7 @@ def test_settings_and_the_audit_trail(page, live_server, sign_in, axe, lead, cli
     page.get_by_label("Clinic name").fill("Bayview Clinic")
     page.get_by_label("Alert at systolic pressure at or above (mmHg)").fill("150")
     page.get_by_role("button", name="Save settings").click()
-    expect(page.locator("#systolic_alert-error")).to_contain_text("at or above the systolic flag")
+    expect(page.locator("#systolic_high_alert-error")).to_contain_text("at or above its flag level (160)")
     expect(page.get_by_label("Clinic name")).to_have_value("Bayview Clinic")
     axe(page)
     page.get_by_label("Alert at systolic pressure at or above (mmHg)").fill("185")

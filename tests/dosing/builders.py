@@ -55,6 +55,21 @@ def dosed_session(patient, clinician, *, medication="ketamine", route="iv", dose
     return session
 
 
+def ready_for_discharge(session, clinician, *, at: datetime | None = None):
+    """What the discharge gates ask of an ended session beyond its times: a reading within the
+    flag thresholds and MOAA/S 5, both at the end (or `at`)."""
+    at = at or session.ended_at
+    db.session.add_all([
+        VitalSign(session_id=session.id, patient_id=session.patient_id, measured_at=at,
+                  phase="pre_discharge", systolic=124, diastolic=78, heart_rate=72, spo2=98,
+                  respiratory_rate=14, recorded_by_id=clinician.id),
+        SedationRating(session_id=session.id, patient_id=session.patient_id, rated_at=at,
+                       moaas=5, recorded_by_id=clinician.id),
+    ])
+    db.session.flush()
+    return session
+
+
 def full_record(session, clinician, *, rows: int = 3):
     """Add `rows` each of notes, vitals, sedation ratings and adverse events, and a discharge."""
     start = session.started_at

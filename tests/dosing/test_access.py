@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories as make
-from tests.dosing.builders import dosed_session, first_note, form, local
+from tests.dosing.builders import dosed_session, first_note, form, local, ready_for_discharge
 from tracker.core.audit.models import AuditEvent
 from tracker.core.sessions import DosingSession
 from tracker.db import utcnow
@@ -49,9 +49,9 @@ ROUTES = [
     ("POST", "/sessions/{sid}/adverse-events",
      lambda s, c: form("event", occurred_at=_now(), kind="nausea", severity="mild"), "dosed"),
     ("POST", "/sessions/{sid}/discharge",
-     lambda s, c: form("discharge", discharged_at=_now(), observation_minutes="60",
-                       alert_at_baseline="y", vitals_acceptable="y", escort_present="y",
-                       escort_name="Sam", no_driving_acknowledged="y"), "dosed"),
+     lambda s, c: ready_for_discharge(s, c) and form(
+         "discharge", discharged_at=_now(), escort_name="Sam", no_driving_acknowledged="y"),
+     "dosed"),
     ("POST", "/sessions/{sid}/sign", lambda s, c: {}, "dosed"),
     ("GET", "/sessions/{sid}/notes/{nid}/edit", None, "dosed"),
     ("POST", "/sessions/{sid}/notes/{nid}/edit",

@@ -92,7 +92,7 @@ def test_each_alert_reading_has_its_own_flag_and_repeats_do_not_duplicate(login_
 
 
 def test_the_clinics_own_thresholds_apply(login_as, clinician, clinic, dosed):
-    clinic.settings = {"systolic_alert": 150, "systolic_flag": 140}
+    clinic.settings = {"systolic_high_alert": 150, "systolic_high_flag": 140}
     db.session.commit()
     _vitals(login_as(clinician), dosed, systolic="155")
     assert [f.source for f in _flags()] == ["vital_alert"]

@@ -11,7 +11,7 @@ from tests.dosing.builders import dosed_session, first_note, form, local, schedu
 from tracker.core.audit.models import AuditEvent
 from tracker.core.sessions import DosingSession
 from tracker.db import utcnow
-from tracker.dosing.models import Discharge, SessionNote
+from tracker.dosing.models import SessionNote
 from tracker.extensions import db
 
 
@@ -260,66 +260,3 @@ def test_a_note_is_shared_with_the_patient_and_taken_back(login_as, clinician, d
     assert [e.action for e in events("share")] == ["share"] and len(events("unshare")) == 1
 
 
-# --- discharge --------------------------------------------------------------------------------
-
-def _discharge(client, session, **values):
-    data = dict(discharged_at=local(utcnow() - timedelta(minutes=1)), observation_minutes="60",
-                alert_at_baseline="y", vitals_acceptable="y", escort_present="y",
-                escort_name="Sam Escort", no_driving_acknowledged="y")
-    data.update(values)
-    data = {k: v for k, v in data.items() if v is not None}
-    return client.post(f"/sessions/{session.id}/discharge", data=form("discharge", **data))
-
-
-def _discharges():
-    return db.session.scalars(sa.select(Discharge)).all()
-
-
-def test_esketamine_needs_two_hours_of_observation(login_as, clinician, patient):
-    session = dosed_session(patient, clinician, medication="esketamine", route="intranasal",
-                            dose="56")
-    client = login_as(clinician)
-    response = _discharge(client, session, observation_minutes="90")
-    assert response.status_code == 422
-    assert "at least 120 minutes" in response.get_data(as_text=True).split(
-        'id="discharge-observation_minutes-error"', 1)[1][:300]
-    assert _discharges() == []
-    assert _discharge(client, session, observation_minutes="120").status_code == 302
-    assert [d.observation_minutes for d in _discharges()] == [120]
-
-
-def test_ketamine_has_no_two_hour_rule(login_as, clinician, dosed):
-    assert _discharge(login_as(clinician), dosed, observation_minutes="45").status_code == 302
-
-
-@pytest.mark.parametrize("missing, message", [
-    ("alert_at_baseline", "alert and at baseline"),
-    ("vitals_acceptable", "vitals are acceptable"),
-    ("no_driving_acknowledged", "not driving until the next day"),
-])
-def test_discharge_criteria_must_be_met(login_as, clinician, dosed, missing, message):
-    response = _discharge(login_as(clinician), dosed, **{missing: None})
-    assert response.status_code == 422 and message in page_text(response)
-    assert _discharges() == []
-
-
-def test_an_escort_present_is_named(login_as, clinician, dosed):
-    response = _discharge(login_as(clinician), dosed, escort_name="")
-    assert response.status_code == 422 and "Give the escort" in page_text(response)
-
-
-def test_discharge_needs_the_medication_first(login_as, clinician, patient):
-    session = dosed_session(patient, clinician)
-    session.medication = session.route = session.dose_mg = session.infusion_minutes = None
-    db.session.commit()
-    response = _discharge(login_as(clinician), session)
-    assert response.status_code == 422 and "Record the medication before" in page_text(response)
-
-
-def test_a_discharge_is_corrected_in_place(login_as, clinician, dosed):
-    client = login_as(clinician)
-    _discharge(client, dosed, observation_minutes="45")
-    _discharge(client, dosed, observation_minutes="75", escort_present=None, escort_name="Sam")
-    [discharge] = _discharges()
-    assert (discharge.observation_minutes, discharge.escort_present, discharge.escort_name) == (
-        75, False, None)

@@ -51,7 +51,7 @@ def test_a_lead_of_another_clinic_edits_only_their_own(client_for, clinic, intru
 def test_the_page_shows_the_current_values(client_for, lead, clinic):
     html = client_for(lead).get("/lead/settings").get_data(as_text=True)
     assert 'value="Test Clinic"' in html and "America/New_York" in html
-    assert 'name="systolic_flag"' in html and 'value="160"' in html
+    assert 'name="systolic_high_flag"' in html and 'value="160"' in html
     assert "Default 24 hours" in page_text_html(html)
 
 
@@ -64,11 +64,14 @@ def test_saving_changes_stores_only_the_non_defaults_and_audits_without_values(c
     client = client_for(lead)
     response = client.post("/lead/settings", data=_form(
         clinic, name="Bayview Clinic", timezone="Europe/Berlin", crisis_text="Call 112.",
-        debrief_within_hours=48, systolic_flag=150, systolic_alert=175))
+        debrief_within_hours=48, systolic_high_flag=150, systolic_high_alert=175,
+        respiratory_rate_low_flag=12, iv_vitals_interval_minutes=10))
     assert response.status_code == 302
     saved = db.session.get(Clinic, clinic.id)
     assert (saved.name, saved.timezone, saved.crisis_text) == ("Bayview Clinic", "Europe/Berlin", "Call 112.")
-    assert saved.settings == {"debrief_within_hours": 48, "systolic_flag": 150, "systolic_alert": 175}
+    assert saved.settings == {"debrief_within_hours": 48, "systolic_high_flag": 150,
+                              "systolic_high_alert": 175, "respiratory_rate_low_flag": 12,
+                              "iv_vitals_interval_minutes": 10}
     assert saved.setting("follow_up_within_days") == DEFAULT_SETTINGS["follow_up_within_days"]
     assert saved.version == 2
     [event] = _updates()
@@ -96,12 +99,16 @@ def test_saving_nothing_new_changes_nothing(client_for, lead, clinic):
     ({"timezone": ""}, "Choose a time zone from the list"),
     ({"name": ""}, "This field is required"),
     ({"crisis_text": "x" * 2001}, "under 2,000 characters"),
-    ({"systolic_alert": 150, "systolic_flag": 160}, "alert level must be at or above"),
-    ({"diastolic_alert": 95, "diastolic_flag": 100}, "alert level must be at or above"),
-    ({"spo2_below": 40}, "from 80 to 98"),
+    ({"systolic_high_alert": 150, "systolic_high_flag": 160}, "alert level must be at or above"),
+    ({"diastolic_high_alert": 95, "diastolic_high_flag": 100}, "alert level must be at or above"),
+    ({"heart_rate_low_alert": 55}, "low heart rate alert level must be at or below its flag"),
+    ({"respiratory_rate_low_alert": 12, "respiratory_rate_low_flag": 10},
+     "low respiratory rate alert level must be at or below its flag level (10)"),
+    ({"spo2_low_alert": 40}, "from 80 to 98"),
+    ({"ketamine_min_observation_minutes": 10}, "from 30 to 360"),
     ({"lost_to_follow_up_days": 0}, "from 7 to 365"),
     ({"debrief_within_hours": "three days"}, "Enter a whole number"),
-    ({"heart_rate_above": ""}, "Enter a whole number"),
+    ({"heart_rate_high_alert": ""}, "Enter a whole number"),
 ])
 def test_bad_values_are_refused_beside_the_field_with_the_typed_values_kept(client_for, lead, clinic,
                                                                           changes, message):

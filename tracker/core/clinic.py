@@ -20,13 +20,29 @@ DEFAULT_SETTINGS: dict[str, int] = {
     "acknowledge_flag_within_hours": 24,
     # how far back the clinician's needs-attention list looks for late debriefs and tasks
     "attention_window_days": 30,
-    # vital signs: flag and alert thresholds
-    "systolic_flag": 160,
-    "diastolic_flag": 100,
-    "systolic_alert": 180,
-    "diastolic_alert": 110,
-    "spo2_below": 92,
-    "heart_rate_above": 110,
+    # vital signs: flag and alert thresholds (README "Vital signs": sources). A high threshold
+    # is reached at or above its value, a low one below it (tracker/dosing/vitals.py).
+    "systolic_high_flag": 160,
+    "systolic_high_alert": 180,
+    "systolic_low_flag": 90,
+    "systolic_low_alert": 80,
+    "diastolic_high_flag": 100,
+    "diastolic_high_alert": 110,
+    "diastolic_low_flag": 50,
+    "diastolic_low_alert": 40,
+    "heart_rate_high_flag": 100,
+    "heart_rate_high_alert": 110,
+    "heart_rate_low_flag": 50,
+    "heart_rate_low_alert": 40,
+    "respiratory_rate_high_flag": 25,
+    "respiratory_rate_high_alert": 30,
+    "respiratory_rate_low_flag": 10,
+    "respiratory_rate_low_alert": 8,
+    "spo2_low_flag": 94,
+    "spo2_low_alert": 92,
+    # the vitals schedule and the discharge
+    "iv_vitals_interval_minutes": 15,
+    "ketamine_min_observation_minutes": 90,
     # dose checks (tracker.dosing.doses; sources in the README): a weight for mg/kg doses
     # measured within this many days, and racemic ketamine's ranges per route in whole
     # hundredths of a mg/kg (50 = 0.50 mg/kg), since settings are integers

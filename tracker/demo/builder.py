@@ -18,6 +18,7 @@ from tracker.core.flags import SafetyFlag
 from tracker.core.patients import Patient
 from tracker.core.sessions import DoseCheckOutcome, DosingSession
 from tracker.core.signing.service import content_hash
+from tracker.dosing.discharge import observation_minutes
 from tracker.dosing.doses import DoseOutcome, check_dose
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
 from tracker.extensions import db
@@ -147,7 +148,7 @@ class DemoBuilder:
                        medication="ketamine", route="iv", mg_per_kg="0.5", dose_mg=None,
                        room="Room 2", sign_after_h: float | None = 2, vitals=None,
                        adverse=None, override_reason=None, shared_note=False,
-                       dose_reason=None, completed: bool = True) -> DosingSession:
+                       dose_reason=None, completed: bool = True, vitals_override=None) -> DosingSession:
         """A session; when `completed`, its whole in-session record (notes, vitals, sedation,
         adverse events, discharge) and, if sign_after_h is set, its signature. The dose passes
         the clinic's dose check; one outside the usual range needs `dose_reason`."""
@@ -180,7 +181,7 @@ class DemoBuilder:
                        session.id, session.patient_id)
         if completed:
             self._in_session_record(session, clinician, vitals=vitals, adverse=adverse,
-                                    shared_note=shared_note, observation=120 if esketamine else 55)
+                                    shared_note=shared_note, vitals_override=vitals_override)
             if sign_after_h is not None:
                 self.sign(session, "dosing_session", clinician,
                           session.ended_at + timedelta(hours=sign_after_h))
@@ -211,7 +212,10 @@ class DemoBuilder:
         session.dose_confirmed_at = session.started_at + timedelta(minutes=2)
         return True
 
-    def _in_session_record(self, session, by, *, vitals, adverse, shared_note, observation):
+    def _in_session_record(self, session, by, *, vitals, adverse, shared_note, vitals_override):
+        """Notes, vitals on the schedule (before dosing, at 40 minutes, every 15 minutes of an
+        IV session, before discharge), sedation back to MOAA/S 5, adverse events, and the
+        discharge at the end, as the gates would allow it."""
         start, pid, sid = session.started_at, session.patient_id, session.id
         pick = self.rng.choice
         notes = [(5, "observation"), (18, "patient_words"), (32, "intervention"), (55, "observation")]
@@ -224,13 +228,18 @@ class DemoBuilder:
                                shared_at=at + timedelta(hours=3) if share else None)
             db.session.add(note)
         base_sys, base_dia = self.rng.randint(116, 132), self.rng.randint(72, 84)
+        before_end = int((session.ended_at - start) / timedelta(minutes=1)) - 5
         readings = vitals or [("pre_dose", -5, base_sys, base_dia, 72, 98),
                               ("during", 40, base_sys + 12, base_dia + 6, 80, 97),
-                              ("pre_discharge", observation + 30, base_sys + 2, base_dia, 70, 98)]
+                              ("pre_discharge", before_end, base_sys + 2, base_dia, 70, 98)]
+        if session.route == "iv":  # the clinic's IV interval (15 minutes) besides the 40-minute one
+            readings = [*readings, *(("during", minute, base_sys + 8, base_dia + 4, 78, 97)
+                                     for minute in (15, 30, 60, 75))]
         vital_rows = []
         for phase, minute, sys_bp, dia_bp, hr, spo2 in readings:
             row = VitalSign(session_id=sid, patient_id=pid, measured_at=start + timedelta(minutes=minute),
                             phase=phase, systolic=sys_bp, diastolic=dia_bp, heart_rate=hr, spo2=spo2,
+                            respiratory_rate=14 if phase == "during" else 16,
                             recorded_by_id=by.id)
             vital_rows.append(row)
         db.session.add_all(vital_rows)
@@ -248,10 +257,12 @@ class DemoBuilder:
                                        created_at=event.occurred_at,
                                        text=f"{kind.replace('_', ' ').capitalize()} ({severity}): {action}"))
         db.session.add(Discharge(session_id=sid, discharged_at=session.ended_at,
-                                 observation_minutes=observation, alert_at_baseline=True,
-                                 vitals_acceptable=True, escort_present=True,
-                                 escort_name="Family member", no_driving_acknowledged=True,
-                                 recorded_by_id=by.id))
+                                 observation_minutes=observation_minutes(start, session.ended_at),
+                                 alert_at_baseline=True, vitals_acceptable=not vitals_override,
+                                 escort_present=True, escort_name="Family member",
+                                 no_driving_acknowledged=True, recorded_by_id=by.id,
+                                 vitals_override_reason=vitals_override,
+                                 vitals_override_by_id=by.id if vitals_override else None))
         db.session.flush()
         self.audit(start, by, "start", "dosing_session", sid, pid)
         for row in vital_rows:

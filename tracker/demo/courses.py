@@ -48,7 +48,8 @@ def series(build: DemoBuilder, patient, clinician, treatment, days, *, texts, ar
            debrief_after: float = 20, tweaks: dict | None = None) -> list[Step]:
     """Sessions on the given day offsets. Past ones are held, recorded, signed and debriefed;
     `tweaks[n]` changes session n (sign_after_h, debrief_after, debrief_sign, no_debrief,
-    no_intention, checklist, vitals, adverse, override, shared, progress, dose_reason)."""
+    no_intention, checklist, vitals, adverse, override, shared, progress, dose_reason,
+    vitals_override)."""
     steps = []
     for n, day in enumerate(days):
         tweak = (tweaks or {}).get(n, {})
@@ -61,6 +62,7 @@ def series(build: DemoBuilder, patient, clinician, treatment, days, *, texts, ar
             vitals=tweak.get("vitals"), adverse=tweak.get("adverse"),
             override_reason=tweak.get("override"), shared_note=tweak.get("shared", False),
             dose_reason=tweak.get("dose_reason"),
+            vitals_override=tweak.get("vitals_override"),
             room=f"Room {1 + (patient.id + n) % 3}", **dose)
         intention = None
         if not tweak.get("no_intention"):

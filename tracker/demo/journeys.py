@@ -31,6 +31,12 @@ def jordan(build, patient, account, staff):
                      tweaks={0: {"shared": True}, 2: {"shared": True, "vitals": [
                          ("pre_dose", -5, 128, 82, 74, 98), ("during", 40, 162, 98, 88, 97),
                          ("pre_discharge", 85, 134, 84, 76, 98)]},
+                         3: {"vitals": [("pre_dose", -5, 124, 80, 98, 98),
+                                        ("during", 40, 138, 86, 106, 97),
+                                        ("pre_discharge", 88, 128, 82, 104, 98)],
+                             "vitals_override": "Heart rate 104 is near his usual resting rate "
+                                                "(98 before dosing); feels well, walking steadily; "
+                                                "escort present."},
                          4: {"checklist": ("consent_on_file", "medications_reviewed")}})
     second = steps[1].session
     build.audit(second.signed_at + timedelta(days=1), clin, "addendum", "dosing_session", second.id,

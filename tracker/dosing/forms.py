@@ -154,6 +154,7 @@ class VitalsForm(FlaskForm):
     diastolic = _vital("Diastolic (mmHg)")
     heart_rate = _vital("Heart rate (beats/min)")
     spo2 = _vital("SpO2 (%)")
+    respiratory_rate = _vital("Respiratory rate (breaths/min)")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -193,30 +194,19 @@ class AdverseEventForm(FlaskForm):
 
 
 class DischargeForm(FlaskForm):
+    """What is typed at discharge; the gates (ended, observation, flags, vitals, sedation) are
+    computed from the record by the service."""
+
     discharged_at = _when("Discharged at", "Give the time of discharge.")
-    observation_minutes = IntegerField("Observation (minutes)", validators=[
-        InputRequired("Give the observation time in minutes."),
-        NumberRange(0, 1440, "Between 0 and 1,440 minutes (a day).")],
-        description="Esketamine requires at least 120 minutes.")
-    alert_at_baseline = BooleanField("Alert and at baseline")
-    vitals_acceptable = BooleanField("Vitals acceptable")
-    escort_present = BooleanField("Escort present")
-    escort_name = StringField("Escort's name", validators=[Length(max=200)],
-                              filters=[_strip])
+    escort_name = StringField("Escort's name", validators=[Length(max=200)], filters=[_strip],
+                              description="The person taking the patient home.")
+    vitals_override_reason = ClinicalText(
+        "Reason to discharge with the last vitals out of range", max_length=SHORT_TEXT,
+        validators=[Optional()], filters=[_strip],
+        description="Only if the last reading is at a flag level. The reason is kept with the "
+                    "discharge.")
     no_driving_acknowledged = BooleanField(
         "No driving until the next day: acknowledged by the patient")
-
-    def validate_alert_at_baseline(self, field):
-        if not field.data:
-            raise ValidationError("Discharge only once the patient is alert and at baseline.")
-
-    def validate_vitals_acceptable(self, field):
-        if not field.data:
-            raise ValidationError("Discharge only once the vitals are acceptable.")
-
-    def validate_escort_name(self, field):
-        if self.escort_present.data and not field.data:
-            raise ValidationError("Give the escort's name.")
 
     def validate_no_driving_acknowledged(self, field):
         if not field.data:

@@ -107,6 +107,7 @@ class VitalSign(db.Model):
     diastolic: Mapped[int | None]
     heart_rate: Mapped[int | None]
     spo2: Mapped[int | None]
+    respiratory_rate: Mapped[int | None]
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
 
     __table_args__ = (
@@ -116,6 +117,8 @@ class VitalSign(db.Model):
                            name="diastolic_below_systolic"),
         sa.CheckConstraint("heart_rate IS NULL OR heart_rate BETWEEN 20 AND 250", name="heart_rate_range"),
         sa.CheckConstraint("spo2 IS NULL OR spo2 BETWEEN 50 AND 100", name="spo2_range"),
+        sa.CheckConstraint("respiratory_rate IS NULL OR respiratory_rate BETWEEN 2 AND 60",
+                           name="respiratory_rate_range"),
         same_patient_key("session_id", "dosing_session"),
     )
 
@@ -158,6 +161,13 @@ class AdverseEvent(db.Model):
 
 
 class Discharge(db.Model):
+    """The discharge, saved only when the gates computed from the record are met
+    (tracker/dosing/discharge.py). observation_minutes is that computation at the time of
+    discharge, kept because the signed record's hash covers it; what the pages show is computed
+    from the times. alert_at_baseline and vitals_acceptable were ticked by hand before the gates
+    existed; they now record the gates' outcome (vitals_acceptable is False when a clinician
+    overrode flag-level last vitals, with the reason and who gave it)."""
+
     __tablename__ = "discharge"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,8 +179,15 @@ class Discharge(db.Model):
     escort_present: Mapped[bool]
     escort_name: Mapped[str | None] = mapped_column(sa.String(200))
     no_driving_acknowledged: Mapped[bool]
+    vitals_override_reason: Mapped[str | None] = mapped_column(sa.Text)
+    vitals_override_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    vitals_override_by: Mapped[User | None] = relationship(foreign_keys=[vitals_override_by_id],
+                                                           lazy="joined")
 
     __table_args__ = (
         sa.CheckConstraint("observation_minutes BETWEEN 0 AND 1440", name="observation_range"),
+        sa.CheckConstraint("(vitals_override_reason IS NULL) = (vitals_override_by_id IS NULL)",
+                           name="vitals_override_whole"),
     )

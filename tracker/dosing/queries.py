@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.core.flags import SafetyFlag
+from tracker.core.flags import FlagSource, SafetyFlag
 from tracker.core.sessions import DosingSession
 
 # What the signed in-session record is made of (and what its hash covers).
@@ -43,3 +43,12 @@ def session_flags(session_id: int) -> sa.Select:
     """The safety flags raised during one session, newest first."""
     return (sa.select(SafetyFlag).where(SafetyFlag.session_id == session_id)
             .order_by(SafetyFlag.raised_at.desc(), SafetyFlag.id.desc()))
+
+
+def open_session_flags(session_id: int) -> sa.Select:
+    """The session's unacknowledged safety flags from alert-level vitals and severe adverse
+    events (what keeps its discharge waiting), oldest first."""
+    return (sa.select(SafetyFlag)
+            .where(SafetyFlag.session_id == session_id, SafetyFlag.acknowledged_at.is_(None),
+                   SafetyFlag.source.in_((FlagSource.VITAL_ALERT, FlagSource.ADVERSE_EVENT)))
+            .order_by(SafetyFlag.raised_at, SafetyFlag.id))

@@ -68,14 +68,15 @@ def share_session_note(session: DosingSession, note: SessionNote, *, shared: boo
 
 def record_vitals(session: DosingSession, *, measured_at: datetime, phase: str,
                   systolic: int | None, diastolic: int | None, heart_rate: int | None,
-                  spo2: int | None, user) -> tuple[VitalSign, list[Finding]]:
+                  spo2: int | None, respiratory_rate: int | None = None,
+                  user) -> tuple[VitalSign, list[Finding]]:
     """Record a reading and classify it by the clinic's thresholds; an alert-level reading
     raises one safety flag."""
     ensure_unsigned(session, SESSION)
     vital = VitalSign(session_id=session.id, patient_id=session.patient_id,
                       measured_at=measured_at, phase=phase, systolic=systolic,
                       diastolic=diastolic, heart_rate=heart_rate, spo2=spo2,
-                      recorded_by_id=user.id)
+                      respiratory_rate=respiratory_rate, recorded_by_id=user.id)
     db.session.add(vital)
     db.session.flush()
     audit("create", "vital_sign", vital, user)

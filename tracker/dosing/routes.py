@@ -14,6 +14,7 @@ from flask_login import current_user
 from tracker.core.access import allow, can_change_clinical, record_or_404
 from tracker.core.audit.service import record_event
 from tracker.core.care_team import care_team_clinicians
+from tracker.core.flags import FlagSource
 from tracker.core.forms import choices
 from tracker.core.saving import Attempt, save
 from tracker.core.sessions import MEDICATIONS, ROUTES, DosingSession
@@ -21,7 +22,9 @@ from tracker.core.signing.forms import AddendumForm
 from tracker.core.signing.queries import record_addenda
 from tracker.core.signing.service import ensure_unsigned
 from tracker.core.users import CLINICIAN, LEAD, User
+from tracker.db import utcnow
 from tracker.dosing import queries, recording, services
+from tracker.dosing.discharge import discharge_gates, observation_minutes
 from tracker.dosing.forms import (
     AdverseEventForm,
     DischargeForm,
@@ -41,9 +44,11 @@ from tracker.dosing.models import (
     Discharge,
     SessionNote,
 )
+from tracker.dosing.schedule import CHECK_STATUSES, vitals_schedule
 from tracker.dosing.vitals import classify_vitals
 from tracker.extensions import db
 from tracker.intention.readiness import readiness_gaps
+from tracker.timezones import to_local
 
 bp = Blueprint("dosing", __name__)
 
@@ -111,11 +116,9 @@ def _defaults(name: str, form, record: DosingSession) -> None:
         form.weighed_on.data = record.patient.weighed_on
     elif name == "vitals_form":
         form.phase.data = NEXT_PHASE[min(len(record.vitals), len(NEXT_PHASE) - 1)]
-    elif name == "discharge_form" and record.discharge is None:
-        if record.intention is not None and record.intention.escort_name:
-            form.escort_name.data = record.intention.escort_name
-        if record.medication == "esketamine":
-            form.observation_minutes.data = services.ESKETAMINE_MIN_OBSERVATION
+    elif (name == "discharge_form" and record.discharge is None
+          and record.intention is not None and record.intention.escort_name):
+        form.escort_name.data = record.intention.escort_name
 
 
 def _render(session_id: int, *, record: DosingSession | None = None,
@@ -138,18 +141,53 @@ def _render(session_id: int, *, record: DosingSession | None = None,
     if record.dose_confirmed_by_id:
         dose_confirmed_by = db.session.get(User, record.dose_confirmed_by_id)
     thresholds = current_user.clinic.thresholds
+    flags = db.session.scalars(queries.session_flags(record.id)).all()
     return render_template(
         "dosing/session.html", record=record, patient=record.patient, intention=record.intention,
         gaps=readiness_gaps(record.intention), forms=forms, can_chart=can_chart,
         findings={v.id: classify_vitals(v, thresholds) for v in record.vitals},
         addenda=db.session.scalars(record_addenda("dosing_session", record.id)).all(),
-        flags=db.session.scalars(queries.session_flags(record.id)).all(),
-        override_by=override_by, dose_confirmed_by=dose_confirmed_by,
+        flags=flags, override_by=override_by, dose_confirmed_by=dose_confirmed_by,
         weight_within_days=current_user.clinic.setting("weight_within_days"),
-        hash_matches=services.hash_matches(record), alert=alert,
+        schedule=_schedule(record, thresholds), gates=_gates(record, forms, flags, thresholds),
+        observed=observation_minutes(record.started_at, record.discharge.discharged_at
+                                     if record.discharge else None),
+        check_statuses=CHECK_STATUSES, hash_matches=services.hash_matches(record), alert=alert,
         section_errors=section_errors or {}, labels=LABELS, links=_links(record),
         addendum_form=AddendumForm(prefix="addendum", formdata=None),
     ), status
+
+
+def _schedule(record: DosingSession, thresholds: dict) -> list:
+    return vitals_schedule(
+        started_at=record.started_at, ended_at=record.ended_at,
+        discharged_at=record.discharge.discharged_at if record.discharge else None,
+        route=record.route, readings=[v.measured_at for v in record.vitals], now=utcnow(),
+        iv_interval=thresholds["iv_vitals_interval_minutes"])
+
+
+def _gates(record: DosingSession, forms: dict, flags: list, thresholds: dict) -> list:
+    """The discharge gates as they stand: at the time typed in the discharge form if it was
+    sent (a refused discharge), else now; with the escort and override reason of the form (or
+    of the saved discharge)."""
+    if record.started_at is None or record.medication is None:
+        return []
+    form = forms.get("discharge_form")
+    at = utcnow()
+    escort, reason = None, None
+    if form is not None:
+        at = form.discharged_at.data or at
+        escort, reason = form.escort_name.data, form.vitals_override_reason.data
+    elif record.discharge is not None:
+        at, escort = record.discharge.discharged_at, record.discharge.escort_name
+        reason = record.discharge.vitals_override_reason
+    elif record.intention is not None:
+        escort = record.intention.escort_name
+    open_flags = [flag for flag in flags if flag.acknowledged_at is None
+                  and flag.source in (FlagSource.VITAL_ALERT, FlagSource.ADVERSE_EVENT)]
+    return discharge_gates(record, at=at, thresholds=thresholds, open_flags=open_flags,
+                           escort_name=escort, override_reason=reason,
+                           fmt=lambda t: to_local(t).strftime("%H:%M"))
 
 
 def _fields(form) -> dict:

@@ -19,6 +19,7 @@ from tracker.core.sessions import DoseCheckOutcome, DosingSession, Medication, R
 from tracker.core.signing.service import content_hash, ensure_unsigned, sign
 from tracker.db import utcnow
 from tracker.dosing import queries
+from tracker.dosing.discharge import GateKey, discharge_gates, observation_minutes, unmet
 from tracker.dosing.doses import DoseCheck, DoseOutcome, check_dose
 from tracker.dosing.models import Discharge
 from tracker.extensions import db
@@ -27,7 +28,9 @@ from tracker.rules import Refused, check_version
 from tracker.timezones import to_local
 
 SESSION = "This dosing session"
-ESKETAMINE_MIN_OBSERVATION = 120
+MAX_OBSERVATION_STORED = 1440  # the column's check: a day
+# the form field beside which a refusal with this one gate unmet is shown
+GATE_FIELDS = {GateKey.ESCORT: "escort_name", GateKey.LAST_VITALS: "vitals_override_reason"}
 
 
 def _at(value: datetime) -> str:
@@ -100,6 +103,10 @@ def update_session_details(session: DosingSession, *, version: int, started_at: 
     session.started_at, session.ended_at = started_at, ended_at
     session.clinician_id, session.room = clinician_id, room or None
     session.status = "completed" if ended_at else "in_progress"
+    discharge = db.session.scalar(sa.select(Discharge).where(Discharge.session_id == session.id))
+    if discharge is not None:  # the kept minutes follow a corrected start
+        discharge.observation_minutes = min(
+            observation_minutes(started_at, discharge.discharged_at), MAX_OBSERVATION_STORED)
     db.session.flush()
     audit("update", "dosing_session", session, user)
 
@@ -173,37 +180,52 @@ def _keep_newer_weight(session: DosingSession, weight_kg: Decimal | None,
     record_event("update", "patient", patient.id, patient_id=patient.id, user=user)
 
 
-def record_discharge(session: DosingSession, *, discharged_at: datetime, observation_minutes: int,
-                     alert_at_baseline: bool, vitals_acceptable: bool, escort_present: bool,
-                     escort_name: str | None, no_driving_acknowledged: bool, user) -> Discharge:
-    """Record (or correct, before signing) the discharge. Esketamine needs at least two hours of
-    observation."""
+def record_discharge(session: DosingSession, *, discharged_at: datetime, escort_name: str | None,
+                     no_driving_acknowledged: bool, vitals_override_reason: str | None,
+                     user) -> Discharge:
+    """Record (or correct, before signing) the discharge, once every gate computed from the
+    record is met (tracker.dosing.discharge); a refusal names each gate not met. Flag-level
+    last vitals pass only with a clinician's reason, kept with who gave it and audited."""
     ensure_unsigned(session, SESSION)
     if session.started_at is None:
         raise Refused("Start the session before recording the discharge.")
     if session.medication is None:
         raise Refused("Record the medication before the discharge.")
-    if session.medication == "esketamine" and observation_minutes < ESKETAMINE_MIN_OBSERVATION:
-        raise Refused(f"After esketamine the patient is observed for at least "
-                        f"{ESKETAMINE_MIN_OBSERVATION} minutes (2 hours) before discharge; "
-                        f"{observation_minutes} is too few.", field="observation_minutes")
     if discharged_at < session.started_at:
         raise Refused(f"The discharge is before the start ({_at(session.started_at)}).",
-                        field="discharged_at")
+                      field="discharged_at")
+    record = db.session.scalar(queries.session_record(session.id)
+                               .execution_options(populate_existing=True))
+    gates = discharge_gates(
+        record, at=discharged_at, thresholds=user.clinic.thresholds,
+        open_flags=db.session.scalars(queries.open_session_flags(session.id)).all(),
+        escort_name=escort_name, override_reason=vitals_override_reason, fmt=_at)
+    missing = unmet(gates)
+    if missing:
+        field = GATE_FIELDS.get(missing[0].key) if len(missing) == 1 else None
+        raise Refused("Not ready for discharge. " + " ".join(gate.detail for gate in missing),
+                      field=field)
+    overridden = any(gate.overridden for gate in gates)
     discharge = db.session.scalar(sa.select(Discharge).where(Discharge.session_id == session.id))
     created = discharge is None
     if created:
         discharge = Discharge(session_id=session.id)
         db.session.add(discharge)
-    discharge.discharged_at, discharge.observation_minutes = discharged_at, observation_minutes
-    discharge.alert_at_baseline, discharge.vitals_acceptable = alert_at_baseline, vitals_acceptable
-    discharge.escort_present = escort_present
-    discharge.escort_name = (escort_name or None) if escort_present else None
+    discharge.discharged_at = discharged_at
+    discharge.observation_minutes = min(observation_minutes(session.started_at, discharged_at),
+                                        MAX_OBSERVATION_STORED)
+    discharge.alert_at_baseline, discharge.vitals_acceptable = True, not overridden
+    discharge.escort_present, discharge.escort_name = True, escort_name.strip()
     discharge.no_driving_acknowledged = no_driving_acknowledged
+    discharge.vitals_override_reason = vitals_override_reason if overridden else None
+    discharge.vitals_override_by_id = user.id if overridden else None
     discharge.recorded_by_id = user.id
     db.session.flush()
     record_event("create" if created else "update", "discharge", discharge.id,
                  patient_id=session.patient_id, user=user)
+    if overridden:
+        record_event("override_vitals", "discharge", discharge.id,
+                     patient_id=session.patient_id, user=user)
     return discharge
 
 
@@ -226,6 +248,17 @@ ADVERSE_EVENT_FIELDS = ("id", "occurred_at", "kind", "other_text", "severity", "
 DISCHARGE_FIELDS = ("id", "discharged_at", "observation_minutes", "alert_at_baseline",
                     "vitals_acceptable", "escort_present", "escort_name",
                     "no_driving_acknowledged", "recorded_by_id")
+# Fields added after records were first signed: in the signed content only when set, so a record
+# signed before they existed still hashes to its stored hash.
+LATER_FIELDS = {"vitals": ("respiratory_rate",),
+                "discharge": ("vitals_override_reason", "vitals_override_by_id")}
+
+
+def _row(item, fields: tuple[str, ...], later: tuple[str, ...]) -> dict:
+    row = plain_row(item, fields)
+    row.update({name: value for name, value in plain_row(item, later).items()
+                if value is not None})
+    return row
 
 
 def session_record_content(session: DosingSession) -> dict:
@@ -235,8 +268,8 @@ def session_record_content(session: DosingSession) -> dict:
     Needs the record loaded (queries.SESSION_RECORD). Lists are in id order and values in one
     canonical form (UTC ISO times, two-decimal numbers) so the hash is the same when recomputed
     from the database on any engine."""
-    def rows(items, fields):
-        return [plain_row(item, fields) for item in sorted(items, key=lambda item: item.id)]
+    def rows(items, fields, later=()):
+        return [_row(item, fields, later) for item in sorted(items, key=lambda item: item.id)]
 
     session_row = plain_row(session, SESSION_FIELDS)
     if session.dose_check is not None:
@@ -244,10 +277,11 @@ def session_record_content(session: DosingSession) -> dict:
     return {
         "session": session_row,
         "notes": rows(session.notes, NOTE_FIELDS),
-        "vitals": rows(session.vitals, VITAL_FIELDS),
+        "vitals": rows(session.vitals, VITAL_FIELDS, LATER_FIELDS["vitals"]),
         "sedation_ratings": rows(session.sedation_ratings, SEDATION_FIELDS),
         "adverse_events": rows(session.adverse_events, ADVERSE_EVENT_FIELDS),
-        "discharge": plain_row(session.discharge, DISCHARGE_FIELDS) if session.discharge else None,
+        "discharge": (_row(session.discharge, DISCHARGE_FIELDS, LATER_FIELDS["discharge"])
+                      if session.discharge else None),
     }
 
 

@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from tracker.core.audit.models import OUTCOMES
 from tracker.core.audit.vocabulary import ACTIONS, RECORD_TYPES, action_label, record_type_label
 from tracker.core.users import CLINICIAN, LEAD
+from tracker.dosing.vitals import order_problems
 from tracker.fields import EmailAddress
 
 CRISIS_TEXT_MAX = 2000
@@ -42,13 +43,25 @@ CONTINUITY_FIELDS = (
     ("acknowledge_flag_within_hours", "Acknowledge a safety flag within", "hours", 1, 168),
     ("attention_window_days", "Needs attention looks back over", "days", 7, 365),
 )
-VITAL_FIELDS = (
-    ("systolic_flag", "Flag systolic pressure at or above", "mmHg", 120, 220),
-    ("systolic_alert", "Alert at systolic pressure at or above", "mmHg", 130, 250),
-    ("diastolic_flag", "Flag diastolic pressure at or above", "mmHg", 70, 130),
-    ("diastolic_alert", "Alert at diastolic pressure at or above", "mmHg", 80, 150),
-    ("spo2_below", "Flag SpO2 below", "%", 80, 98),
-    ("heart_rate_above", "Flag heart rate above", "beats per minute", 80, 180),
+VITAL_FIELDS = (  # high thresholds are reached at or above, low ones below (dosing/vitals.py)
+    ("systolic_high_flag", "Flag systolic pressure at or above", "mmHg", 120, 220),
+    ("systolic_high_alert", "Alert at systolic pressure at or above", "mmHg", 130, 250),
+    ("systolic_low_flag", "Flag systolic pressure below", "mmHg", 70, 110),
+    ("systolic_low_alert", "Alert at systolic pressure below", "mmHg", 60, 110),
+    ("diastolic_high_flag", "Flag diastolic pressure at or above", "mmHg", 70, 130),
+    ("diastolic_high_alert", "Alert at diastolic pressure at or above", "mmHg", 80, 150),
+    ("diastolic_low_flag", "Flag diastolic pressure below", "mmHg", 30, 70),
+    ("diastolic_low_alert", "Alert at diastolic pressure below", "mmHg", 25, 70),
+    ("heart_rate_high_flag", "Flag heart rate at or above", "beats per minute", 80, 160),
+    ("heart_rate_high_alert", "Alert at heart rate at or above", "beats per minute", 80, 180),
+    ("heart_rate_low_flag", "Flag heart rate below", "beats per minute", 35, 70),
+    ("heart_rate_low_alert", "Alert at heart rate below", "beats per minute", 25, 70),
+    ("respiratory_rate_high_flag", "Flag respiratory rate at or above", "breaths per minute", 16, 40),
+    ("respiratory_rate_high_alert", "Alert at respiratory rate at or above", "breaths per minute", 16, 50),
+    ("respiratory_rate_low_flag", "Flag respiratory rate below", "breaths per minute", 5, 14),
+    ("respiratory_rate_low_alert", "Alert at respiratory rate below", "breaths per minute", 4, 14),
+    ("spo2_low_flag", "Flag SpO2 below", "%", 80, 98),
+    ("spo2_low_alert", "Alert at SpO2 below", "%", 80, 98),
 )
 # Dose checks (tracker.dosing.doses): the weight's age, then racemic ketamine's mg/kg ranges
 # per route. (key, label, unit, lowest, highest); the mg/kg ones are shown and typed in mg/kg
@@ -63,7 +76,13 @@ MGKG_FIELDS = tuple(
     (f"ketamine_{route}_{bound}_mgkg_x100", f"Ketamine {words}: {what}", "mg/kg", 5, 1000)
     for route, words in DOSE_ROUTES for bound, what in DOSE_BOUNDS)
 DOSE_FIELDS = WEIGHT_FIELDS + MGKG_FIELDS
-THRESHOLD_FIELDS = CONTINUITY_FIELDS + VITAL_FIELDS + DOSE_FIELDS
+DISCHARGE_FIELDS = (
+    ("iv_vitals_interval_minutes", "During an IV infusion and its observation, take vitals every",
+     "minutes", 5, 60),
+    ("ketamine_min_observation_minutes", "Observe after ketamine (from dosing) at least",
+     "minutes", 30, 360),
+)
+THRESHOLD_FIELDS = CONTINUITY_FIELDS + VITAL_FIELDS + DISCHARGE_FIELDS + DOSE_FIELDS
 
 
 @lru_cache(maxsize=1)
@@ -178,20 +197,21 @@ class SettingsForm(FlaskForm):
         if field.data not in time_zone_choices():
             raise ValidationError("Choose a time zone from the list (for example America/New_York).")
 
-    def validate_systolic_alert(self, field):
-        self._alert_not_below("systolic_flag", field, "systolic")
-
-    def validate_diastolic_alert(self, field):
-        self._alert_not_below("diastolic_flag", field, "diastolic")
-
-    def _alert_not_below(self, flag_name: str, field, what: str):
-        flag = self[flag_name].data
-        if isinstance(flag, int) and isinstance(field.data, int) and field.data < flag:
-            raise ValidationError(f"The {what} alert level must be at or above the {what} flag "
-                                  f"level ({flag}).")
-
     def validate(self, extra_validators=None) -> bool:
+        """The fields, then the vital-sign thresholds' order: per measure, low alert <= low
+        flag < high flag <= high alert (each problem beside the field that breaks it)."""
         valid = super().validate(extra_validators)
+        typed = {key: self[key].data for key, *_ in VITAL_FIELDS
+                 if isinstance(self[key].data, int) and not self[key].errors}
+        for key, problem in order_problems(typed).items():
+            self[key].errors = [*self[key].errors, problem]
+            valid = False
+        return self._dose_ranges_in_order() and valid
+
+    def _dose_ranges_in_order(self) -> bool:
+        """Each route's usual range starts at or below its end, and the hard maximum is at or
+        above the range (each problem beside the field that breaks it)."""
+        valid = True
         for route, words in DOSE_ROUTES:
             low, high, hard = (self[f"ketamine_{route}_{bound}_mgkg_x100"] for bound, _ in DOSE_BOUNDS)
             if not all(isinstance(f.data, int) for f in (low, high, hard)):
@@ -210,7 +230,8 @@ class SettingsForm(FlaskForm):
         return {key: self[key].data for key, *_ in THRESHOLD_FIELDS}
 
 
-for _key, _label, _unit, _low, _high in CONTINUITY_FIELDS + VITAL_FIELDS + WEIGHT_FIELDS:
+for _key, _label, _unit, _low, _high in (CONTINUITY_FIELDS + VITAL_FIELDS + DISCHARGE_FIELDS
+                                         + WEIGHT_FIELDS):
     setattr(SettingsForm, _key, _threshold_field(_label, _unit, _low, _high))
 for _key, _label, _unit, _low, _high in MGKG_FIELDS:
     setattr(SettingsForm, _key, _mgkg_field(_label, _unit, _low, _high))

@@ -15,6 +15,7 @@ from tracker.core.audit.service import record_event
 from tracker.core.clinic import DEFAULT_SETTINGS, Clinic
 from tracker.core.patients import CareTeamMember, Patient
 from tracker.core.users import CLINICIAN, LEAD, User
+from tracker.dosing.vitals import order_problems
 from tracker.extensions import db
 from tracker.rules import Refused, Stale
 
@@ -218,9 +219,9 @@ def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timez
     unknown = set(thresholds) - set(DEFAULT_SETTINGS)
     if unknown:
         raise Refused(f"Unknown settings: {', '.join(sorted(unknown))}.")
-    for kind in ("systolic", "diastolic"):
-        if thresholds[f"{kind}_alert"] < thresholds[f"{kind}_flag"]:
-            raise Refused(f"The {kind} alert level must be at or above the flag level.")
+    problems = order_problems(thresholds)
+    if problems:
+        raise Refused(" ".join(problems.values()))
     _check_dose_ranges(thresholds)
     overrides = {k: int(v) for k, v in thresholds.items() if int(v) != DEFAULT_SETTINGS[k]}
     new = {"name": name.strip(), "timezone": timezone, "crisis_text": crisis_text.strip(),

@@ -13,6 +13,7 @@ from tracker.extensions import db
 from tracker.lead import services
 from tracker.lead.forms import (
     CONTINUITY_FIELDS,
+    DISCHARGE_FIELDS,
     MGKG_FIELDS,
     VITAL_FIELDS,
     WEIGHT_FIELDS,
@@ -33,7 +34,8 @@ def _saved_differences(form, clinic) -> list[tuple[str, str]]:
 
 def _page(form, clinic, status: int = 200, stale: str | None = None, saved=()):
     return render_template("lead/settings.html", form=form, clinic=clinic, stale=stale, saved=saved,
-                           continuity_fields=CONTINUITY_FIELDS, vital_fields=VITAL_FIELDS,
+                           continuity_fields=CONTINUITY_FIELDS,
+                           vital_fields=VITAL_FIELDS + DISCHARGE_FIELDS,
                            weight_fields=WEIGHT_FIELDS, mgkg_fields=MGKG_FIELDS,
                            defaults=DEFAULT_SETTINGS), status
 

@@ -56,11 +56,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 def set_password(user: User, new_password: str) -> None:
     """Set a new password and end every other session of this user (bump the epoch)."""
-    problem = password_problem(new_password, email=user.email)
+    problem = password_problem(new_password, email=user.email,
+                               names=(user.full_name, user.clinic.name))
     if problem:
         raise AuthError(problem)
     user.password_hash = hash_password(new_password)
-    user.session_epoch += 1
+    user.session_epoch += 1  # as end_sessions(), whose audit event change_password() replaces
     user.failed_logins = 0
     user.locked_until = None
     db.session.flush()
@@ -127,6 +128,15 @@ def redeem_link(token: str, new_password: str) -> User:
     link.used_at = utcnow()
     record_event("redeem_link", "user", link.user_id, user=link.user)
     return link.user
+
+
+def end_sessions(user: User, *, by: User | None = None, action: str = "end_sessions") -> None:
+    """End every session of `user` on every device: the session epoch moves on, so each cookie
+    minted before (a copied one included) stops working at its next request. Audited as
+    `action` ("sign_out" when the user signs out; "end_sessions" otherwise)."""
+    user.session_epoch += 1
+    db.session.flush()
+    record_event(action, "user", user.id, user=by or user)
 
 
 def deactivate_user(user: User, by: User) -> None:

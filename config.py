@@ -33,8 +33,13 @@ class Config:
     SESSION_COOKIE_NAME = "tracker_session"
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 15)
     SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
-    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
-    LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
+    # Sign-in throttling per (email, address): free failures, then a doubling wait (no lockout).
+    LOGIN_FREE_FAILURES = _env_int("LOGIN_FREE_FAILURES", 3)
+    LOGIN_DELAY_SECONDS = _env_int("LOGIN_DELAY_SECONDS", 2)
+    LOGIN_MAX_DELAY_SECONDS = _env_int("LOGIN_MAX_DELAY_SECONDS", 900)
+    LOGIN_THROTTLE_WINDOW_HOURS = _env_int("LOGIN_THROTTLE_WINDOW_HOURS", 24)
+    # The account's owner is told after this many failed sign-ins (any address) in a row.
+    LOGIN_ALERT_AFTER = _env_int("LOGIN_ALERT_AFTER", 5)
     INVITE_TTL_HOURS = _env_int("INVITE_TTL_HOURS", 72)
     WTF_CSRF_TIME_LIMIT = None  # the session timeouts bound a form's life instead
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)

@@ -48,17 +48,29 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = SignInForm(next=request.args.get("next", ""))
+    status = 200
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        db.session.commit()
-        if user is not None:
-            session.clear()
-            login_user(user)
-            start_session_clock()
-            return redirect(safe_next(form.next.data) or url_for("home.index"))
-        form.password.errors.append(services.SIGN_IN_FAILED)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.SignInThrottled as error:
+            db.session.commit()  # the refused attempt's audit event
+            form.password.errors.append(str(error))
+            status = 429
+        else:
+            failed = services.acknowledge_failed_sign_ins(user) if user else 0
+            db.session.commit()
+            if user is not None:
+                session.clear()
+                login_user(user)
+                start_session_clock()
+                if failed:
+                    flash(f"There {'was' if failed == 1 else 'were'} {failed} failed sign-in "
+                          f"attempt{'' if failed == 1 else 's'} on your account since you last "
+                          "signed in. If that was not you, change your password.", "warning")
+                return redirect(safe_next(form.next.data) or url_for("home.index"))
+            form.password.errors.append(services.SIGN_IN_FAILED)
     return render_template("auth/sign_in.html", form=form,
-                           show_demo=current_app.config.get("SHOW_DEMO_LOGINS"))
+                           show_demo=current_app.config.get("SHOW_DEMO_LOGINS")), status
 
 
 @bp.route("/logout", methods=["POST"])

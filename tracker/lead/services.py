@@ -88,8 +88,6 @@ def reactivate_staff(staff: User, *, by: User) -> None:
         raise Refused(f"{staff.full_name}'s account is already active.")
     staff.active = True
     staff.deactivated_at = None
-    staff.failed_logins = 0
-    staff.locked_until = None
     db.session.flush()
     record_event("reactivate", "user", staff.id, user=by)
 

@@ -98,7 +98,7 @@ def set_password(user: User, new_password: str) -> None:
     if problem:
         raise AuthError(problem)
     user.password_hash = hash_password(new_password)
-    user.session_epoch += 1  # as end_sessions(), whose audit event change_password() replaces
+    void_sessions(user)  # audited by the caller (change_password, redeem_link)
     db.session.flush()
 
 
@@ -169,9 +169,15 @@ def end_sessions(user: User, *, by: User | None = None, action: str = "end_sessi
     """End every session of `user` on every device: the session epoch moves on, so each cookie
     minted before (a copied one included) stops working at its next request. Audited as
     `action` ("sign_out" when the user signs out; "end_sessions" otherwise)."""
-    user.session_epoch += 1
+    void_sessions(user)
     db.session.flush()
     record_event(action, "user", user.id, user=by or user)
+
+
+def void_sessions(user: User) -> None:
+    """The one mechanism that ends sessions (sign-out, sign out everywhere, a password change,
+    a deactivation): the user loader accepts only cookies minted at the current epoch."""
+    user.session_epoch += 1
 
 
 def deactivate_user(user: User, by: User) -> None:
@@ -179,5 +185,5 @@ def deactivate_user(user: User, by: User) -> None:
     revoke_unused_links(user)
     user.active = False
     user.deactivated_at = utcnow()
-    user.session_epoch += 1
+    void_sessions(user)
     record_event("deactivate", "user", user.id, user=by)

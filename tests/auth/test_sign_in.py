@@ -200,3 +200,34 @@ def test_absolute_timeout_ends_even_an_active_session(app, login_as, clinician):
     _age_session(client, seen_at=10)
     response = client.get("/patients/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_throttling_works_on_the_redis_store_that_production_uses(app, client, clinician,
+                                                                   monkeypatch):
+    """With REDIS_URL the counts live in Redis, shared by every worker: the same calls work on
+    it (incr with expiry, the remaining wait, clear)."""
+    import uuid
+
+    from limits.storage import RedisStorage
+
+    from tracker.extensions import limiter
+
+    try:
+        storage = RedisStorage("redis://127.0.0.1:6379/15",
+                               key_prefix=f"tracker-test-{uuid.uuid4().hex}")
+        if not storage.check():
+            raise ConnectionError
+    except Exception:  # any failure to reach Redis means: none on this machine
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    monkeypatch.setattr(limiter, "_storage", storage)
+    try:
+        free = app.config["LOGIN_FREE_FAILURES"]
+        _fail(client, clinician.email, free)
+        throttled = login(client, clinician)
+        assert throttled.status_code == 429 and "Wait 2 seconds" in _message(throttled)
+        with app.test_request_context("/login", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+            assert 1 <= throttle.seconds_to_wait(clinician.email) <= 2
+            throttle.clear(clinician.email)
+        assert login(client, clinician).status_code == 302
+    finally:
+        storage.reset()

@@ -41,3 +41,16 @@ def test_wrong_password_and_unknown_email_say_the_same_and_nobody_is_locked_out(
     sign_in(page, clinician.email)
     assert "/login" not in page.url
     db.session.rollback()
+
+
+def test_sign_out_everywhere_else_from_the_password_page(page, live_server, sign_in,
+                                                          check_accessibility, clinician):
+    sign_in(page, clinician.email)
+    page.goto(f"{live_server}/account/password")
+    check_accessibility(page)
+    page.get_by_role("button", name="Sign out everywhere else").click()
+    page.wait_for_load_state()
+    assert "Your other sessions are signed out" in page.locator("body").inner_text()
+    page.goto(f"{live_server}/patients/")
+    assert "/login" not in page.url  # this browser stays signed in
+    db.session.rollback()

@@ -13,6 +13,8 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 # runs everything in one process.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 export FLASK_APP := wsgi
+# Every make target is a developer's: development settings, unless the caller chose others.
+export FLASK_CONFIG ?= development
 
 .PHONY: install requirements lint run test test-pg test-browser check bench-seed benchmark \
         audit-verify clean
@@ -49,7 +51,7 @@ run: install
 	@echo "    therapist@demo.test   clinician      therapist2@demo.test  clinician"
 	@echo "    patient@demo.test     patient        patient2@demo.test    patient"
 	@echo ""
-	@$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload
+	@$(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT) --no-reload
 
 test: lint
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

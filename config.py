@@ -1,8 +1,12 @@
 """Settings, read from environment variables only.
 
-FLASK_CONFIG (or APP_ENV) picks the class: development (default), testing, production.
+FLASK_CONFIG (or APP_ENV) picks the class: development, testing, production. Without it, the
+`flask` command (a developer's tool: `make run`, `flask db upgrade`) runs development, and
+anything else (gunicorn, any other import of wsgi.py) runs production, which refuses to start
+without its secrets: a forgotten variable never serves the development settings.
 """
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -35,8 +39,13 @@ class Config:
     SESSION_COOKIE_NAME = "tracker_session"
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 15)
     SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
-    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
-    LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
+    # Sign-in throttling per (email, address): free failures, then a doubling wait (no lockout).
+    LOGIN_FREE_FAILURES = _env_int("LOGIN_FREE_FAILURES", 3)
+    LOGIN_DELAY_SECONDS = _env_int("LOGIN_DELAY_SECONDS", 2)
+    LOGIN_MAX_DELAY_SECONDS = _env_int("LOGIN_MAX_DELAY_SECONDS", 900)
+    LOGIN_THROTTLE_WINDOW_HOURS = _env_int("LOGIN_THROTTLE_WINDOW_HOURS", 24)
+    # The account's owner is told after this many failed sign-ins (any address) in a row.
+    LOGIN_ALERT_AFTER = _env_int("LOGIN_ALERT_AFTER", 5)
     INVITE_TTL_HOURS = _env_int("INVITE_TTL_HOURS", 72)
     WTF_CSRF_TIME_LIMIT = None  # the session timeouts bound a form's life instead
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
@@ -45,9 +54,9 @@ class Config:
 
 
 class DevelopmentConfig(Config):
+    """No DEBUG here: only `make run` turns the debugger on (`flask run --debug`). Without a
+    SECRET_KEY in the environment, create_app takes a random one kept under instance/."""
     ENV_NAME = "development"
-    DEBUG = True
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
     SHOW_DEMO_LOGINS = True
 
 
@@ -76,8 +85,9 @@ class ProductionConfig(Config):
                 "Refusing to start in production: set " + " and ".join(missing)
                 + " in the environment."
             )
-        if len(os.environ["SECRET_KEY"]) < 32:
-            raise RuntimeError("Refusing to start in production: SECRET_KEY must be at least 32 characters.")
+        problem = secret_key_problem(os.environ["SECRET_KEY"])
+        if problem:
+            raise RuntimeError(f"Refusing to start in production: SECRET_KEY {problem}")
 
 
 CONFIGS = {
@@ -87,8 +97,54 @@ CONFIGS = {
 }
 
 
+# Keys published in this repository (old defaults, the test suite's): never good in production.
+PUBLIC_KEYS = frozenset({"dev-only-not-secret", "testing-not-secret", "benchmark-only-not-secret"})
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT = 10  # a hex key (16 symbols) passes; "x" * 40 or "abab..." does not
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` is too weak to sign production sessions, or None.
+
+    Length alone is not enough: 32 identical characters, or one short piece repeated, carry
+    almost no secret. `secrets.token_urlsafe(48)` or `token_hex(32)` always pass."""
+    if key in PUBLIC_KEYS:
+        return "is a published example key; generate your own (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"must be at least {MIN_SECRET_LENGTH} characters."
+    if len(set(key)) < MIN_SECRET_DISTINCT:
+        return f"is too repetitive: use at least {MIN_SECRET_DISTINCT} different characters."
+    if key in (key + key)[1:-1]:  # a whole number of copies of a shorter piece
+        return "is one piece repeated: generate a random key."
+    return None
+
+
+def instance_secret(instance_path: str | Path, name: str) -> str:
+    """A random secret kept in `instance_path/name`, made on first use (readable by the owner
+    only): each development checkout gets its own, and none is published in the repository."""
+    path = Path(instance_path) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    value = path.read_text().strip()
+    if not value:
+        raise RuntimeError(f"{path} is empty: delete it and a new secret is made.")
+    return value
+
+
+def _run_by_flask_command() -> bool:
+    """True inside the `flask` command line (it loads the app inside a click context);
+    false under gunicorn or any other importer of wsgi.py."""
+    import click
+
+    return click.get_current_context(silent=True) is not None
+
+
 def config_from_env() -> type[Config]:
-    name = os.environ.get("FLASK_CONFIG") or os.environ.get("APP_ENV") or "development"
+    name = os.environ.get("FLASK_CONFIG") or os.environ.get("APP_ENV") or (
+        "development" if _run_by_flask_command() else "production")
     try:
         return CONFIGS[name]
     except KeyError:

@@ -23,7 +23,7 @@ from tests import factories as make
 from tracker import create_app
 from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.db import utcnow
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 
 # Render after commit: fail a test whose views render over uncommitted work.
 pytest_plugins = ["tests.render_guard"]
@@ -261,6 +261,7 @@ def _clean_database(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         yield
+        limiter.reset()  # sign-in throttling counts, kept in the limiter's (memory) store
         db.session.rollback()
         _empty_tables(_write_log.take())
         _write_log.take()  # the cleaning's own statements

@@ -1,6 +1,7 @@
 """The session-journey tracker for guided ketamine therapy."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -10,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config=None) -> Flask:
     """Build the app. `config` is a config class, a name ('testing'), or None for FLASK_CONFIG."""
-    from config import CONFIGS, config_from_env
+    from config import CONFIGS, config_from_env, instance_secret
 
     if config is None:
         config = config_from_env()
@@ -25,6 +26,13 @@ def create_app(config=None) -> Flask:
     # The factory itself, for commands that open a second app on another database (the restore
     # check of `flask backup`) without importing this module back (a cycle).
     app.extensions["tracker.factory"] = create_app
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not app.config["SECRET_KEY"]:
+        if app.config.get("ENV_NAME") != "development":
+            raise RuntimeError("Refusing to start: no SECRET_KEY.")
+        # Random per checkout, never published: a cookie forged with a key from the repository
+        # is refused by every development instance too.
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path, "secret_key")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -93,8 +101,17 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from tracker.core.access import enforce_route_rule
-    from tracker.security import enforce_session_timeouts, set_security_headers
+    from tracker.security import (
+        enforce_session_timeouts,
+        install_form_guard,
+        install_row_guard,
+        refuse_control_characters,
+        set_security_headers,
+    )
 
+    install_form_guard()
+    install_row_guard()
+    app.before_request(refuse_control_characters)
     app.before_request(enforce_session_timeouts)
     app.before_request(enforce_route_rule)
     app.after_request(set_security_headers)

@@ -36,12 +36,13 @@ def create_user(email, full_name, role, clinic_name, timezone, password):
     from tracker.core.users import User
 
     email = email.strip().lower()
-    problem = password_problem(password, email=email)
-    if problem:
-        raise click.ClickException(problem)
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise click.ClickException(f"An account for {email} already exists.")
     clinic = db.session.scalar(sa.select(Clinic).order_by(Clinic.id).limit(1))
+    problem = password_problem(password, email=email,
+                               names=(full_name, clinic.name if clinic else clinic_name or ""))
+    if problem:
+        raise click.ClickException(problem)
     if clinic is None:
         clinic = Clinic(name=clinic_name or "Clinic", timezone=timezone)
         db.session.add(clinic)

@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from tracker.extensions import db
+from tracker.security import UnsafeInput
 
 MESSAGES = {
     400: ("The request could not be understood", "Something in the request was malformed. Go back and try again."),
@@ -28,10 +29,12 @@ def render_error(code: int, detail: str | None = None):
 def register(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        detail = error.description if error.code in (400, 429) and getattr(error, "description", None) else None
+        detail = None
         if error.code == 429:
             detail = str(error.description)
-        return render_error(error.code or 500, detail if error.code != 400 else None)
+        elif isinstance(error, UnsafeInput):
+            detail = error.description  # a generic 400 keeps the generic message
+        return render_error(error.code or 500, detail)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -141,6 +141,17 @@ def test_the_five_demo_logins_sign_in_with_the_demo_password(seeded, app, client
     assert len(hashes) == 1
 
 
+def test_the_demo_shows_sessions_that_end_and_throttled_guessing(seeded, app, client):
+    """Issue 11 in the demo: therapist2 is told of yesterday's guesses at sign-in; the lead's
+    audit trail holds the alert and the nurse's ended sessions."""
+    from tracker.core.audit.models import AuditEvent
+
+    response = login(client, "therapist2@demo.test", app.config["DEMO_PASSWORD"], follow=True)
+    assert "There were 6 failed sign-in attempts on your account" in response.get_data(as_text=True)
+    actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert {"failed_sign_in_alert", "end_sessions", "sign_out"} <= actions
+
+
 # --- the clinic and its care teams -------------------------------------------------------------
 
 def test_the_clinic_and_care_teams(seeded):

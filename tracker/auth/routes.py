@@ -18,7 +18,6 @@ from flask_login import current_user, login_user, logout_user
 from tracker.auth import services
 from tracker.auth.forms import ChangePasswordForm, NewPasswordForm, SignInForm
 from tracker.core.access import ANY_ROLE, allow, public
-from tracker.core.audit.service import record_event
 from tracker.extensions import db, limiter
 from tracker.security import start_session_clock
 
@@ -49,27 +48,42 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = SignInForm(next=request.args.get("next", ""))
+    status = 200
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        db.session.commit()
-        if user is not None:
-            session.clear()
-            login_user(user)
-            start_session_clock()
-            return redirect(safe_next(form.next.data) or url_for("home.index"))
-        form.password.errors.append(services.SIGN_IN_FAILED)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.SignInThrottled as error:
+            db.session.commit()  # the refused attempt's audit event
+            form.password.errors.append(str(error))
+            status = 429
+        else:
+            failed = services.acknowledge_failed_sign_ins(user) if user else 0
+            db.session.commit()
+            if user is not None:
+                session.clear()
+                login_user(user)
+                start_session_clock()
+                if failed:
+                    flash(f"There {'was' if failed == 1 else 'were'} {failed} failed sign-in "
+                          f"attempt{'' if failed == 1 else 's'} on your account since you last "
+                          "signed in. If that was not you, change your password.", "warning")
+                return redirect(safe_next(form.next.data) or url_for("home.index"))
+            form.password.errors.append(services.SIGN_IN_FAILED)
     return render_template("auth/sign_in.html", form=form,
-                           show_demo=current_app.config.get("SHOW_DEMO_LOGINS"))
+                           show_demo=current_app.config.get("SHOW_DEMO_LOGINS")), status
 
 
 @bp.route("/logout", methods=["POST"])
 @allow(*ANY_ROLE)
 def sign_out():
-    record_event("sign_out", "user", current_user.id)
+    """End the session on the server, not only in this browser: a copy of the cookie (another
+    tab's, a stolen one) stops working too. The session epoch is per user, so this ends the
+    user's sessions on every device."""
+    services.end_sessions(current_user, action="sign_out")
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash("You are signed out, on this and every other device.", "info")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -91,6 +105,19 @@ def change_password():
             flash("Your password is changed. Your other sessions have been signed out.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@allow(*ANY_ROLE)
+def end_other_sessions():
+    """Sign out everywhere else (a lost phone, a shared computer), staying signed in here."""
+    services.end_sessions(current_user)
+    db.session.commit()
+    login_user(current_user._get_current_object())  # this browser's cookie, at the new epoch
+    start_session_clock()
+    flash("Your other sessions are signed out, on every device. This one stays signed in.",
+          "success")
+    return redirect(url_for("auth.change_password"))
 
 
 @bp.route("/welcome/<token>", methods=["GET", "POST"])

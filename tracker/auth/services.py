@@ -1,24 +1,37 @@
-"""Signing in, lockout, passwords and one-time links. Services flush; views commit."""
+"""Signing in, sessions, passwords and one-time links. Services flush; views commit."""
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from tracker.auth import throttle
 from tracker.auth.passwords import hash_password, password_problem, verify_password
 from tracker.core.audit.service import record_event
 from tracker.core.users import OneTimeLink, User
 from tracker.db import utcnow
 from tracker.extensions import db
 
-SIGN_IN_FAILED = "That email and password do not match an active account, or the account is locked."
+SIGN_IN_FAILED = "That email and password do not match an active account."
 
 
 class AuthError(ValueError):
     """A message that is safe to show the user."""
+
+
+class SignInThrottled(AuthError):
+    """Too many failed sign-ins for this email from this address: wait `seconds`."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        wait = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+        super().__init__(f"Too many failed sign-ins for this email from your address. Wait "
+                         f"{wait}, then try again. If you have forgotten your password, ask "
+                         "your clinic for a new link.")
 
 
 def user_by_email(email: str) -> User | None:
@@ -28,41 +41,64 @@ def user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The user if the password is right and the account usable; else None.
 
-    Failures count toward a per-account lockout; the caller shows one generic message whatever
-    the reason (unknown email, wrong password, locked, deactivated)."""
+    Failures slow further attempts of the same email from the same address (see throttle.py)
+    but never lock the account; the caller shows one generic message whatever the reason
+    (unknown email, wrong password, deactivated). SignInThrottled while that pair must wait:
+    the password is then not even checked."""
+    wait = throttle.seconds_to_wait(email)
+    if wait:
+        user = user_by_email(email)
+        record_event("sign_in", "user", user.id if user else None, outcome="denied", user=user)
+        raise SignInThrottled(wait)
     user = user_by_email(email)
     now = utcnow()
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None:
+        throttle.record_failure(email)
         record_event("sign_in", "user", None, outcome="failure")
         return None
-    if not user.active or (user.locked_until and user.locked_until > now):
+    if not user.active:
+        throttle.record_failure(email)
         record_event("sign_in", "user", user.id, outcome="denied", user=user)
         return None
     if not password_ok:
+        throttle.record_failure(email)
         user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            record_event("lock_account", "user", user.id, outcome="success", user=user)
         record_event("sign_in", "user", user.id, outcome="failure", user=user)
+        if user.failed_logins % current_app.config["LOGIN_ALERT_AFTER"] == 0:
+            notify_owner_of_failed_sign_ins(user)
         return None
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.clear(email)
     user.last_login_at = now
     record_event("sign_in", "user", user.id, user=user)
     return user
 
 
+def notify_owner_of_failed_sign_ins(user: User) -> None:
+    """Tell the account's owner that someone keeps failing to sign in as them.
+
+    Now: an audit event (leads see it in the audit trail) and the notice the owner gets at
+    their next sign-in (acknowledge_failed_sign_ins). Hook for outgoing email: once the outbox
+    exists, queue the owner an email here, in this same transaction (it commits with the
+    failed attempt the view commits)."""
+    record_event("failed_sign_in_alert", "user", user.id, outcome="failure", user=user)
+
+
+def acknowledge_failed_sign_ins(user: User) -> int:
+    """Failed sign-ins since the owner's last sign-in (for the notice shown to them); resets
+    the count. Call once the owner is fully signed in."""
+    count, user.failed_logins = user.failed_logins, 0
+    return count
+
+
 def set_password(user: User, new_password: str) -> None:
     """Set a new password and end every other session of this user (bump the epoch)."""
-    problem = password_problem(new_password, email=user.email)
+    problem = password_problem(new_password, email=user.email,
+                               names=(user.full_name, user.clinic.name))
     if problem:
         raise AuthError(problem)
     user.password_hash = hash_password(new_password)
-    user.session_epoch += 1
-    user.failed_logins = 0
-    user.locked_until = None
+    void_sessions(user)  # audited by the caller (change_password, redeem_link)
     db.session.flush()
 
 
@@ -129,10 +165,25 @@ def redeem_link(token: str, new_password: str) -> User:
     return link.user
 
 
+def end_sessions(user: User, *, by: User | None = None, action: str = "end_sessions") -> None:
+    """End every session of `user` on every device: the session epoch moves on, so each cookie
+    minted before (a copied one included) stops working at its next request. Audited as
+    `action` ("sign_out" when the user signs out; "end_sessions" otherwise)."""
+    void_sessions(user)
+    db.session.flush()
+    record_event(action, "user", user.id, user=by or user)
+
+
+def void_sessions(user: User) -> None:
+    """The one mechanism that ends sessions (sign-out, sign out everywhere, a password change,
+    a deactivation): the user loader accepts only cookies minted at the current epoch."""
+    user.session_epoch += 1
+
+
 def deactivate_user(user: User, by: User) -> None:
     """Deactivate (never delete): sign-in refused, existing sessions and unused links end."""
     revoke_unused_links(user)
     user.active = False
     user.deactivated_at = utcnow()
-    user.session_epoch += 1
+    void_sessions(user)
     record_event("deactivate", "user", user.id, user=by)

@@ -42,10 +42,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[datetime | None]
+    # Failed sign-ins since the owner last signed in: the notice they get (no lockout).
     failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
-    # Bumped on password change or deactivation: every cookie minted before is void.
+    # Bumped on sign-out, "sign out everywhere", password change or deactivation: every cookie
+    # minted before is void (tracker/auth/loader.py).
     session_epoch: Mapped[int] = mapped_column(default=0)
 
     clinic: Mapped[Clinic] = relationship(lazy="joined", innerjoin=True)

@@ -76,6 +76,7 @@ def seed_demo_clinic() -> str:
     for user in staff.values():
         build.audit(build.at(-110, 10), staff["lead"], "create", "user", user.id)
     build.audit(former.deactivated_at, staff["lead"], "deactivate", "user", former.id)
+    _session_security_story(build, staff)
 
     patients = []
     for number, story in enumerate(JOURNEYS, start=1):
@@ -85,6 +86,23 @@ def seed_demo_clinic() -> str:
     return (f"Seeded the demo clinic {clinic.name!r}: {len(staff)} staff, {len(patients)} patients, "
             f"{events} audit events.\n"
             f"Demo logins (password: {app.config['DEMO_PASSWORD']}): " + ", ".join(DEMO_LOGINS))
+
+
+def _session_security_story(build: DemoBuilder, staff) -> None:
+    """Issue 11 in the demo: the nurse's laptop was lost, so the lead ended her sessions; and
+    someone kept guessing therapist2's password yesterday: throttled, never locked out, the
+    lead sees the alert in the audit trail and therapist2 gets the notice at next sign-in."""
+    nurse, lead, therapist2 = staff["nurse"], staff["lead"], staff["therapist2"]
+    build.audit(build.at(-6, 17, 5), nurse, "sign_out", "user", nurse.id)
+    nurse.session_epoch = 2
+    build.audit(build.at(-3, 9, 12), lead, "end_sessions", "user", nurse.id)
+    guesses = 6
+    for minute in range(guesses):
+        build.audit(build.at(-1, 23, 10 + minute * 4), therapist2, "sign_in", "user",
+                    therapist2.id, outcome="failure")
+    build.audit(build.at(-1, 23, 26), therapist2, "failed_sign_in_alert", "user", therapist2.id,
+                outcome="failure")
+    therapist2.failed_logins = guesses
 
 
 def _patient(build: DemoBuilder, clinic, staff, password, number, story) -> Patient:

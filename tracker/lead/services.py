@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.auth.services import deactivate_user, issue_link
+from tracker.auth.services import deactivate_user, end_sessions, issue_link
 from tracker.core.audit.service import record_event
 from tracker.core.clinic import DEFAULT_SETTINGS, Clinic
 from tracker.core.patients import CareTeamMember, Patient
@@ -89,10 +89,18 @@ def reactivate_staff(staff: User, *, by: User) -> None:
         raise Refused(f"{staff.full_name}'s account is already active.")
     staff.active = True
     staff.deactivated_at = None
-    staff.failed_logins = 0
-    staff.locked_until = None
     db.session.flush()
     record_event("reactivate", "user", staff.id, user=by)
+
+
+def end_staff_sessions(staff: User, *, by: User) -> None:
+    """Sign a staff member out on every device (a lost laptop, a shared login suspected)."""
+    if staff.id == by.id:
+        raise Refused("To end your own sessions, use “Sign out everywhere else” on your "
+                      "account page.")
+    if not staff.active:
+        raise Refused(f"{staff.full_name}'s account is deactivated: it has no sessions.")
+    end_sessions(staff, by=by)
 
 
 def reset_staff_password(staff: User, *, by: User) -> str:

@@ -93,6 +93,20 @@ def reactivate_staff(staff_id):
     return redirect(url_for("lead.staff"))
 
 
+@bp.route("/staff/<staff_id>/end-sessions", methods=["POST"])
+@allow(LEAD)
+def end_staff_sessions(staff_id):
+    user = _staff_or_404(staff_id)
+    outcome = save(None, lambda: services.end_staff_sessions(user, by=current_user),
+                   audit=Attempt("end_sessions", "user", user.id))
+    if outcome.saved:
+        flash(f"{user.full_name} is signed out on every device; their password still works.",
+              "success")
+    else:
+        flash(outcome.problem, "danger")
+    return redirect(url_for("lead.staff"))
+
+
 @bp.route("/staff/<staff_id>/reset-link", methods=["POST"])
 @allow(LEAD)
 def reset_staff_password(staff_id):

@@ -82,11 +82,11 @@ def test_settings_and_the_audit_trail(page, live_server, sign_in, axe, lead, cli
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
     expect(page.get_by_role("status").first).to_contain_text("Hash chain verified up to event")
     # the refused save and the saved one: both audited as what they were
-    settings_rows = page.get_by_role("row").filter(has_text="clinic_settings")
+    settings_rows = page.get_by_role("row").filter(has_text="Clinic settings")
     expect(settings_rows).to_have_count(2)
-    expect(settings_rows.first).to_contain_text("update")
-    expect(settings_rows.first).to_contain_text("success")
-    expect(settings_rows.nth(1)).to_contain_text("failure")
+    expect(settings_rows.first).to_contain_text("Changed")
+    expect(settings_rows.first).to_contain_text("Success")
+    expect(settings_rows.nth(1)).to_contain_text("Failure")
     axe(page)
     page.get_by_label("From").fill("2026-05-10")
     page.get_by_label("To (inclusive)").fill("2026-05-01")
@@ -94,9 +94,9 @@ def test_settings_and_the_audit_trail(page, live_server, sign_in, axe, lead, cli
     expect(page.locator("#until-error")).to_contain_text("before the start date")
     axe(page)
     page.get_by_role("link", name="Clear").click()
-    page.get_by_label("Action").fill("update")
+    page.get_by_label("Action").select_option(label="Changed")
     page.get_by_role("button", name="Show").click()
-    expect(page.get_by_role("row").filter(has_text="clinic_settings")).to_have_count(2)
+    expect(page.get_by_role("row").filter(has_text="Clinic settings")).to_have_count(2)
     with page.expect_download() as download:
         page.get_by_role("link", name="Export these events as CSV").click()
     with open(download.value.path(), encoding="utf-8") as exported:

@@ -11,17 +11,26 @@ from tests.conftest import FreshContextClient
 from tracker import create_app
 from tracker.auth.services import SIGN_IN_FAILED
 from tracker.core.audit.models import AuditEvent
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 
 
-def app_with(app, **settings):
-    class Config(app.config["TEST_CONFIG_CLASS"]):
-        pass
-    for key, value in settings.items():
-        setattr(Config, key, value)
-    other = create_app(Config)
-    other.test_client_class = FreshContextClient
-    return other
+@pytest.fixture
+def app_with(app):
+    """Another app on the suite's database with some settings changed. The rate limiter is one
+    object per process, bound to the last app built: its state is put back after."""
+    bound = dict(vars(limiter))
+
+    def build(**settings):
+        class Config(app.config["TEST_CONFIG_CLASS"]):
+            pass
+        for key, value in settings.items():
+            setattr(Config, key, value)
+        other = create_app(Config)
+        other.test_client_class = FreshContextClient
+        return other
+    yield build
+    vars(limiter).clear()
+    vars(limiter).update(bound)
 
 
 def last_sign_in_failure_address() -> str | None:
@@ -30,8 +39,9 @@ def last_sign_in_failure_address() -> str | None:
 
 
 @pytest.mark.parametrize(("trusted", "expected"), [(0, "10.0.0.5"), (1, "203.0.113.9")])
-def test_the_audit_sees_the_client_behind_trusted_proxies_only(app, clinician, trusted, expected):
-    proxied = app_with(app, TRUSTED_PROXIES=trusted)
+def test_the_audit_sees_the_client_behind_trusted_proxies_only(app_with, clinician, trusted,
+                                                               expected):
+    proxied = app_with(TRUSTED_PROXIES=trusted)
     db.session.commit()
     client = proxied.test_client()
     client.post("/login", data={"email": clinician.email, "password": "wrong-password-here"},
@@ -40,9 +50,9 @@ def test_the_audit_sees_the_client_behind_trusted_proxies_only(app, clinician, t
     assert last_sign_in_failure_address() == expected
 
 
-def test_sign_in_still_works_with_the_rate_limits_redis_down(app, clinician, caplog):
+def test_sign_in_still_works_with_the_rate_limits_redis_down(app_with, clinician, caplog):
     # Nothing listens on port 1: every Redis call fails at once.
-    degraded = app_with(app, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    degraded = app_with(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
     db.session.commit()
     client = degraded.test_client()
     with caplog.at_level(logging.WARNING):

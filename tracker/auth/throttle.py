@@ -16,12 +16,29 @@ accounts exist.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
 from flask import current_app, request
+from limits.storage import MemoryStorage
 
 from tracker.extensions import limiter
+
+_fallback = MemoryStorage()
+log = logging.getLogger(__name__)
+
+
+def _on_storage(operation):
+    """Run `operation(storage)` on the limiter's storage; with Redis down, on this process's
+    memory instead (logged), as the rate limiter itself falls back: a sign-in must never fail
+    because the throttle's store is away."""
+    try:
+        return operation(limiter.storage)
+    except Exception as error:  # the storage's own errors (redis.ConnectionError, timeouts...)
+        log.warning("sign-in throttle storage unreachable (%s): counting in memory",
+                    type(error).__name__)
+        return operation(_fallback)
 
 
 def _key(kind: str, email: str) -> str:
@@ -31,11 +48,13 @@ def _key(kind: str, email: str) -> str:
 
 def seconds_to_wait(email: str) -> int:
     """How long this (email, address) pair must wait before its next attempt; 0 if none."""
-    storage = limiter.storage
     key = _key("wait", email)
-    if not storage.get(key):
-        return 0
-    return max(1, math.ceil(storage.get_expiry(key) - time.time()))
+
+    def wait(storage) -> int:
+        if not storage.get(key):
+            return 0
+        return max(1, math.ceil(storage.get_expiry(key) - time.time()))
+    return _on_storage(wait)
 
 
 def delay_after(failures: int) -> int:
@@ -49,17 +68,20 @@ def delay_after(failures: int) -> int:
 
 def record_failure(email: str) -> int:
     """Count a failed attempt of this pair and start its wait; the number of failures."""
-    storage = limiter.storage
     window = current_app.config["LOGIN_THROTTLE_WINDOW_HOURS"] * 3600
-    failures = storage.incr(_key("failures", email), window)
-    delay = delay_after(failures)
-    if delay:
-        storage.clear(_key("wait", email))
-        storage.incr(_key("wait", email), delay)
-    return failures
+    failures_key, wait_key = _key("failures", email), _key("wait", email)
+
+    def count(storage) -> int:
+        failures = storage.incr(failures_key, window)
+        delay = delay_after(failures)
+        if delay:
+            storage.clear(wait_key)
+            storage.incr(wait_key, delay)
+        return failures
+    return _on_storage(count)
 
 
 def clear(email: str) -> None:
     """A successful sign-in: this pair starts afresh."""
-    limiter.storage.clear(_key("failures", email))
-    limiter.storage.clear(_key("wait", email))
+    keys = (_key("failures", email), _key("wait", email))
+    _on_storage(lambda storage: [storage.clear(key) for key in keys])

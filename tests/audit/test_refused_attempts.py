@@ -85,5 +85,5 @@ def test_portal_an_empty_journal_entry(login_as, patient_user, patient):
 
 def test_lead_the_last_lead_deactivating_themself(login_as, lead):
     client, since = login_as(lead), _last_id()
-    client.post(f"/lead/staff/{lead.id}/deactivate")
+    client.post(f"/lead/staff/{lead.id}/deactivate", data={"reason": "Leaving", "confirm": "y"})
     _assert_one_failure(_after(since), "deactivate", None)

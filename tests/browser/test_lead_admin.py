@@ -43,7 +43,11 @@ def test_staff_accounts_and_a_transfer(page, live_server, sign_in, axe, lead, cl
 
     page.get_by_role("link", name="Back to staff").click()
     row = page.get_by_role("row").filter(has_text="Nia Newhire")
-    row.get_by_role("button", name="Deactivate").click()
+    row.get_by_role("link", name="Deactivate").click()
+    axe(page)
+    page.get_by_label("Reason").fill("Left the clinic")
+    page.get_by_label("I understand").check()
+    page.get_by_role("button", name="Deactivate the account").click()
     expect(page.get_by_role("status").first).to_contain_text("Nia Newhire's account is deactivated")
     expect(page.get_by_role("row").filter(has_text="Nia Newhire")).to_contain_text("Deactivated")
 

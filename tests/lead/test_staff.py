@@ -39,13 +39,16 @@ def _link_token(response) -> str:
     return match.group(1)
 
 
+DEACTIVATE = {"reason": "Left the clinic", "confirm": "y"}
+
 # --- who may use the pages ----------------------------------------------------------------------
 
 # method, path, by id, the lead's status with an empty form (the page, a refusal, or done)
 ROUTES = [
     ("GET", "/lead/staff", False, 200),
     ("POST", "/lead/staff", False, 422),
-    ("POST", "/lead/staff/{staff}/deactivate", True, 302),
+    ("POST", "/lead/staff/{staff}/deactivate", True, 422),  # no reason, no tick: asked again
+    ("GET", "/lead/staff/{staff}/deactivate", True, 200),
     ("POST", "/lead/staff/{staff}/reactivate", True, 302),
     ("POST", "/lead/staff/{staff}/reset-link", True, 200),
     ("GET", "/lead/care-teams", False, 200),
@@ -161,7 +164,7 @@ def test_deactivating_a_clinician_ends_their_sessions_and_links(app, client_for,
     assert their_client.get("/patients/").status_code == 200
     reset = client_for(lead).post(f"/lead/staff/{clinician.id}/reset-link")
     token = _link_token(reset)
-    response = client_for(lead).post(f"/lead/staff/{clinician.id}/deactivate")
+    response = client_for(lead).post(f"/lead/staff/{clinician.id}/deactivate", data=DEACTIVATE)
     assert response.status_code == 302
     user = db.session.get(User, clinician.id)
     assert user.active is False and user.deactivated_at is not None
@@ -174,29 +177,29 @@ def test_deactivating_a_clinician_ends_their_sessions_and_links(app, client_for,
 
 
 def test_the_last_active_lead_cannot_be_deactivated(client_for, lead, clinician):
-    response = client_for(lead).post(f"/lead/staff/{lead.id}/deactivate", follow_redirects=True)
+    response = client_for(lead).post(f"/lead/staff/{lead.id}/deactivate", data=DEACTIVATE, follow_redirects=True)
     assert "last active lead" in page_text(response)
     assert db.session.get(User, lead.id).active is True
     with pytest.raises(Refused, match="last active lead"):
-        services.deactivate_staff(db.session.get(User, lead.id), by=clinician)
+        services.deactivate_staff(db.session.get(User, lead.id), by=clinician, reason="Leaving")
     # the refused attempt (through the page) is audited as the action it attempted
     assert [(e.outcome, e.record_id) for e in _events("deactivate")] == [("failure", lead.id)]
 
 
 def test_a_lead_cannot_deactivate_themself_but_another_lead_can(client_for, lead, lead2):
-    response = client_for(lead).post(f"/lead/staff/{lead.id}/deactivate", follow_redirects=True)
+    response = client_for(lead).post(f"/lead/staff/{lead.id}/deactivate", data=DEACTIVATE, follow_redirects=True)
     assert "your own account" in page_text(response)
-    assert client_for(lead2).post(f"/lead/staff/{lead.id}/deactivate").status_code == 302
+    assert client_for(lead2).post(f"/lead/staff/{lead.id}/deactivate", data=DEACTIVATE).status_code == 302
     assert db.session.get(User, lead.id).active is False
     # now lead2 is the last one
-    client_for(lead2).post(f"/lead/staff/{lead2.id}/deactivate")
+    client_for(lead2).post(f"/lead/staff/{lead2.id}/deactivate", data=DEACTIVATE)
     assert db.session.get(User, lead2.id).active is True
 
 
 def test_reactivation_lets_the_person_sign_in_again(app, client_for, lead, clinician):
     client = client_for(lead)
-    client.post(f"/lead/staff/{clinician.id}/deactivate")
-    refused = client.post(f"/lead/staff/{clinician.id}/deactivate", follow_redirects=True)
+    client.post(f"/lead/staff/{clinician.id}/deactivate", data=DEACTIVATE)
+    refused = client.post(f"/lead/staff/{clinician.id}/deactivate", data=DEACTIVATE, follow_redirects=True)
     assert "already deactivated" in page_text(refused)
     refused = client.post(f"/lead/staff/{clinician.id}/reset-link", follow_redirects=True)
     assert "reactivate it first" in page_text(refused)
@@ -328,7 +331,7 @@ def test_a_lead_of_another_clinic_cannot_change_this_clinics_teams(client_for, i
     client = client_for(intruder)
     assert client.post(f"/lead/patients/{patient.id}/care-team/add",
                        data={"add-clinician_id": clinician2.id}).status_code == 404
-    assert client.post(f"/lead/staff/{clinician.id}/deactivate").status_code == 404
+    assert client.post(f"/lead/staff/{clinician.id}/deactivate", data=DEACTIVATE).status_code == 404
     assert _team(patient) == {(clinician.id, True)}
     assert db.session.get(User, clinician.id).active is True
 
@@ -370,3 +373,23 @@ def test_a_missing_or_unknown_clinician_id_is_a_message_not_an_error(client_for,
                     "primary": "Add the clinician to the care team first."}[action]
         assert expected in page_text(response)
     assert _team(patient) == {(clinician.id, True)}
+
+
+def test_deactivation_asks_first_and_keeps_the_reason(client_for, lead, clinician, patient):
+    client = client_for(lead)
+    page = page_text(client.get(f"/lead/staff/{clinician.id}/deactivate"))
+    assert "can no longer sign in" in page and "1 patient(s) will have no other active" in page
+    refused = client.post(f"/lead/staff/{clinician.id}/deactivate",
+                          data={"reason": "Left the clinic"})
+    assert refused.status_code == 422 and "Tick the box to confirm." in page_text(refused)
+    assert 'value="Left the clinic"' in refused.get_data(as_text=True)  # what was typed stays
+    no_reason = client.post(f"/lead/staff/{clinician.id}/deactivate", data={"confirm": "y"})
+    assert no_reason.status_code == 422 and "Give a reason" in page_text(no_reason)
+    assert db.session.get(User, clinician.id).active is True
+    assert client.post(f"/lead/staff/{clinician.id}/deactivate",
+                       data=DEACTIVATE).status_code == 302
+    user = db.session.get(User, clinician.id)
+    assert user.active is False and user.deactivation_reason == "Left the clinic"
+    assert "Left the clinic" in page_text(client.get("/lead/staff"))
+    client.post(f"/lead/staff/{clinician.id}/reactivate")
+    assert db.session.get(User, clinician.id).deactivation_reason is None

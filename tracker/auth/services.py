@@ -180,10 +180,11 @@ def void_sessions(user: User) -> None:
     user.session_epoch += 1
 
 
-def deactivate_user(user: User, by: User) -> None:
+def deactivate_user(user: User, by: User, reason: str | None = None) -> None:
     """Deactivate (never delete): sign-in refused, existing sessions and unused links end."""
     revoke_unused_links(user)
     user.active = False
     user.deactivated_at = utcnow()
+    user.deactivation_reason = reason
     void_sessions(user)
     record_event("deactivate", "user", user.id, user=by)

@@ -42,6 +42,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[datetime | None]
+    # why the lead deactivated the account (left the clinic, extended leave...): not clinical
+    deactivation_reason: Mapped[str | None] = mapped_column(sa.String(300))
     # Failed sign-ins since the owner last signed in: the notice they get (no lockout).
     failed_logins: Mapped[int] = mapped_column(default=0)
     last_login_at: Mapped[datetime | None]

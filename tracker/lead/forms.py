@@ -93,6 +93,18 @@ def time_zone_choices() -> tuple[str, ...]:
     return (*regions, "UTC")
 
 
+class DeactivateForm(FlaskForm):
+    """Deactivating an account: a reason, and a tick that the lead means it."""
+
+    reason = StringField("Reason", [InputRequired(message="Give a reason (for example: left the "
+                                                          "clinic, extended leave)."),
+                                    Length(max=300)],
+                         description="Kept with the account and shown on the staff page.")
+    confirm = BooleanField("I understand they can no longer sign in, and their sessions and "
+                           "unused links end now",
+                           [InputRequired(message="Tick the box to confirm.")])
+
+
 class StaffForm(FlaskForm):
     full_name = StringField("Full name", [InputRequired(), Length(max=200)],
                             render_kw={"autocomplete": "off"})

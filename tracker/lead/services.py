@@ -52,7 +52,7 @@ def _active_leads(clinic_id: int) -> sa.Select:
                                      User.active.is_(True)).with_for_update())
 
 
-def deactivate_staff(staff: User, *, by: User) -> int:
+def deactivate_staff(staff: User, *, by: User, reason: str) -> int:
     """Deactivate (never delete) a staff account: sign-in refused, every session and unused
     link ends. Refuses one's own account and the clinic's last active lead. Returns how many
     patients are left with no other active clinician on their care team."""
@@ -65,7 +65,10 @@ def deactivate_staff(staff: User, *, by: User) -> int:
                             "account a clinic lead first.")
     if staff.id == by.id:
         raise Refused("You cannot deactivate your own account. Ask another clinic lead.")
-    deactivate_user(staff, by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("Give a reason for deactivating the account (for example: left the clinic).")
+    deactivate_user(staff, by, reason)
     db.session.flush()
     return db.session.scalar(sa.select(sa.func.count()).select_from(
         patients_left_without_clinician(staff.id).subquery()))
@@ -89,6 +92,7 @@ def reactivate_staff(staff: User, *, by: User) -> None:
         raise Refused(f"{staff.full_name}'s account is already active.")
     staff.active = True
     staff.deactivated_at = None
+    staff.deactivation_reason = None  # the audit trail keeps when it was deactivated
     db.session.flush()
     record_event("reactivate", "user", staff.id, user=by)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -15,7 +16,7 @@ from tracker.core.users import LEAD
 from tracker.extensions import db
 from tracker.lead import services
 from tracker.lead import staff_queries as q
-from tracker.lead.forms import ClinicianChoiceForm, StaffForm, TransferForm
+from tracker.lead.forms import ClinicianChoiceForm, DeactivateForm, StaffForm, TransferForm
 from tracker.lead.routes import bp
 
 
@@ -61,15 +62,21 @@ def create_staff():
     return _show_link(user, token, "invite")
 
 
-@bp.route("/staff/<staff_id>/deactivate", methods=["POST"])
+@bp.route("/staff/<staff_id>/deactivate", methods=["GET", "POST"])
 @allow(LEAD)
 def deactivate_staff(staff_id):
+    """Ask first (what ends, which patients are left without a clinician), with a reason."""
     user = _staff_or_404(staff_id)
-    outcome = save(None, lambda: services.deactivate_staff(user, by=current_user),
+    form = DeactivateForm()
+    outcome = save(form, lambda: services.deactivate_staff(user, by=current_user,
+                                                           reason=form.reason.data),
                    audit=Attempt("deactivate", "user", user.id))
     if not outcome.saved:
-        flash(outcome.problem, "danger")
-        return redirect(url_for("lead.staff"))
+        left = db.session.scalar(sa.select(sa.func.count()).select_from(
+            services.patients_left_without_clinician(user.id).subquery()))
+        return render_template("lead/staff_deactivate.html", form=form, staff=user,
+                               problem=outcome.problem, left_without_clinician=left), \
+            outcome.status
     orphaned = outcome.value
     flash(f"{user.full_name}'s account is deactivated; their sessions have ended.", "success")
     if orphaned:

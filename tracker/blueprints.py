@@ -7,8 +7,9 @@ from tracker.home.routes import bp as home_bp
 from tracker.integration.routes import bp as integration_bp
 from tracker.intention.routes import bp as intention_bp
 from tracker.lead.routes import bp as lead_bp
+from tracker.notify.routes import bp as notify_bp
 from tracker.patients.routes import bp as patients_bp
 from tracker.portal.routes import bp as portal_bp
 
 BLUEPRINTS = [auth_bp, home_bp, patients_bp, portal_bp, lead_bp, care_bp, intention_bp,
-              dosing_bp, signing_bp, integration_bp]
+              dosing_bp, signing_bp, integration_bp, notify_bp]

@@ -17,6 +17,7 @@ from tracker.core.audit.service import event_hash
 from tracker.core.flags import SafetyFlag
 from tracker.core.sessions import DosingSession
 from tracker.core.signing.service import content_hash
+from tracker.demo.mail import flag_history
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
 from tracker.extensions import db
 from tracker.integration.models import (
@@ -367,4 +368,5 @@ class DemoBuilder:
         if acknowledged_by is not None:
             self.audit(item.acknowledged_at, acknowledged_by, "acknowledge", "safety_flag",
                        item.id, patient.id)
+        flag_history(item, self.clinic, self.now)  # the emails and notices it caused
         return item

@@ -48,7 +48,8 @@ run: install
 	@echo "    lead@demo.test        clinic lead"
 	@echo "    therapist@demo.test   clinician      therapist2@demo.test  clinician"
 	@echo "    patient@demo.test     patient        patient2@demo.test    patient"
-	@echo "  Email: $${MAIL_URL:+sent through MAIL_URL}$${MAIL_URL:-written to instance/mail/, listed at http://127.0.0.1:$(PORT)/dev/mail}"
+	@if [ -n "$$MAIL_URL" ]; then echo "  Email: sent through MAIL_URL by the notify worker"; \
+	 else echo "  Email: written to instance/mail/, listed at http://127.0.0.1:$(PORT)/dev/mail"; fi
 	@echo ""
 	@# The outbox worker runs beside the app and ends with it (Ctrl-C stops both).
 	@export PORT=$(PORT); $(BIN)/flask notify worker & worker=$$!; \

@@ -122,7 +122,7 @@ def test_two_workers_at_once_never_send_a_message_twice(app, clinic, mail_config
     """Row locks with SKIP LOCKED: PostgreSQL only (SQLite runs one worker)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SKIP LOCKED needs PostgreSQL (TEST_DATABASE_URL); SQLite runs one worker")
-    from tests.notify.conftest import Mailbox, SMTPServer
+    from tests.mail_server import Mailbox, SMTPServer
 
     mailbox = Mailbox(delay=0.03)
     server = SMTPServer(mailbox)

@@ -1,4 +1,4 @@
-"""A real SMTP server (aiosmtpd) inside the test process, and helpers to fill the outbox."""
+"""A real SMTP server (aiosmtpd) inside the test process: fixtures for every test package."""
 from __future__ import annotations
 
 import socket

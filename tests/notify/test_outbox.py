@@ -138,7 +138,7 @@ def test_two_workers_at_once_never_send_a_message_twice(app, clinic, mail_config
                     start.wait()
                     results.append(send_due(server.transport()).sent)
                     db.session.remove()
-            except Exception as error:  # noqa: BLE001  (reported by the assert below)
+            except Exception as error:
                 errors.append(error)
         threads = [threading.Thread(target=work) for _ in range(2)]
         for t in threads:

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from tracker.core.alerts import escalate_open_flags
 from tracker.extensions import db
+from tracker.notify.reminders import queue_reminders
 from tracker.notify.transport import transport_from_config
 from tracker.notify.worker import send_due
 
@@ -20,15 +21,16 @@ notify_cli = AppGroup("notify", help="The email outbox: send, escalate.")
 
 def _one_pass(transport) -> str:
     escalated = escalate_open_flags()
+    reminders = queue_reminders()
     done = send_due(transport)
     transport.close()
     return (f"sent {done.sent}, retrying {done.retrying}, failed {done.failed}, "
-            f"leads told of escalations {escalated}")
+            f"leads told of escalations {escalated}, reminder digests {reminders}")
 
 
 @notify_cli.command("send-once")
 def send_once():
-    """Escalate overdue flags and send every due message once, then exit (tests, cron)."""
+    """Escalate overdue flags, queue due reminder digests, send every due message; exit."""
     click.echo(_one_pass(transport_from_config()))
 
 
@@ -40,7 +42,7 @@ def escalate():
 
 def _single_worker_lock():
     """SQLite has no row locks: hold a lock file so a second worker refuses to start."""
-    if not db.engine.dialect.name == "sqlite":
+    if db.engine.dialect.name != "sqlite":
         return None
     path = Path(current_app.instance_path) / "notify-worker.lock"
     path.parent.mkdir(exist_ok=True)
@@ -67,7 +69,7 @@ def worker(poll):
     while not stopping:
         try:
             summary = _one_pass(transport)
-            if not summary.startswith("sent 0, retrying 0, failed 0, leads told of escalations 0"):
+            if summary != "sent 0, retrying 0, failed 0, leads told of escalations 0, reminder digests 0":
                 click.echo(f"notify worker: {summary}")
         except Exception:  # a database outage must not end the worker: log, wait, go on
             current_app.logger.exception("notify worker pass failed")

@@ -1,4 +1,5 @@
-"""The lead's delivery log, the staff's notifications, and the development mailbox."""
+"""The lead's delivery log, the staff's notifications, the development mailbox, and the
+reminder emails' unsubscribe link."""
 from __future__ import annotations
 
 import re
@@ -14,9 +15,10 @@ from tracker.core.access import STAFF, allow, parse_id, public
 from tracker.core.audit.service import record_event
 from tracker.core.notices import StaffNotice, recent_notices, unread_count
 from tracker.core.outbox import MESSAGE_KINDS, Message, MessageStatus
+from tracker.core.reminders import BadUnsubscribe, ReminderPreference, patient_for_unsubscribe
 from tracker.core.users import LEAD
 from tracker.db import utcnow
-from tracker.extensions import db
+from tracker.extensions import csrf, db
 from tracker.notify.transport import mail_folder
 
 bp = Blueprint("notify", __name__)
@@ -125,3 +127,26 @@ def dev_mail(filename: str):
 def _parse(path):
     with path.open("rb") as handle:
         return BytesParser(policy=policy.default).parse(handle)
+
+
+# --- unsubscribe from reminder emails, without signing in -------------------------------------
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+@csrf.exempt  # the signed token is the authority; mail clients' one-click POST (RFC 8058) has no form
+def unsubscribe(token: str):
+    """GET asks (mail scanners follow links); POST stops the patient's reminder emails."""
+    try:
+        patient_id = patient_for_unsubscribe(token)
+    except BadUnsubscribe as error:
+        return render_template("notify/unsubscribe.html", problem=str(error)), 400
+    pref = db.session.scalar(sa.select(ReminderPreference).where(
+        ReminderPreference.patient_id == patient_id))
+    already = pref is None or not pref.enabled or pref.unsubscribed_at is not None
+    if request.method == "POST" and not already:
+        pref.unsubscribed_at = utcnow()
+        pref.enabled = False
+        record_event("unsubscribe", "reminder_preference", pref.id, patient_id=patient_id)
+        db.session.commit()
+        return render_template("notify/unsubscribe.html", done=True)
+    return render_template("notify/unsubscribe.html", already=already, token=token)

@@ -1,6 +1,7 @@
 """How an outbox message leaves: as an email over SMTP, or as an .eml file in development."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import smtplib
 import ssl
@@ -29,6 +30,11 @@ def build_email(message, mail_from: str) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at.astimezone(UTC))
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body or "")
+    unsubscribe = next((line.split(": ", 1)[1] for line in (message.body or "").splitlines()
+                        if line.startswith("Stop these emails: ")), None)
+    if unsubscribe:  # RFC 8058 one-click unsubscribe (a POST to the same signed link)
+        email["List-Unsubscribe"] = f"<{unsubscribe}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if message.ics:
         email.add_attachment(message.ics.encode(), maintype="text", subtype="calendar",
                              filename="session.ics")
@@ -67,10 +73,8 @@ class SMTPTransport:
 
     def close(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
             self._smtp = None
 
     def describe(self) -> str:

@@ -298,3 +298,12 @@ def test_every_demo_flag_has_its_delivered_emails_and_notices(seeded):
     assert _count(StaffNotice, StaffNotice.user_id == lead.id, StaffNotice.kind == "escalation") >= 1
     therapist = _user("therapist@demo.test")
     assert _count(StaffNotice, StaffNotice.user_id == therapist.id, StaffNotice.read_at.is_(None)) >= 1
+
+
+def test_the_demo_patient_has_chosen_reminders(seeded):
+    from tracker.core.reminders import ReminderPreference
+
+    pref = db.session.scalars(sa.select(ReminderPreference)).one()
+    patient = db.session.get(Patient, pref.patient_id)
+    assert patient.user_id == _user("patient@demo.test").id
+    assert (pref.enabled, pref.hour, pref.quiet_start, pref.quiet_end) == (True, 18, 22, 7)

@@ -44,3 +44,16 @@ def flag_history(flag, clinic, now: datetime) -> None:
             db.session.add(StaffNotice(user_id=lead.id, kind="escalation", flag_id=flag.id,
                                        created_at=due))
     db.session.flush()
+
+
+def opt_in_reminders(patients) -> None:
+    """patient@demo.test chose reminders: every kind, at 18:00, quiet from 22:00 to 07:00."""
+    from tracker.core.reminders import ReminderPreference
+    from tracker.core.users import User
+
+    for patient in patients:
+        account = db.session.get(User, patient.user_id) if patient.user_id else None
+        if account is not None and account.email == "patient@demo.test":
+            db.session.add(ReminderPreference(patient_id=patient.id, enabled=True, hour=18,
+                                              quiet_start=22, quiet_end=7))
+    db.session.flush()

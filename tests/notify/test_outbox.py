@@ -185,3 +185,18 @@ def test_send_once_writes_eml_files_without_mail_url(app, clinic, runner, tmp_pa
         assert client.get("/dev/mail").status_code == 404  # development only
     finally:
         app.config["MAIL_FILE_DIR"], app.config["MAIL_DEV_PAGE"] = saved
+
+
+@pytest.mark.parametrize(("mail_url", "public_url", "words"), [
+    (None, "https://tracker.example", "Set MAIL_URL"),
+    ("smtp://relay:25", None, "Set PUBLIC_URL"),
+])
+def test_production_refuses_a_worker_that_could_not_send_or_link(app, mail_url, public_url, words):
+    from tracker.notify.transport import transport_from_config
+    saved = {k: app.config.get(k) for k in ("ENV_NAME", "MAIL_URL", "PUBLIC_URL")}
+    app.config.update(ENV_NAME="production", MAIL_URL=mail_url, PUBLIC_URL=public_url)
+    try:
+        with pytest.raises(RuntimeError, match=words):
+            transport_from_config()
+    finally:
+        app.config.update(saved)

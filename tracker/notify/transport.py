@@ -105,10 +105,15 @@ def mail_folder() -> Path:
 
 
 def transport_from_config():
-    """SMTP when MAIL_URL is set; else .eml files, except in production, which refuses."""
+    """SMTP when MAIL_URL is set; else .eml files, except in production, which refuses (as it
+    refuses to run without PUBLIC_URL)."""
     url = current_app.config.get("MAIL_URL")
+    production = current_app.config.get("ENV_NAME") == "production"
+    if production and not current_app.config.get("PUBLIC_URL"):
+        raise RuntimeError("Set PUBLIC_URL in production (https://tracker.clinic.example): the "
+                           "worker has no request to build the links in emails from.")
     if url:
         return SMTPTransport(parse_mail_url(url))
-    if current_app.config.get("ENV_NAME") == "production":
+    if production:
         raise RuntimeError("Set MAIL_URL in production: without it no email could leave.")
     return FileTransport(mail_folder())

@@ -60,6 +60,7 @@ def test_the_patient_chooses_reminders_and_unsubscribes_without_signing_in(
 
 
 def test_the_reset_request_page(page, live_server, check_accessibility, clinician):
+    db.session.commit()  # the server thread writes too (SQLite: one writer at a time)
     page.goto(f"{live_server}/login")
     page.get_by_role("link", name="Forgot your password?").click()
     check_accessibility(page)

@@ -34,7 +34,7 @@ def upgrade():
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=200), nullable=False),
-    sa.Column('kind', sa.Enum('safety_flag', 'escalation', 'password_reset', 'invitation', 'reminder', name='message_kind', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('kind', sa.Enum('safety_flag', 'escalation', 'password_reset', 'invitation', 'reminder', 'account_alert', name='message_kind', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
     sa.Column('recipient_id', sa.Integer(), nullable=True),
     sa.Column('to_address', sa.String(length=254), nullable=False),

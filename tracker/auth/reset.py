@@ -1,9 +1,8 @@
 """Password reset by email, and one-time links sent by email. Services flush; views commit.
 
 A reset link carries a token signed with the app's secret (itsdangerous, salt
-"password-reset"): the account's id and a fingerprint of its current password hash and
-session epoch. It expires after PASSWORD_RESET_MINUTES and works once: setting the password
-changes the hash and the epoch, so the fingerprint no longer matches. Nothing is stored but the
+"password-reset"): the account's id and a fingerprint of its current password hash. It expires after PASSWORD_RESET_MINUTES and works once: setting the password
+changes the hash, so the fingerprint no longer matches. Nothing is stored but the
 email in the outbox (whose body, and so the token, is wiped once delivered).
 
 Asking for a reset answers the same whatever the address: an unknown, inactive or known account
@@ -42,8 +41,8 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    state = f"{user.password_hash or ''}|{user.session_epoch}"
-    return hashlib.sha256(state.encode()).hexdigest()[:20]
+    """Changes when the password does (argon2 salts every hash), not on a sign-out elsewhere."""
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:20]
 
 
 def reset_token(user: User) -> str:

@@ -33,13 +33,15 @@ class MessageKind(StrEnum):
     PASSWORD_RESET = "password_reset"
     INVITATION = "invitation"            # a portal invitation or a new staff member's link
     REMINDER = "reminder"                # a patient's daily digest
+    ACCOUNT_ALERT = "account_alert"      # to an account's owner (e.g. repeated failed sign-ins)
 
 
 MESSAGE_KINDS = {MessageKind.SAFETY_FLAG: "Safety flag raised",
                  MessageKind.ESCALATION: "Safety flag escalated",
                  MessageKind.PASSWORD_RESET: "Password reset",
                  MessageKind.INVITATION: "Invitation link",
-                 MessageKind.REMINDER: "Reminder digest"}
+                 MessageKind.REMINDER: "Reminder digest",
+                 MessageKind.ACCOUNT_ALERT: "Account security alert"}
 
 
 class MessageStatus(StrEnum):

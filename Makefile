@@ -50,8 +50,13 @@ run: install
 	@echo "    lead@demo.test        clinic lead"
 	@echo "    therapist@demo.test   clinician      therapist2@demo.test  clinician"
 	@echo "    patient@demo.test     patient        patient2@demo.test    patient"
+	@if [ -n "$$MAIL_URL" ]; then echo "  Email: sent through MAIL_URL by the notify worker"; \
+	 else echo "  Email: written to instance/mail/, listed at http://127.0.0.1:$(PORT)/dev/mail"; fi
 	@echo ""
-	@$(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT) --no-reload
+	@# The outbox worker runs beside the app and ends with it (Ctrl-C stops both).
+	@export PORT=$(PORT); $(BIN)/flask notify worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT) --no-reload
 
 test: lint
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

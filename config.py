@@ -49,6 +49,20 @@ class Config:
     INVITE_TTL_HOURS = _env_int("INVITE_TTL_HOURS", 72)
     WTF_CSRF_TIME_LIMIT = None  # the session timeouts bound a form's life instead
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
+    # Email (tracker/notify): MAIL_URL smtp://host:port, smtp+starttls://user:pw@host:port or
+    # smtps://...; without it development writes .eml files to instance/mail/.
+    MAIL_URL = os.environ.get("MAIL_URL") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Journey Tracker <no-reply@journey-tracker.invalid>")
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or None
+    # The base of links in emails (the worker has no request to take it from).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
+    MAIL_POLL_SECONDS = _env_int("MAIL_POLL_SECONDS", 5)
+    MAIL_RETRY_SECONDS = _env_int("MAIL_RETRY_SECONDS", 30)
+    MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 3600)
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 40)  # about a day and a half of retries
+    MAIL_DEV_PAGE = False  # the development mailbox page (/dev/mail)
+    PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 60)
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute")
     DEMO_PASSWORD = "demo-journey-2026"
     SHOW_DEMO_LOGINS = False
 
@@ -58,6 +72,8 @@ class DevelopmentConfig(Config):
     SECRET_KEY in the environment, create_app takes a random one kept under instance/."""
     ENV_NAME = "development"
     SHOW_DEMO_LOGINS = True
+    MAIL_DEV_PAGE = True
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
 
 
 class TestingConfig(Config):
@@ -69,6 +85,9 @@ class TestingConfig(Config):
     FAST_PASSWORD_HASHING = True
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
+    RESET_RATE_LIMIT = "1000 per minute"
+    MAIL_URL = None
+    PUBLIC_URL = "http://tracker.test"
 
 
 class ProductionConfig(Config):

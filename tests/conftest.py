@@ -26,7 +26,7 @@ from tracker.db import utcnow
 from tracker.extensions import db, limiter
 
 # Render after commit: fail a test whose views render over uncommitted work.
-pytest_plugins = ["tests.render_guard"]
+pytest_plugins = ["tests.render_guard", "tests.mail_server"]
 
 
 def _database_url(tmp_path_factory) -> str:

@@ -15,6 +15,8 @@ def register(app) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)
+    from tracker.notify.commands import notify_cli  # the email outbox's worker
+    app.cli.add_command(notify_cli)
     if app.config.get("ENV_NAME") != "production":  # demo and synthetic data: never in production
         app.cli.add_command(seed_demo)
         from tracker.bench.bench_seed import bench_seed  # the benchmark's synthetic clinic network

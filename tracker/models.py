@@ -8,7 +8,10 @@ from tracker.care.models import (  # noqa: F401
 from tracker.core.audit.models import AuditChainHead, AuditEvent  # noqa: F401
 from tracker.core.clinic import Clinic  # noqa: F401
 from tracker.core.flags import SafetyFlag  # noqa: F401
+from tracker.core.notices import StaffNotice  # noqa: F401
+from tracker.core.outbox import Message  # noqa: F401
 from tracker.core.patients import CareTeamMember, Patient, StatusChange, TreatmentCourse  # noqa: F401
+from tracker.core.reminders import ReminderPreference  # noqa: F401
 from tracker.core.sessions import DosingSession  # noqa: F401
 from tracker.core.signing.models import Addendum  # noqa: F401
 from tracker.core.users import OneTimeLink, User  # noqa: F401

@@ -43,10 +43,11 @@ def register(app) -> None:
 NAV = {
     "lead": [("lead.overview", "Clinic overview"), ("lead.dashboard", "Continuity"),
              ("lead.audit_trail", "Audit trail"), ("lead.staff", "Staff"),
-             ("lead.settings", "Settings")],
+             ("lead.settings", "Settings"), ("notify.delivery_log", "Email log")],
     "clinician": [("patients.my_patients", "My patients")],
     "patient": [("portal.journey", "My journey"), ("portal.tasks", "My tasks"), ("portal.journal", "My journal"),
-                ("portal.questionnaires", "Questionnaires"), ("portal.access_log", "Who has seen my record")],
+                ("portal.questionnaires", "Questionnaires"), ("portal.access_log", "Who has seen my record"),
+                ("portal.reminders", "Reminders")],
 }
 
 

@@ -130,7 +130,7 @@ def test_a_patient_joins_marks_a_task_answers_a_phq9_and_the_clinician_sees_it(
     phone.get_by_role("button", name="Send my answers").click()
     alert = phone.get_by_role("alert")
     expect(alert).to_contain_text("call or text 988")
-    expect(alert).to_contain_text("Your care team has been alerted")
+    expect(alert).to_contain_text("Your care team was notified at")
     expect(alert).to_be_in_viewport()
     expect(phone.get_by_text("Score: 7")).to_be_visible()
     check_phone_page(phone)

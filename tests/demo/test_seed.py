@@ -295,3 +295,26 @@ def test_history_is_relative_to_now(seeded):
 def test_the_seeded_audit_trail_is_a_valid_chain(seeded):
     report = verify_chain()
     assert report.ok and report.checked > 500
+
+
+def test_every_demo_flag_has_its_delivered_emails_and_notices(seeded):
+    from tracker.core.notices import StaffNotice
+    from tracker.core.outbox import Message
+
+    flags = db.session.scalars(sa.select(SafetyFlag)).all()
+    told = set(db.session.scalars(sa.select(Message.flag_id).where(Message.kind == "safety_flag")))
+    assert told == {f.id for f in flags}
+    assert _count(Message, Message.status != "sent") == 0  # nothing old is sent by the worker
+    lead = _user("lead@demo.test")
+    assert _count(StaffNotice, StaffNotice.user_id == lead.id, StaffNotice.kind == "escalation") >= 1
+    therapist = _user("therapist@demo.test")
+    assert _count(StaffNotice, StaffNotice.user_id == therapist.id, StaffNotice.read_at.is_(None)) >= 1
+
+
+def test_the_demo_patient_has_chosen_reminders(seeded):
+    from tracker.core.reminders import ReminderPreference
+
+    pref = db.session.scalars(sa.select(ReminderPreference)).one()
+    patient = db.session.get(Patient, pref.patient_id)
+    assert patient.user_id == _user("patient@demo.test").id
+    assert (pref.enabled, pref.hour, pref.quiet_start, pref.quiet_end) == (True, 18, 22, 7)

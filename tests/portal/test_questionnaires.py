@@ -3,6 +3,7 @@ PHQ-9 item 9 above 0 (and the care team's flag), my scores over time."""
 import json
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from tests.portal.builders import questionnaire
 from tracker.care.models import QuestionnaireAssignment, QuestionnaireResponse
 from tracker.core.clinic import DEFAULT_CRISIS_TEXT
 from tracker.core.flags import SafetyFlag
+from tracker.core.outbox import Message
 from tracker.db import utcnow
 from tracker.extensions import db
 
@@ -123,8 +125,11 @@ def test_item_9_above_0_shows_the_crisis_text_at_once_and_raises_a_flag(login_as
     alert = re.search(r'<div[^>]*role="alert"[^>]*>(.*?)</div>', body, re.S)
     assert alert and "call or text 988" in alert.group(1)
     assert body.index('role="alert"') < body.index("Score:")  # before the score, at the top
-    assert "Your care team has been alerted" in page_text(result)
     stored = db.session.scalars(sa.select(QuestionnaireResponse)).one()
+    queued = db.session.scalars(sa.select(Message)).one()  # to the one clinician on the team
+    told = queued.created_at.astimezone(ZoneInfo(patient_user.clinic.timezone)).strftime("%H:%M")
+    assert f"Your care team was notified at {told}" in page_text(result)
+    assert 'href="tel:988"' in body and 'href="sms:988"' in body
     assert (stored.source, stored.entered_by_id, stored.total) == ("patient", patient_user.id, 6)
     flag = db.session.scalars(sa.select(SafetyFlag)).one()
     assert (flag.patient_id, flag.source, flag.source_id) == (patient.id, "phq9_item9", stored.id)

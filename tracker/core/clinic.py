@@ -1,6 +1,8 @@
 """The clinic and its settings."""
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,11 +63,30 @@ DEFAULT_SETTINGS: dict[str, int] = {
     "ketamine_oral_hard_max_mgkg_x100": 700,
 }
 
+# What the patient is told about their care team is said beside this text, from what really
+# happened (tracker.core.alerts.care_team_notified_at), never promised by it.
 DEFAULT_CRISIS_TEXT = (
     "If you are thinking about harming yourself, you are not alone. In the US, call or text 988 "
-    "(Suicide & Crisis Lifeline) now, or call 911 if you are in immediate danger. Your care team "
-    "has been told and will contact you."
+    "(Suicide & Crisis Lifeline) now, or call 911 if you are in immediate danger."
 )
+# The default before it stopped claiming "Your care team has been told" (migration 0007).
+OLD_DEFAULT_CRISIS_TEXT = DEFAULT_CRISIS_TEXT + (
+    " Your care team has been told and will contact you.")
+
+# A phone number in the crisis text: 3 to 15 digits, spaces, dots, dashes or brackets between,
+# an optional leading +; not part of a longer word or number.
+_PHONE = re.compile(r"(?<![\w+])(\+?\d(?:[\d .()-]{0,18}\d)?)(?![\w])")
+
+
+def crisis_numbers(text: str) -> list[str]:
+    """The phone numbers in a crisis text, in order, once each, as dialable strings
+    ("988", "+18002738255"): the portal makes each a tap-to-call and tap-to-text link."""
+    found = []
+    for match in _PHONE.finditer(text or ""):
+        number = ("+" if match.group(1).startswith("+") else "") + re.sub(r"\D", "", match.group(1))
+        if 3 <= len(number.lstrip("+")) <= 15 and number not in found:
+            found.append(number)
+    return found
 
 
 class Clinic(TimestampMixin, db.Model):

@@ -80,4 +80,6 @@ def raise_flag(*, patient_id: int, source: str, source_id: int, summary: str,
     db.session.add(flag)
     db.session.flush()
     record_event("raise_flag", "safety_flag", flag.id, patient_id=patient_id, user=user)
+    from tracker.core.alerts import flag_raised  # alerts reads flags: imported when needed
+    flag_raised(flag)  # the care team's emails and notices, in this same transaction
     return flag

@@ -18,6 +18,7 @@ from tracker.core.flags import SafetyFlag
 from tracker.core.patients import Patient
 from tracker.core.sessions import DoseCheckOutcome, DosingSession
 from tracker.core.signing.service import content_hash
+from tracker.demo.mail import flag_history
 from tracker.dosing.discharge import observation_minutes
 from tracker.dosing.doses import DoseOutcome, check_dose
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
@@ -410,4 +411,5 @@ class DemoBuilder:
         if acknowledged_by is not None:
             self.audit(item.acknowledged_at, acknowledged_by, "acknowledge", "safety_flag",
                        item.id, patient.id)
+        flag_history(item, self.clinic, self.now)  # the emails and notices it caused
         return item

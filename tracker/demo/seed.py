@@ -18,6 +18,7 @@ from tracker.core.users import CLINICIAN, LEAD, PATIENT, User
 from tracker.db import utcnow
 from tracker.demo.builder import DemoBuilder
 from tracker.demo.journeys import JOURNEYS
+from tracker.demo.mail import opt_in_reminders
 from tracker.extensions import db
 
 CLINIC_NAME = "Harbor Light Ketamine & Integration Clinic"
@@ -82,6 +83,7 @@ def seed_demo_clinic() -> str:
     for number, story in enumerate(JOURNEYS, start=1):
         patients.append(_patient(build, clinic, staff, password, number, story))
 
+    opt_in_reminders(patients)  # the demo patient gets a daily digest at 18:00
     events = build.write_audit_trail()
     return (f"Seeded the demo clinic {clinic.name!r}: {len(staff)} staff, {len(patients)} patients, "
             f"{events} audit events.\n"

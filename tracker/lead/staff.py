@@ -37,7 +37,7 @@ def _show_link(user, token: str, purpose: str):
     url = url_for("auth.redeem_link", token=token, _external=True)
     hours = current_app.config["INVITE_TTL_HOURS"]
     return render_template("lead/staff_link.html", staff=user, url=url, purpose=purpose,
-                           expires_in=timedelta(hours=hours))
+                           token=token, expires_in=timedelta(hours=hours))
 
 
 @bp.route("/staff")

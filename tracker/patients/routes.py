@@ -147,7 +147,7 @@ def invite(patient_id: int):
         return redirect(url_for("patients.chart", patient_id=patient.id), 303)
     link = url_for("auth.redeem_link", token=outcome.value, _external=True)
     return render_template("patients/invite_link.html", patient=patient, link=link,
-                           hours=current_app.config["INVITE_TTL_HOURS"])
+                           token=outcome.value, hours=current_app.config["INVITE_TTL_HOURS"])
 
 # --- courses and the schedule -----------------------------------------------------------------
 

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from tracker.care.models import FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES, QuestionnaireAnswer
 from tracker.care.scoring import INSTRUMENTS, plain_language_band
-from tracker.core.flags import SafetyFlag
+from tracker.core.alerts import care_team_notified_at as care_team_notified_at_flag
+from tracker.core.flags import FlagSource, SafetyFlag
 from tracker.extensions import db
 from tracker.portal import queries
 from tracker.portal.schedule import Occurrence, due_questionnaires, task_board, visible_occurrences
@@ -178,8 +179,10 @@ def answered_item(response_id: int, item: int) -> int | None:
         QuestionnaireAnswer.response_id == response_id, QuestionnaireAnswer.item == item))
 
 
-def flag_raised_for(response_id: int) -> bool:
-    """Whether the care team was alerted about this response (the flag's text is not read)."""
-    return db.session.scalar(sa.select(sa.func.count(SafetyFlag.id)).where(
-        SafetyFlag.source == "phq9_item9", SafetyFlag.source_id == response_id)) > 0
+def care_team_notified_at(response_id: int) -> datetime | None:
+    """When the care team was sent word of this response's safety flag (None: no message was
+    queued, and the patient is not told otherwise). The flag's text is not read."""
+    flag_id = db.session.scalar(sa.select(SafetyFlag.id).where(
+        SafetyFlag.source == FlagSource.PHQ9_ITEM9, SafetyFlag.source_id == response_id))
+    return care_team_notified_at_flag(flag_id) if flag_id is not None else None
 

@@ -51,6 +51,15 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "add_care_team_member": ("Added to a care team", "Added someone to"),
     "remove_care_team_member": ("Removed from a care team", "Removed someone from"),
     "set_primary": ("Set the primary clinician", "Set the primary clinician of"),
+    # email (tracker/notify, tracker/auth/reset.py)
+    "request_password_reset": ("Asked for a password reset email", "Asked for a password reset of"),
+    "reset_password": ("Reset the password from an emailed link", "Reset the password of"),
+    "email_link": ("Emailed a one-time link", "Emailed a one-time link for"),
+    "email_invite_link": ("Emailed an invitation link", "Emailed an invitation link for"),
+    "email_reset_link": ("Emailed a password reset link", "Emailed a password reset link for"),
+    "escalate": ("Escalated to the clinic's leads", "Told the clinic's leads about"),
+    "send_reminder": ("Queued a reminder email", "Emailed you a reminder about"),
+    "unsubscribe": ("Turned off reminder emails", "Turned off"),
 }
 
 # record type code: (the lead's label, the patient's words)
@@ -90,6 +99,8 @@ RECORD_TYPES: dict[str, tuple[str, str]] = {
     "audit_trail": ("Audit trail", "the audit trail"),
     "csv_export": ("CSV export", "a download"),
     "audit_event": ("Audit events", "the audit trail"),
+    "delivery_log": ("Email delivery log", "the email delivery log"),
+    "reminder_preference": ("Reminder choices", "your reminder emails"),
 }
 
 

@@ -8,6 +8,7 @@ from tracker.care.models import QuestionnaireResponse
 from tracker.care.scoring import INSTRUMENTS, PHQ9_SAFETY_ITEM, InvalidAnswers
 from tracker.core.access import allow, record_or_404
 from tracker.core.audit.service import record_event
+from tracker.core.clinic import crisis_numbers
 from tracker.core.saving import Attempt, save
 from tracker.core.users import PATIENT
 from tracker.db import utcnow
@@ -59,10 +60,11 @@ def _submit(patient, code: str, form):
 def questionnaire_result(response_id: int):
     own_patient()
     response = record_or_404(QuestionnaireResponse, response_id)
-    crisis = told = False
+    crisis, told_at = False, None
     if response.instrument == "phq9":
         crisis = (pages.answered_item(response.id, SAFETY_ITEM_NUMBER) or 0) > 0
-        told = crisis and pages.flag_raised_for(response.id)
+        told_at = pages.care_team_notified_at(response.id) if crisis else None
+    crisis_text = current_user.clinic.crisis_text
     return show("portal/result.html", response=response, instrument=INSTRUMENTS[response.instrument],
-                band_words=pages.band_words(response), crisis=crisis, care_team_told=told,
-                crisis_text=current_user.clinic.crisis_text)
+                band_words=pages.band_words(response), crisis=crisis, care_team_told_at=told_at,
+                crisis_text=crisis_text, crisis_numbers=crisis_numbers(crisis_text))

@@ -11,6 +11,7 @@ from tests.conftest import login
 from tracker.auth import throttle
 from tracker.auth.services import SIGN_IN_FAILED
 from tracker.core.audit.models import AuditEvent
+from tracker.core.outbox import Message, MessageKind
 from tracker.core.users import User
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -116,6 +117,10 @@ def test_the_owner_is_told_of_repeated_failures(app, clinician):
     alerts = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action == "failed_sign_in_alert")).all()
     assert [(e.record_id, e.clinic_id) for e in alerts] == [(clinician.id, clinician.clinic_id)]
+    [email] = db.session.scalars(sa.select(Message).where(
+        Message.kind == MessageKind.ACCOUNT_ALERT)).all()
+    assert email.to_address == clinician.email and email.recipient_id == clinician.id
+    assert f"{alert_after} times in a row" in email.body and "not locked" in email.body
     owner = _from(app, "198.51.100.7")
     response = login(owner, clinician, follow=True)
     assert f"There were {alert_after} failed sign-in attempts on your account" in _message(response)

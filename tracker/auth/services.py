@@ -12,6 +12,7 @@ from flask import current_app
 from tracker.auth import throttle
 from tracker.auth.passwords import hash_password, password_problem, verify_password
 from tracker.core.audit.service import record_event
+from tracker.core.outbox import MessageKind, app_url, enqueue
 from tracker.core.users import OneTimeLink, User
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -75,13 +76,19 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def notify_owner_of_failed_sign_ins(user: User) -> None:
-    """Tell the account's owner that someone keeps failing to sign in as them.
-
-    Now: an audit event (leads see it in the audit trail) and the notice the owner gets at
-    their next sign-in (acknowledge_failed_sign_ins). Hook for outgoing email: once the outbox
-    exists, queue the owner an email here, in this same transaction (it commits with the
-    failed attempt the view commits)."""
+    """Tell the account's owner that someone keeps failing to sign in as them: an audit event
+    (leads see it), the notice at their next sign-in (acknowledge_failed_sign_ins) and an
+    email, queued in this same transaction (it commits with the failed attempt). One email per
+    run of failures: the key holds the count at which the alert fired and the day."""
     record_event("failed_sign_in_alert", "user", user.id, outcome="failure", user=user)
+    enqueue(key=f"signin-alert:{user.id}:{utcnow().date().isoformat()}:{user.failed_logins}",
+            kind=MessageKind.ACCOUNT_ALERT, clinic_id=user.clinic_id, recipient_id=user.id,
+            to_address=user.email, subject="Repeated failed sign-ins to your account",
+            body=(f"Someone has failed to sign in to your Journey Tracker account "
+                  f"{user.failed_logins} times in a row. If it was you, nothing needs doing; "
+                  f"you can reset your password at {app_url('reset.request_reset')}.\n\n"
+                  "If it was not you, tell your clinic lead. Your account is not locked: "
+                  "further guesses from elsewhere are slowed down."))
 
 
 def acknowledge_failed_sign_ins(user: User) -> int:

@@ -4,12 +4,12 @@ every patient of the clinic: no clinical detail of this patient."""
 from __future__ import annotations
 
 PREPARATION_STEPS = (
-    "Do not eat for 4 hours before the session, and drink only clear fluids in the last 2 hours.",
-    "Arrange for a named adult to collect you: you cannot leave alone after the session.",
-    "Do not drive, cycle or operate machinery until the next day after a good night's sleep.",
+    "Fasting: do not eat or drink for as long before the session as your care team told you.",
+    "Escort: arrange for a named adult to take you home afterwards; you cannot leave alone.",
+    "No driving until the next day, after a good night's sleep; no cycling or operating "
+    "machinery either.",
     "Take your usual medicines unless your care team told you otherwise, and tell them about "
     "any new ones.",
-    "Wear comfortable clothes; bring an eye mask or headphones if you like them.",
 )
 
 

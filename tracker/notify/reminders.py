@@ -19,6 +19,7 @@ from tracker.core.audit.service import record_event
 from tracker.core.clinic import Clinic
 from tracker.core.outbox import MessageKind, app_url, enqueue
 from tracker.core.patients import Patient
+from tracker.core.preparation import preparation_text
 from tracker.core.reminders import ReminderPreference, digest_due, local_instant, unsubscribe_token
 from tracker.core.users import User
 from tracker.db import utcnow
@@ -27,11 +28,7 @@ from tracker.portal import ics, queries
 from tracker.portal.schedule import due_questionnaires, is_occurrence
 
 SESSION_LENGTH = timedelta(hours=2)
-PREPARATION = (
-    "Before your session:\n"
-    "- Fasting: do not eat or drink for the hours your care team told you before the session.\n"
-    "- Escort: arrange for someone to take you home afterwards; you cannot leave alone.\n"
-    "- No driving until the next day, after a good night's sleep.\n")
+PREPARATION = "Before your session:\n" + preparation_text() + "\n"
 
 
 def _sessions_tomorrow(patient: Patient, day, zone, now) -> list:

@@ -32,6 +32,8 @@ def create_app(config=None) -> Flask:
         options["connect_args"] = {**options.get("connect_args", {}), "options": "-c jit=off"}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
+    from tracker.core.audit.keys import init_app as load_audit_key
+    load_audit_key(app)  # production refuses to start without AUDIT_KEY
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)

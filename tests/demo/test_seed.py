@@ -83,6 +83,7 @@ def test_the_seed_refuses_in_production_settings(app):
 
     class ProductionLike(ProductionConfig):
         SECRET_KEY = "p" * 40
+        AUDIT_KEY = "9c4e1b7a2f6d8e0c3a5b7d9f1e3c5a7b"
         SQLALCHEMY_DATABASE_URI = "sqlite://"
 
         @classmethod

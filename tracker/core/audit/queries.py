@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from tracker.core.audit.keys import same
 from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.core.audit.service import HASHED_FIELDS, event_hash
 from tracker.core.patients import Patient
@@ -129,23 +130,24 @@ def verify_recent_window(window: int = RECENT_WINDOW) -> WindowReport:
     cols = [AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash,
             *(getattr(AuditEvent, name) for name in HASHED_FIELDS)]
     rows = list(reversed(db.session.execute(
-        sa.select(*cols).order_by(AuditEvent.id.desc()).limit(window + 1)).all()))
-    head = db.session.execute(sa.select(AuditChainHead.last_hash, AuditChainHead.last_event_id)
+        sa.select(*cols).order_by(AuditEvent.seq.desc()).limit(window + 1)).all()))
+    head = db.session.execute(sa.select(AuditChainHead.last_hash, AuditChainHead.last_seq)
                               .where(AuditChainHead.id == 1)).first()
     whole = len(rows) <= window
     prev = GENESIS_HASH if whole else rows[0].hash
     events = rows if whole else rows[1:]
     last_good = None if whole else rows[0].id
+    expected_seq = 1 if whole else rows[0].seq + 1
     for row in events:
-        if row.prev_hash != prev:
+        if row.prev_hash != prev or row.seq != expected_seq:
             return WindowReport(False, len(events), events[0].id, events[-1].id, row.id, last_good,
                                 "an event before this one was changed or removed", whole)
         fields = {name: getattr(row, name) for name in HASHED_FIELDS}
-        if event_hash(prev, fields) != row.hash:
+        if not same(event_hash(prev, fields), row.hash):
             return WindowReport(False, len(events), events[0].id, events[-1].id, row.id, last_good,
                                 "this event was changed", whole)
-        prev, last_good = row.hash, row.id
-    if events and head is not None and head.last_hash != prev:
+        prev, last_good, expected_seq = row.hash, row.id, expected_seq + 1
+    if head is not None and (head.last_hash != prev or head.last_seq != expected_seq - 1):
         return WindowReport(False, len(events), events[0].id, events[-1].id, None, last_good,
                             "the newest events were removed", whole)
     return WindowReport(True, len(events), events[0].id if events else None,

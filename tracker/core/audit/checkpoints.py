@@ -1,0 +1,82 @@
+"""Signed checkpoints of the audit chain, kept outside the database.
+
+`flask audit checkpoint` appends one line to a file (instance/audit-checkpoints.jsonl, or the
+path AUDIT_CHECKPOINT_FILE names: put it where the database's users cannot write, or ship it
+to a log store): the newest event's sequence number and hash, the number of events and the
+time, signed with the audit key. `flask audit verify` checks the chain against the last line,
+so a tail cut with the head moved back, or an emptied table, is found even though the chain
+left in the database is consistent. Run it from cron (every few minutes) in production.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from tracker.core.audit.keys import same, sign
+from tracker.core.audit.models import GENESIS_HASH, AuditChainHead
+from tracker.db import utcnow
+from tracker.extensions import db
+
+
+class CheckpointError(ValueError):
+    """The checkpoint file was altered (a line's signature does not match)."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    count: int
+    head: str
+    at: str
+
+    def message(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+
+def checkpoint_file() -> Path:
+    configured = current_app.config.get("AUDIT_CHECKPOINT_FILE")
+    return Path(configured or Path(current_app.instance_path) / "audit-checkpoints.jsonl")
+
+
+def take_checkpoint() -> Checkpoint:
+    """The chain's head now (read under the head's lock, so no event is half-written)."""
+    row = db.session.execute(
+        sa.update(AuditChainHead).where(AuditChainHead.id == 1)
+        .values(last_hash=AuditChainHead.last_hash)
+        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)).first()
+    seq, head = (row.last_seq or 0, row.last_hash) if row else (0, GENESIS_HASH)
+    db.session.commit()
+    return Checkpoint(seq=seq, count=seq, head=head, at=utcnow().isoformat(timespec="seconds"))
+
+
+def append_checkpoint(point: Checkpoint, path: Path | None = None) -> Path:
+    path = path or checkpoint_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({**asdict(point), "mac": sign(point.message())}, sort_keys=True)
+    with path.open("a") as handle:
+        handle.write(line + "\n")
+    return path
+
+
+def last_checkpoint(path: Path | None = None) -> Checkpoint | None:
+    """The newest signed checkpoint, None if there is none; CheckpointError if it was forged."""
+    path = path or checkpoint_file()
+    if not path.exists():
+        return None
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        data = json.loads(lines[-1])
+        mac = data.pop("mac")
+        point = Checkpoint(seq=int(data["seq"]), count=int(data["count"]),
+                           head=str(data["head"]), at=str(data["at"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(f"The last line of {path} is not a checkpoint.") from error
+    if not same(sign(point.message()), str(mac)):
+        raise CheckpointError(f"The last checkpoint in {path} is not signed with the audit key.")
+    return point

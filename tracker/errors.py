@@ -3,6 +3,7 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from tracker.core.access import audit_refusal
 from tracker.extensions import db
 
 MESSAGES = {
@@ -26,6 +27,8 @@ def render_error(code: int, detail: str | None = None):
 def register(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code in (403, 404):
+            audit_refusal(error.code)  # every refusal leaves an event (issue 11, F6)
         detail = error.description if error.code in (400, 429) and getattr(error, "description", None) else None
         if error.code == 429:
             detail = str(error.description)

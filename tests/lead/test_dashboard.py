@@ -187,7 +187,8 @@ def test_query_count_does_not_grow_with_the_data(login_as, lead, clinic, clinici
     build_sessions(clinic, clinician, 4, prefix="More")
     db.session.commit()
     assert _count(client, count_queries, url) == small
-    assert small <= 6
+    # a drill-down lists patients' records, so it also writes its read event (3 queries)
+    assert small <= (6 if url == "/lead/continuity" else 9)
 
 
 # --- drill-down -------------------------------------------------------------------------------

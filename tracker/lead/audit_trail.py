@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from tracker.core.access import allow, parse_id
 from tracker.core.audit import queries as q
+from tracker.core.audit.service import record_event
 from tracker.core.users import LEAD
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -18,7 +19,7 @@ from tracker.lead.routes import bp
 from tracker.timezones import clinic_zone, to_local
 
 ACTION_SUGGESTIONS = (
-    "read", "create", "update", "sign", "addendum", "sign_in", "sign_out", "export",
+    "read", "list", "create", "update", "sign", "addendum", "sign_in", "sign_out", "export",
     "deactivate", "reactivate", "issue_invite_link", "issue_reset_link", "redeem_link",
     "add_care_team_member", "remove_care_team_member", "set_primary", "transfer",
     "change_status", "acknowledge", "raise_flag", "lock_account")
@@ -90,7 +91,7 @@ def _page(filters: q.TrailFilter):
 def audit_trail():
     form = AuditFilterForm(formdata=request.args)
     rows, has_older, has_newer, notes = [], False, False, []
-    status = 200
+    status, filters = 200, None
     if not form.validate():
         status = 400
     else:
@@ -98,6 +99,10 @@ def audit_trail():
         if filters is not None:
             rows, has_older, has_newer = _page(filters)
     chain = q.verify_recent_window()
+    # Reading the trail is itself audited (who looked at whose access history).
+    record_event("read", "audit_trail", None,
+                 patient_id=filters.patient_id if status == 200 and filters else None)
+    db.session.commit()
     return render_template(
         "lead/audit.html", form=form, rows=rows, has_older=has_older, has_newer=has_newer,
         notes=notes, chain=chain, args=_query_args(form), actions=ACTION_SUGGESTIONS,

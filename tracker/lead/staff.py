@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker.core import access
 from tracker.core.access import allow, parse_id
+from tracker.core.audit.service import record_event
 from tracker.core.saving import Attempt, save
 from tracker.core.users import LEAD
 from tracker.extensions import db
@@ -117,6 +118,8 @@ def care_teams():
                                         unstaffed=unstaffed),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     clinicians = db.session.execute(q.clinic_clinicians(current_user.clinic_id)).all()
+    record_event("list", "care_team", None)  # patients' names and their clinicians
+    db.session.commit()
     return render_template("lead/staff_care_teams.html", page=page, search=search,
                            clinician_id=clinician_id, unstaffed=unstaffed, clinicians=clinicians)
 

@@ -14,6 +14,8 @@ from tracker.core.patients import Patient
 from tracker.core.users import User
 from tracker.extensions import db
 
+SIGN_IN = "sign_in"
+
 # Newest events re-hashed on each view of the audit page: about 10 ms per thousand.
 RECENT_WINDOW = 1000
 
@@ -45,13 +47,22 @@ def export_columns():
             Patient.record_number, AuditEvent.ip_address, AuditEvent.outcome, AuditEvent.hash)
 
 
+def unclaimed_sign_in() -> sa.ColumnElement[bool]:
+    """Failed sign-ins with an email that matches no account: they belong to no clinic (the
+    sign-in page is shared, and the email is not stored), so every clinic's leads see them:
+    a password-guessing run against made-up addresses is visible to whoever keeps watch. Only
+    the time, address and outcome are kept; no other clinic's data is in such an event."""
+    return sa.and_(AuditEvent.clinic_id.is_(None), AuditEvent.user_id.is_(None),
+                   AuditEvent.action == SIGN_IN)
+
+
 def audit_trail(clinic_id: int, filters: TrailFilter, *, columns=None) -> sa.Select:
     """The clinic's events matching `filters`, newest first (occurred_at desc, id desc: served
     by the occurred_at index, or by the user / patient indexes when those filters are set)."""
     stmt = (sa.select(*(columns or trail_columns()))
             .outerjoin(User, User.id == AuditEvent.user_id)
             .outerjoin(Patient, Patient.id == AuditEvent.patient_id)
-            .where(AuditEvent.clinic_id == clinic_id))
+            .where(sa.or_(AuditEvent.clinic_id == clinic_id, unclaimed_sign_in())))
     if filters.user_id is not None:
         stmt = stmt.where(AuditEvent.user_id == filters.user_id)
     if filters.patient_id is not None:
@@ -87,8 +98,8 @@ def newer_than(stmt: sa.Select, occurred_at: datetime, event_id: int) -> sa.Sele
 
 def event_time(clinic_id: int, event_id: int) -> sa.Select:
     """When one of the clinic's events happened: the keyset cursor of a page."""
-    return sa.select(AuditEvent.occurred_at).where(AuditEvent.id == event_id,
-                                                   AuditEvent.clinic_id == clinic_id)
+    return sa.select(AuditEvent.occurred_at).where(
+        AuditEvent.id == event_id, sa.or_(AuditEvent.clinic_id == clinic_id, unclaimed_sign_in()))
 
 
 def newest_first(stmt: sa.Select) -> sa.Select:

@@ -14,12 +14,12 @@ from tracker.continuity.forms import PeriodForm
 from tracker.continuity.rules import DRILLDOWN_LABELS, RULES, STATE_LABELS, thresholds_text
 from tracker.continuity.scope import Scope
 from tracker.core.access import allow
+from tracker.core.audit.service import record_event
 from tracker.core.flags import FLAG_SOURCES
 from tracker.core.users import LEAD
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.lead.exports import stream_csv
-from tracker.core.audit.service import record_event
 from tracker.lead.routes import bp
 from tracker.timezones import clinic_today, clinic_zone
 

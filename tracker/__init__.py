@@ -82,12 +82,15 @@ def register_hooks(app: Flask) -> None:
 
     app.before_request(enforce_session_timeouts)
     app.before_request(enforce_route_rule)
+    from tracker.auth.two_factor_routes import enforce_enrolment
+    app.before_request(enforce_enrolment)
     app.after_request(set_security_headers)
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from tracker.core.access import audit_refusal
     from tracker.errors import register
-    register(app)
+    register(app, on_refusal=audit_refusal)  # every 403 and 404 leaves an audit event
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -3,7 +3,6 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from tracker.core.access import audit_refusal
 from tracker.extensions import db
 
 MESSAGES = {
@@ -24,11 +23,13 @@ def render_error(code: int, detail: str | None = None):
                            message=detail or message), code
 
 
-def register(app) -> None:
+def register(app, on_refusal=None) -> None:
+    """`on_refusal(code)` runs before a 403 or 404 page is rendered (the app's factory passes
+    the audit's: every refusal leaves an event)."""
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if error.code in (403, 404):
-            audit_refusal(error.code)  # every refusal leaves an event (issue 11, F6)
+        if on_refusal is not None and error.code in (403, 404):
+            on_refusal(error.code)
         detail = error.description if error.code in (400, 429) and getattr(error, "description", None) else None
         if error.code == 429:
             detail = str(error.description)

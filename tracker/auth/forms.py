@@ -23,3 +23,12 @@ class NewPasswordForm(FlaskForm):
 class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Current password", validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app (or, at sign-in and to turn it off, a recovery code)."""
+
+    code = StringField("Code", validators=[DataRequired(message="Type the code."), Length(max=20)],
+                       description="The 6-digit code your authenticator app shows now.",
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text",
+                                  "autocapitalize": "off", "spellcheck": "false"})

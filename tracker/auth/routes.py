@@ -52,6 +52,9 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
+        if user is not None and user.has_second_factor:
+            from tracker.auth.two_factor_routes import begin_second_step
+            return begin_second_step(user, form.next.data)
         if user is not None:
             session.clear()
             login_user(user)
@@ -118,3 +121,7 @@ def redeem_link(token: str):
             flash("Welcome. Your password is set.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/set_password.html", form=form, link=link)
+
+
+# The two-factor pages register themselves on bp.
+from tracker.auth import two_factor_routes  # noqa: E402,F401

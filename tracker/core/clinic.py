@@ -27,6 +27,9 @@ DEFAULT_SETTINGS: dict[str, int] = {
     "diastolic_alert": 110,
     "spo2_below": 92,
     "heart_rate_above": 110,
+    # two-factor sign-in (1 = required of the role): leads by default, clinicians when chosen
+    "require_2fa_leads": 1,
+    "require_2fa_clinicians": 0,
 }
 
 DEFAULT_CRISIS_TEXT = (

@@ -57,7 +57,10 @@ def seed_demo_clinic() -> str:
     refuse_in_production(app)
     now = utcnow()
     clinic = Clinic(name=CLINIC_NAME, timezone="America/New_York", crisis_text=DEFAULT_CRISIS_TEXT,
-                    settings={}, created_at=now - timedelta(days=120))
+                    # password alone for the README's demo logins; see the README to try
+                    # two-factor sign-in on them
+                    settings={"require_2fa_leads": 0, "require_2fa_clinicians": 0},
+                    created_at=now - timedelta(days=120))
     db.session.add(clinic)
     db.session.flush()
     build = DemoBuilder(clinic, now=now)

@@ -47,6 +47,13 @@ VITAL_FIELDS = (
     ("heart_rate_above", "Flag heart rate above", "beats per minute", 80, 180),
 )
 THRESHOLD_FIELDS = CONTINUITY_FIELDS + VITAL_FIELDS
+# (key, label, hint): who must sign in with a second factor (stored as 1 or 0).
+TWO_FACTOR_FIELDS = (
+    ("require_2fa_leads", "Clinic leads must use two-factor sign-in",
+     "On by default for a new clinic. A lead without it is asked to set it up at next sign-in."),
+    ("require_2fa_clinicians", "Clinicians must use two-factor sign-in",
+     "Clinicians without it are asked to set it up at their next page."),
+)
 
 
 @lru_cache(maxsize=1)
@@ -135,11 +142,15 @@ class SettingsForm(FlaskForm):
                                   f"level ({flag}).")
 
     def thresholds(self) -> dict[str, int]:
-        return {key: self[key].data for key, *_ in THRESHOLD_FIELDS}
+        """Every numeric setting of the form, the two-factor switches as 1 or 0."""
+        return {**{key: self[key].data for key, *_ in THRESHOLD_FIELDS},
+                **{key: int(bool(self[key].data)) for key, *_ in TWO_FACTOR_FIELDS}}
 
 
 for _key, _label, _unit, _low, _high in THRESHOLD_FIELDS:
     setattr(SettingsForm, _key, _threshold_field(_label, _unit, _low, _high))
+for _key, _label, _hint in TWO_FACTOR_FIELDS:
+    setattr(SettingsForm, _key, BooleanField(_label, description=_hint))
 
 
 class AuditFilterForm(FlaskForm):

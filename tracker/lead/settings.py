@@ -11,7 +11,7 @@ from tracker.core.saving import Attempt, save
 from tracker.core.users import LEAD
 from tracker.extensions import db
 from tracker.lead import services
-from tracker.lead.forms import CONTINUITY_FIELDS, VITAL_FIELDS, SettingsForm
+from tracker.lead.forms import CONTINUITY_FIELDS, TWO_FACTOR_FIELDS, VITAL_FIELDS, SettingsForm
 from tracker.lead.routes import bp
 
 
@@ -26,6 +26,7 @@ def _saved_differences(form, clinic) -> list[tuple[str, str]]:
 def _page(form, clinic, status: int = 200, stale: str | None = None, saved=()):
     return render_template("lead/settings.html", form=form, clinic=clinic, stale=stale, saved=saved,
                            continuity_fields=CONTINUITY_FIELDS, vital_fields=VITAL_FIELDS,
+                           two_factor_fields=TWO_FACTOR_FIELDS,
                            defaults=DEFAULT_SETTINGS), status
 
 

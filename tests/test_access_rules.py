@@ -5,7 +5,7 @@ from flask import Blueprint
 from tracker.core.access import PUBLIC, declared_rule
 from tracker.extensions import db
 
-PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.redeem_link"}
+PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.redeem_link", "auth.second_factor"}
 
 
 def test_every_endpoint_declares_a_rule(app):

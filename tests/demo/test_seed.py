@@ -133,6 +133,9 @@ def test_the_five_demo_logins_sign_in_with_the_demo_password(seeded, app, client
         roles[email] = user.role
         response = login(client, email, password)
         assert response.status_code == 302, email
+        # the password alone: the demo clinic does not require two-factor sign-in
+        assert not response.location.endswith("/login/second-factor"), email
+        assert client.get("/").status_code == 302 and "two-factor" not in client.get("/").location
         client.post("/logout")
     assert roles == {"lead@demo.test": "lead", "therapist@demo.test": "clinician",
                      "therapist2@demo.test": "clinician", "patient@demo.test": "patient",
@@ -285,3 +288,13 @@ def test_history_is_relative_to_now(seeded):
 def test_the_seeded_audit_trail_is_a_valid_chain(seeded):
     report = verify_chain()
     assert report.ok and report.checked > 500
+
+
+def test_the_lead_sees_refusals_and_unknown_email_sign_ins(seeded, app, client):
+    from tests.conftest import page_text
+
+    login(client, "lead@demo.test", app.config["DEMO_PASSWORD"])
+    text = page_text(client.get("/lead/audit?outcome=denied"))
+    assert "lead.settings" in text and "Dr. Ravi Singh" in text
+    text = page_text(client.get("/lead/audit?action=sign_in&outcome=failure"))
+    assert text.count("203.0.113.77") == 4

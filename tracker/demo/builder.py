@@ -89,6 +89,11 @@ class DemoBuilder:
         self.events.append((at, user.clinic_id, user.id, user.role, action, record_type,
                             record_id, patient_id, outcome))
 
+    def unclaimed_sign_in_failure(self, at: datetime) -> None:
+        """A failed sign-in with an email that matches no account (no clinic, no user)."""
+        if at <= self.now:
+            self.events.append((at, None, None, None, "sign_in", "user", None, None, "failure"))
+
     def write_audit_trail(self) -> int:
         """Append the remembered events to the chain, oldest first; return how many."""
         head = db.session.get(AuditChainHead, 1)
@@ -102,7 +107,8 @@ class DemoBuilder:
             seq += 1
             fields = {"seq": seq, "occurred_at": at, "clinic_id": clinic_id, "user_id": user_id, "role": role,
                       "action": action, "record_type": rtype, "record_id": rid,
-                      "patient_id": pid, "ip_address": f"192.0.2.{10 + user_id % 40}",
+                      "patient_id": pid,
+                      "ip_address": f"192.0.2.{10 + user_id % 40}" if user_id else "203.0.113.77",
                       "outcome": outcome}
             digest = event_hash(prev, fields)
             rows.append(AuditEvent(**fields, prev_hash=prev, hash=digest))

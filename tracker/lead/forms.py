@@ -150,7 +150,8 @@ class SettingsForm(FlaskForm):
 for _key, _label, _unit, _low, _high in THRESHOLD_FIELDS:
     setattr(SettingsForm, _key, _threshold_field(_label, _unit, _low, _high))
 for _key, _label, _hint in TWO_FACTOR_FIELDS:
-    setattr(SettingsForm, _key, BooleanField(_label, description=_hint))
+    setattr(SettingsForm, _key, BooleanField(_label, description=_hint,
+                                             false_values=(False, "false", "", "0")))
 
 
 class AuditFilterForm(FlaskForm):

@@ -113,11 +113,11 @@ def attempted_action() -> str:
 
 
 def _own_clinic_patient(model, record_id: int | None) -> int | None:
-    """The patient the refused record belongs to, when that patient is of the user's own
-    clinic (a clinician outside the care team, say): the lead then sees whose record was
-    tried. Another clinic's patient is never named in this clinic's trail."""
-    if record_id is None or model is None:
-        return None
+    """The patient the refused record belongs to, when the user is staff and that patient is of
+    their own clinic (a clinician outside the care team, say): the lead then sees whose record
+    was tried. Another clinic's patient is never named in this clinic's trail."""
+    if record_id is None or model is None or current_user.role not in STAFF:
+        return None  # a patient's guessed id names nobody
     pid = record_id if model is Patient else db.session.scalar(
         sa.select(model.patient_id).where(model.id == record_id))
     if pid is None:

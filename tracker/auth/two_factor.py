@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 import pyotp
 import segno
 import sqlalchemy as sa
 
+from tracker.core.audit.models import AuditEvent
 from tracker.core.audit.service import record_event
 from tracker.core.users import CLINICIAN, LEAD, RecoveryCode, User
 from tracker.db import utcnow
@@ -24,6 +26,7 @@ from tracker.extensions import db
 from tracker.rules import Refused
 
 ISSUER = "Session Journey Tracker"
+SECOND_FACTOR = "second_factor"  # the audit action of a code typed at sign-in
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 REQUIRED_SETTING = {LEAD: "require_2fa_leads", CLINICIAN: "require_2fa_clinicians"}
@@ -64,8 +67,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     """Put the pending secret in force with a first valid code; return new recovery codes."""
     if user.totp_secret is None or user.has_second_factor:
         raise Refused("Start the set-up again.")
-    if not _accept_code(user, code):
-        record_event("enrol_second_factor", "user", user.id, outcome="failure", user=user)
+    if not _accept_code(user, code):  # saving.save audits the refused attempt
         raise Refused("That code is not right. Check the time on your phone and type the code "
                       "the app shows now.", field="code")
     user.totp_confirmed_at = utcnow()
@@ -113,7 +115,7 @@ def _clear(user: User) -> None:
 
 # --- signing in -----------------------------------------------------------------------------
 
-def verify_second_factor(user: User, code: str, *, action: str = "second_factor") -> bool:
+def verify_second_factor(user: User, code: str, *, action: str = SECOND_FACTOR) -> bool:
     """A current code from the app, or an unused recovery code (then spent). Audited."""
     code = "".join((code or "").split()).lower()
     ok = user.has_second_factor and (_accept_code(user, code) or _spend_recovery_code(user, code))
@@ -135,6 +137,15 @@ def _accept_code(user: User, code: str) -> bool:
             user.totp_last_step = candidate
             return True
     return False
+
+
+def recent_failures(user: User, seconds: int) -> int:
+    """Wrong second-factor codes for `user` in the last `seconds`, counted on the server (from
+    the audit trail, by its user index), so a replayed cookie earns no extra tries."""
+    since = utcnow() - timedelta(seconds=seconds)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.user_id == user.id, AuditEvent.occurred_at >= since,
+        AuditEvent.action == SECOND_FACTOR, AuditEvent.outcome == "failure")) or 0
 
 
 def recovery_codes_left(user: User) -> int:

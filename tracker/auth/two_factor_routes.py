@@ -18,7 +18,7 @@ from tracker.security import start_session_clock
 
 PENDING = "second_factor_pending"
 PENDING_SECONDS = 300
-MAX_TRIES = 5
+MAX_TRIES = 5  # wrong codes per user in PENDING_SECONDS, whatever the session
 # What a user who must set up a second factor may still reach until they have.
 ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor", "auth.two_factor_start",
                                  "auth.two_factor_setup", "auth.sign_out", "static"})
@@ -27,7 +27,7 @@ ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor", "auth.two_factor_start",
 def begin_second_step(user: User, next_url: str | None):
     """After the right password: remember who is half signed in (for 5 minutes), ask the code."""
     session.clear()
-    session[PENDING] = {"user": user.id, "epoch": user.session_epoch, "tries": 0,
+    session[PENDING] = {"user": user.id, "epoch": user.session_epoch,
                         "at": utcnow().timestamp(), "next": safe_next(next_url)}
     return redirect(url_for("auth.second_factor"))
 
@@ -56,6 +56,8 @@ def second_factor():
         return redirect(url_for("auth.sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
+        if tf.recent_failures(user, PENDING_SECONDS) >= MAX_TRIES:
+            return _too_many()
         ok = tf.verify_second_factor(user, form.code.data)
         db.session.commit()
         if ok:
@@ -67,16 +69,19 @@ def second_factor():
             if left < 3:
                 flash(f"{left} recovery codes left: make new ones on the two-factor page.", "warning")
             return redirect(next_url or url_for("home.index"))
-        pending["tries"] = pending.get("tries", 0) + 1
-        if pending["tries"] >= MAX_TRIES:
-            session.pop(PENDING, None)
-            flash("Too many wrong codes. Sign in again.", "warning")
-            return redirect(url_for("auth.sign_in"))
-        session[PENDING] = pending
+        if tf.recent_failures(user, PENDING_SECONDS) >= MAX_TRIES:
+            return _too_many()
         form.code.errors.append("That code is not right. Type the code your app shows now, or "
                                 "one of your recovery codes.")
         return render_template("auth/second_factor.html", form=form), 422
     return render_template("auth/second_factor.html", form=form)
+
+
+def _too_many():
+    session.pop(PENDING, None)
+    flash(f"Too many wrong codes. Wait {PENDING_SECONDS // 60} minutes, then sign in again.",
+          "warning")
+    return redirect(url_for("auth.sign_in"))
 
 
 # --- the account's own two-factor set-up ----------------------------------------------------

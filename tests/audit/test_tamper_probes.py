@@ -208,3 +208,12 @@ def test_the_audit_key_lives_outside_the_database(app):
     assert key.decode() not in dumped
     if not os.environ.get("AUDIT_KEY"):
         assert (app.instance_path and os.path.exists(os.path.join(app.instance_path, "audit.key")))
+
+
+def test_another_databases_checkpoints_in_the_same_file_are_ignored(runner, trail):
+    from tracker.core.audit.checkpoints import Checkpoint
+
+    append_checkpoint(Checkpoint(seq=9999, count=9999, head="f" * 64, at="2026-12-01T00:00:00+00:00",
+                                 database="another-db"))
+    assert last_checkpoint().seq == 80
+    assert _verify(runner)[0] == 0

@@ -9,6 +9,7 @@ left in the database is consistent. Run it from cron (every few minutes) in prod
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,9 +33,16 @@ class Checkpoint:
     count: int
     head: str
     at: str
+    database: str = ""  # which database (a hash of its URL): one file may serve several
 
     def message(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+
+def database_id() -> str:
+    """A short fingerprint of the database URL (password left out)."""
+    url = db.engine.url.render_as_string(hide_password=True)
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def checkpoint_file() -> Path:
@@ -50,7 +58,8 @@ def take_checkpoint() -> Checkpoint:
         .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)).first()
     seq, head = (row.last_seq or 0, row.last_hash) if row else (0, GENESIS_HASH)
     db.session.commit()
-    return Checkpoint(seq=seq, count=seq, head=head, at=utcnow().isoformat(timespec="seconds"))
+    return Checkpoint(seq=seq, count=seq, head=head, at=utcnow().isoformat(timespec="seconds"),
+                      database=database_id())
 
 
 def append_checkpoint(point: Checkpoint, path: Path | None = None) -> Path:
@@ -63,20 +72,25 @@ def append_checkpoint(point: Checkpoint, path: Path | None = None) -> Path:
 
 
 def last_checkpoint(path: Path | None = None) -> Checkpoint | None:
-    """The newest signed checkpoint, None if there is none; CheckpointError if it was forged."""
+    """This database's newest signed checkpoint, None if there is none; CheckpointError if
+    a line was altered or forged (every line's signature is checked)."""
     path = path or checkpoint_file()
     if not path.exists():
         return None
-    lines = [line for line in path.read_text().splitlines() if line.strip()]
-    if not lines:
-        return None
-    try:
-        data = json.loads(lines[-1])
-        mac = data.pop("mac")
-        point = Checkpoint(seq=int(data["seq"]), count=int(data["count"]),
-                           head=str(data["head"]), at=str(data["at"]))
-    except (ValueError, KeyError, TypeError) as error:
-        raise CheckpointError(f"The last line of {path} is not a checkpoint.") from error
-    if not same(sign(point.message()), str(mac)):
-        raise CheckpointError(f"The last checkpoint in {path} is not signed with the audit key.")
-    return point
+    here, newest = database_id(), None
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            mac = data.pop("mac")
+            point = Checkpoint(seq=int(data["seq"]), count=int(data["count"]),
+                               head=str(data["head"]), at=str(data["at"]),
+                               database=str(data.get("database", "")))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise CheckpointError(f"Line {number} of {path} is not a checkpoint.") from error
+        if not same(sign(point.message()), str(mac)):
+            raise CheckpointError(f"Line {number} of {path} is not signed with the audit key.")
+        if point.database == here:
+            newest = point
+    return newest

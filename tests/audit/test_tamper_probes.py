@@ -217,3 +217,22 @@ def test_another_databases_checkpoints_in_the_same_file_are_ignored(runner, trai
                                  database="another-db"))
     assert last_checkpoint().seq == 80
     assert _verify(runner)[0] == 0
+
+
+def test_the_leads_audit_page_compares_with_the_last_checkpoint(login_as, lead, trail):
+    from tests.conftest import page_text
+
+    client = login_as(lead)
+    assert "Matches the signed checkpoint" in page_text(client.get("/lead/audit"))
+    _sql("DELETE FROM audit_event WHERE seq > 30")
+    rows = _rows()
+    _sql("UPDATE audit_chain_head SET last_hash = :h, last_seq = 30, last_event_id = :i WHERE id = 1",
+         h=rows[-1]["hash"], i=rows[-1]["id"])
+    text = page_text(client.get("/lead/audit"))
+    assert "does not match its signed checkpoint" in text and "were removed" in text
+
+
+def test_the_audit_page_without_a_checkpoint_says_so(login_as, lead, checkpoints):
+    from tests.conftest import page_text
+
+    assert "No signed checkpoint yet" in page_text(login_as(lead).get("/lead/audit"))

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from tracker.core.access import allow, parse_id
 from tracker.core.audit import queries as q
+from tracker.core.audit.checkpoints import checkpoint_state
 from tracker.core.audit.service import record_event
 from tracker.core.users import LEAD
 from tracker.db import utcnow
@@ -99,13 +100,14 @@ def audit_trail():
         if filters is not None:
             rows, has_older, has_newer = _page(filters)
     chain = q.verify_recent_window()
+    checkpoint = checkpoint_state()
     # Reading the trail is itself audited (who looked at whose access history).
     record_event("read", "audit_trail", None,
                  patient_id=filters.patient_id if status == 200 and filters else None)
     db.session.commit()
     return render_template(
         "lead/audit.html", form=form, rows=rows, has_older=has_older, has_newer=has_newer,
-        notes=notes, chain=chain, args=_query_args(form), actions=ACTION_SUGGESTIONS,
+        notes=notes, chain=chain, checkpoint=checkpoint, args=_query_args(form), actions=ACTION_SUGGESTIONS,
         record_types=RECORD_TYPE_SUGGESTIONS), status
 
 

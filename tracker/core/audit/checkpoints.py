@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from tracker.core.audit.keys import same, sign
-from tracker.core.audit.models import GENESIS_HASH, AuditChainHead
+from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 
@@ -94,3 +94,34 @@ def last_checkpoint(path: Path | None = None) -> Checkpoint | None:
         if point.database == here:
             newest = point
     return newest
+
+
+@dataclass(frozen=True)
+class CheckpointState:
+    """What the audit page says about the last checkpoint: None and no problem when none yet."""
+
+    point: Checkpoint | None
+    problem: str | None
+
+
+def checkpoint_state() -> CheckpointState:
+    """The last checkpoint against the chain as it is now, in one query: a head behind the
+    checkpoint (a cut-off tail, an emptied table) or another hash at the checkpoint's event
+    (a rewritten trail). The full re-signing is `flask audit verify`'s."""
+    try:
+        point = last_checkpoint()
+    except CheckpointError as error:
+        return CheckpointState(None, str(error))
+    if point is None:
+        return CheckpointState(None, None)
+    at_checkpoint = (sa.select(AuditEvent.hash).where(AuditEvent.seq == point.seq)
+                     .scalar_subquery())
+    row = db.session.execute(sa.select(AuditChainHead.last_seq, at_checkpoint.label("hash"))
+                             .where(AuditChainHead.id == 1)).first()
+    last_seq = row.last_seq if row else 0
+    if last_seq < point.seq:
+        return CheckpointState(point, f"events after number {last_seq} were removed: the "
+                                      f"checkpoint of {point.at} saw {point.count} events")
+    if point.seq and (row.hash is None or not same(row.hash, point.head)):
+        return CheckpointState(point, f"the trail up to the checkpoint of {point.at} was rewritten")
+    return CheckpointState(point, None)

@@ -59,9 +59,18 @@ def test_an_intact_chain_is_re_signed(empty_database_url):  # noqa: F811
     with app.app_context():
         upgrade(revision="0003_same_patient_keys")
         _seed_old(*_old_chain(12))
+        db.session.execute(sa.text(
+            "INSERT INTO clinic (id, name, timezone, crisis_text, settings, version, created_at, "
+            "updated_at) VALUES (1, 'Existing', 'UTC', 'x', '{\"phq9_every_days\": 20}', 1, "
+            ":t, :t)"), {"t": datetime(2026, 11, 1)})
+        db.session.commit()
         upgrade()
         report = verify_chain()
         assert report.ok and report.checked == 12 and report.last_seq == 12
+        # a clinic that existed keeps signing in as before; a new one requires a second factor
+        from tracker.core.clinic import Clinic
+        existing = db.session.get(Clinic, 1)
+        assert existing.settings == {"require_2fa_leads": 0, "phq9_every_days": 20}
         db.session.remove()
         db.engine.dispose()
 

@@ -17,7 +17,7 @@ export FLASK_APP := wsgi
 export FLASK_CONFIG ?= development
 
 .PHONY: install requirements lint run test test-pg test-browser check bench-seed benchmark \
-        audit-verify clean
+        audit-verify audit-checkpoint clean
 
 # uv installs in 1-2 s; pip (about 20 s) is the fallback. Both refuse a file without hashes.
 $(STAMP): $(REQS)
@@ -75,6 +75,10 @@ check: install
 
 audit-verify: install
 	@$(BIN)/flask audit verify
+
+# Append the audit chain's signed head to the checkpoint file (run it from cron in production).
+audit-checkpoint: install
+	@$(BIN)/flask audit checkpoint
 
 bench-seed: install
 	@$(BIN)/flask bench-seed

@@ -26,8 +26,10 @@ def password_hash(password: str = PASSWORD) -> str:
     return _password_hash_cache[password]
 
 
-def clinic(name: str = "Test Clinic", tz: str = "America/New_York") -> Clinic:
-    c = Clinic(name=name, timezone=tz)
+def clinic(name: str = "Test Clinic", tz: str = "America/New_York", **settings) -> Clinic:
+    """A clinic whose leads sign in with a password alone unless `require_2fa_leads=1` (a new
+    clinic's default is to require a second factor: tests/auth/test_two_factor.py)."""
+    c = Clinic(name=name, timezone=tz, settings={"require_2fa_leads": 0, **settings})
     db.session.add(c)
     db.session.flush()
     return c

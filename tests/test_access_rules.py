@@ -6,7 +6,8 @@ from tracker.core.access import PUBLIC, declared_rule
 from tracker.extensions import db
 
 # the health probes answer load balancers, which do not sign in (and show no data)
-PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.redeem_link", "ops.healthz", "ops.readyz"}
+PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.redeem_link", "ops.healthz", "ops.readyz",
+                    "auth.second_factor"}
 # Email: the development mailbox (404 outside development), the password reset by email.
 PUBLIC_ENDPOINTS |= {"notify.dev_mailbox", "notify.dev_mail", "reset.request_reset",
                      "reset.reset_password", "notify.unsubscribe"}

@@ -13,6 +13,7 @@ def _commands(config) -> set[str]:
     class Config(config):
         SECRET_KEY = "c" * 40
         SQLALCHEMY_DATABASE_URI = "sqlite://"
+        AUDIT_KEY = "5e0c2b9d7a1f4e6c8b3a5d7f9e1c3b5a"
 
         @classmethod
         def validate(cls):

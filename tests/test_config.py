@@ -43,8 +43,20 @@ def test_production_refuses_a_short_secret_key(monkeypatch):
         create_app("production")
 
 
+def test_production_refuses_to_start_without_an_audit_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="AUDIT_KEY"):
+        create_app("production")
+    monkeypatch.setenv("AUDIT_KEY", "a" * 40)  # long, but no secret
+    with pytest.raises(RuntimeError, match="AUDIT_KEY"):
+        create_app("production")
+
+
 def test_production_sets_secure_cookie_flags(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("AUDIT_KEY", "3f1c9a0b7e2d4c6a8b1e5f9d0c2a4b6e8d1f3a5c")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -42,6 +42,8 @@ def create_app(config=None) -> Flask:
         options["connect_args"] = {**options.get("connect_args", {}), "options": "-c jit=off"}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
+    from tracker.core.audit.keys import init_app as load_audit_key
+    load_audit_key(app)  # production refuses to start without AUDIT_KEY
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)
@@ -114,12 +116,15 @@ def register_hooks(app: Flask) -> None:
     app.before_request(refuse_control_characters)
     app.before_request(enforce_session_timeouts)
     app.before_request(enforce_route_rule)
+    from tracker.auth.two_factor_routes import enforce_enrolment
+    app.before_request(enforce_enrolment)
     app.after_request(set_security_headers)
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from tracker.core.access import audit_refusal
     from tracker.errors import register
-    register(app)
+    register(app, on_refusal=audit_refusal)  # every 403 and 404 leaves an audit event
 
 
 def register_template_helpers(app: Flask) -> None:

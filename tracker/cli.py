@@ -81,17 +81,55 @@ audit_cli = AppGroup("audit", help="The audit trail.")
 
 @audit_cli.command("verify")
 def audit_verify():
-    """Recompute the hash chain; exit 1 if any event was changed or removed."""
+    """Re-sign the chain and compare it with the last checkpoint; exit 1 if anything was
+    changed, removed, reordered or cut off."""
+    from tracker.core.audit.checkpoints import CheckpointError, checkpoint_file, last_checkpoint
     from tracker.core.audit.service import verify_chain
 
-    report = verify_chain()
+    try:
+        point = last_checkpoint()
+    except CheckpointError as error:
+        click.echo(f"Audit checkpoints TAMPERED: {error}", err=True)
+        raise SystemExit(1) from None
+    report = verify_chain(checkpoint=point)
     if report.ok:
         click.echo(f"Audit chain intact: {report.checked} events verified"
                    + (f", up to event {report.verified_up_to}." if report.verified_up_to else "."))
+        if point is None:
+            click.echo(f"No checkpoint in {checkpoint_file()}: a cut-off tail or an emptied table "
+                       "cannot be detected. Run `flask audit checkpoint` regularly.", err=True)
+        else:
+            click.echo(f"Matches the checkpoint of {point.at} ({point.count} events).")
         return
-    click.echo(f"Audit chain BROKEN at event {report.broken_at}: {report.reason}. "
+    where = f" at event {report.broken_at}" if report.broken_at else ""
+    click.echo(f"Audit chain BROKEN{where}: {report.reason}. "
                f"Verified up to event {report.verified_up_to}.", err=True)
     raise SystemExit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Append the chain's head (sequence, hash, count, time), signed, to the checkpoint file."""
+    from tracker.core.audit.checkpoints import append_checkpoint, take_checkpoint
+
+    point = take_checkpoint()
+    path = append_checkpoint(point)
+    click.echo(f"Checkpoint of {point.count} events at {point.at} appended to {path}.")
+
+
+@audit_cli.command("grant-app-role")
+@click.argument("role")
+def audit_grant_app_role(role):
+    """PostgreSQL: let ROLE (an existing login role that does not own the tables) use the app,
+    with INSERT and SELECT only on the audit trail. Run as the tables' owner after migrating."""
+    from tracker.core.audit.roles import grant_app_role
+
+    try:
+        grant_app_role(role)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Granted the app's privileges to {role}: INSERT and SELECT only on audit_event.")
 
 
 backup_cli = AppGroup("backup", help="Back up and restore the database, and prove a backup restores.")

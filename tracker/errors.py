@@ -26,9 +26,13 @@ def render_error(code: int, detail: str | None = None):
                            message=detail or message), code
 
 
-def register(app) -> None:
+def register(app, on_refusal=None) -> None:
+    """`on_refusal(code)` runs before a 403 or 404 page is rendered (the app's factory passes
+    the audit's: every refusal leaves an event)."""
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if on_refusal is not None and error.code in (403, 404):
+            on_refusal(error.code)
         detail = None
         if error.code == 429:
             detail = str(error.description)

@@ -83,6 +83,7 @@ def test_the_seed_refuses_in_production_settings(app):
 
     class ProductionLike(ProductionConfig):
         SECRET_KEY = "p" * 40
+        AUDIT_KEY = "9c4e1b7a2f6d8e0c3a5b7d9f1e3c5a7b"
         SQLALCHEMY_DATABASE_URI = "sqlite://"
 
         @classmethod
@@ -132,6 +133,9 @@ def test_the_five_demo_logins_sign_in_with_the_demo_password(seeded, app, client
         roles[email] = user.role
         response = login(client, email, password)
         assert response.status_code == 302, email
+        # the password alone: the demo clinic does not require two-factor sign-in
+        assert not response.location.endswith("/login/second-factor"), email
+        assert client.get("/").status_code == 302 and "two-factor" not in client.get("/").location
         client.post("/logout")
     assert roles == {"lead@demo.test": "lead", "therapist@demo.test": "clinician",
                      "therapist2@demo.test": "clinician", "patient@demo.test": "patient",
@@ -318,3 +322,13 @@ def test_the_demo_patient_has_chosen_reminders(seeded):
     patient = db.session.get(Patient, pref.patient_id)
     assert patient.user_id == _user("patient@demo.test").id
     assert (pref.enabled, pref.hour, pref.quiet_start, pref.quiet_end) == (True, 18, 22, 7)
+
+
+def test_the_lead_sees_refusals_and_unknown_email_sign_ins(seeded, app, client):
+    from tests.conftest import page_text
+
+    login(client, "lead@demo.test", app.config["DEMO_PASSWORD"])
+    text = page_text(client.get("/lead/audit?outcome=denied"))
+    assert "Page lead.settings" in text and "Dr. Ravi Singh" in text
+    text = page_text(client.get("/lead/audit?action=sign_in&outcome=failure"))
+    assert text.count("203.0.113.77") == 4

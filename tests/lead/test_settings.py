@@ -71,7 +71,8 @@ def test_saving_changes_stores_only_the_non_defaults_and_audits_without_values(c
     assert (saved.name, saved.timezone, saved.crisis_text) == ("Bayview Clinic", "Europe/Berlin", "Call 112.")
     assert saved.settings == {"debrief_within_hours": 48, "systolic_high_flag": 150,
                               "systolic_high_alert": 175, "respiratory_rate_low_flag": 12,
-                              "iv_vitals_interval_minutes": 10}
+                              "iv_vitals_interval_minutes": 10,
+                              "require_2fa_leads": 0}  # the test clinic's, kept
     assert saved.setting("follow_up_within_days") == DEFAULT_SETTINGS["follow_up_within_days"]
     assert saved.version == 2
     [event] = _updates()
@@ -81,11 +82,11 @@ def test_saving_changes_stores_only_the_non_defaults_and_audits_without_values(c
 
 
 def test_back_to_a_default_removes_the_override(client_for, lead, clinic):
-    clinic.settings = {"phq9_every_days": 20}
+    clinic.settings = {**clinic.settings, "phq9_every_days": 20}
     db.session.commit()
     client_for(lead).post("/lead/settings", data=_form(db.session.get(Clinic, clinic.id),
                                                        phq9_every_days=30))
-    assert db.session.get(Clinic, clinic.id).settings == {}
+    assert db.session.get(Clinic, clinic.id).settings == {"require_2fa_leads": 0}
 
 
 def test_saving_nothing_new_changes_nothing(client_for, lead, clinic):
@@ -122,7 +123,7 @@ def test_bad_values_are_refused_beside_the_field_with_the_typed_values_kept(clie
     if "name" not in changes:
         assert 'value="Typed Name Kept"' in html
     saved = db.session.get(Clinic, clinic.id)
-    assert saved.name == "Test Clinic" and saved.settings == {} and saved.version == 1
+    assert saved.name == "Test Clinic" and saved.settings == {"require_2fa_leads": 0} and saved.version == 1
     assert _updates() == []
 
 
@@ -139,7 +140,7 @@ def test_a_stale_save_is_refused_with_409_and_the_typed_values_kept(client_for, 
     assert 'value="Typed Later"' in html and 'value="10"' in html
     assert "Clinic name: Saved First" in page_text(late)  # what was saved meanwhile
     saved = db.session.get(Clinic, clinic.id)
-    assert saved.name == "Saved First" and saved.settings == {}
+    assert saved.name == "Saved First" and saved.settings == {"require_2fa_leads": 0}
     # the re-rendered form carries the new version: saving again knowingly replaces the values
     resubmit = client_for(lead).post("/lead/settings", data={**opened, "version": saved.version,
                                                              "name": "Typed Later"})

@@ -358,7 +358,7 @@ def test_the_care_teams_list_filters_and_keeps_its_query_count(client_for, lead,
     build(10)
     with count_queries() as many:
         client.get("/lead/care-teams")
-    assert few.count == many.count <= 7
+    assert few.count == many.count <= 10  # 3 of them write the page's read event
 
 
 @pytest.mark.parametrize("value", ["", "abc", "-1", "99999999"])

@@ -28,3 +28,12 @@ class ChangePasswordForm(NewPasswordForm):
 class ResetRequestForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username", "autofocus": True})
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app (or, at sign-in and to turn it off, a recovery code)."""
+
+    code = StringField("Code", validators=[DataRequired(message="Type the code."), Length(max=20)],
+                       description="The 6-digit code your authenticator app shows now.",
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text",
+                                  "autocapitalize": "off", "spellcheck": "false"})

@@ -57,6 +57,11 @@ def sign_in():
             form.password.errors.append(str(error))
             status = 429
         else:
+            db.session.commit()
+            if user is not None and user.has_second_factor:
+                # the failed-attempts notice waits until the second step is passed too
+                from tracker.auth.two_factor_routes import begin_second_step
+                return begin_second_step(user, form.next.data)
             failed = services.acknowledge_failed_sign_ins(user) if user else 0
             db.session.commit()
             if user is not None:
@@ -145,3 +150,7 @@ def redeem_link(token: str):
             flash("Welcome. Your password is set.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/set_password.html", form=form, link=link)
+
+
+# The two-factor pages register themselves on bp.
+from tracker.auth import two_factor_routes  # noqa: E402,F401

@@ -101,7 +101,7 @@ def _staff(ids: Ids, clinics: int, clinicians: int, now) -> list[tuple[int, list
         clinic_id = ids(Clinic)
         db.session.execute(sa.insert(Clinic), [{
             "id": clinic_id, "name": f"Bench Clinic {c + 1}", "timezone": "America/New_York",
-            "settings": {}, "version": 1, "created_at": now, "updated_at": now}])
+            "settings": {"require_2fa_leads": 0}, "version": 1, "created_at": now, "updated_at": now}])
         users.append(_user(ids(User), clinic_id, lead_email(c + 1), f"Bench Lead {c + 1}", LEAD,
                            password, now))
         staff.append((clinic_id, []))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 
 from tracker.core.audit.service import record_event
@@ -101,10 +101,64 @@ def can_change_clinical(user) -> bool:
     return user.role == CLINICIAN
 
 
-def _deny(record_type: str, record_id) -> None:
-    record_event("read", record_type, parse_id(record_id), outcome="denied")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def attempted_action() -> str:
+    """What a refused request tried: "read" for a safe method, else the view's name ("sign",
+    "start", "edit", ...), so a refused change is never audited as a read."""
+    if request.method in SAFE_METHODS or not request.endpoint:
+        return "read"
+    return request.endpoint.rsplit(".", 1)[-1][:40]
+
+
+def _own_clinic_patient(model, record_id: int | None) -> int | None:
+    """The patient the refused record belongs to, when the user is staff and that patient is of
+    their own clinic (a clinician outside the care team, say): the lead then sees whose record
+    was tried. Another clinic's patient is never named in this clinic's trail."""
+    if record_id is None or model is None or current_user.role not in STAFF:
+        return None  # a patient's guessed id names nobody
+    pid = record_id if model is Patient else db.session.scalar(
+        sa.select(model.patient_id).where(model.id == record_id))
+    if pid is None:
+        return None
+    same_clinic = db.session.scalar(sa.select(Patient.id).where(
+        Patient.id == pid, Patient.clinic_id == current_user.clinic_id))
+    return same_clinic
+
+
+def _deny(record_type: str, record_id, model=None) -> None:
+    rid = parse_id(record_id)
+    record_event(attempted_action(), record_type, rid, outcome="denied",
+                 patient_id=_own_clinic_patient(model, rid))
     db.session.commit()
+    g.refusal_audited = True
     abort(404)
+
+
+def audit_refusal(code: int) -> None:
+    """Leave a "denied" event for a 403 or 404 not audited already (errors handler): a role
+    refused a route, a record outside the user's reach, a URL that names nothing.
+
+    Whatever the view had pending is rolled back first: a refusal commits nothing else.
+    Anonymous requests for unknown paths (scanners, a missing favicon) go to the log only: they
+    concern no account and no record, and writing each would let anyone fill the trail."""
+    if g.get("refusal_audited") or code not in (403, 404):
+        return
+    signed_in = current_user and current_user.is_authenticated
+    if not signed_in and request.endpoint in (None, "static"):
+        current_app.logger.info("Refused %s %s with %s", request.method, request.path, code)
+        return
+    db.session.rollback()
+    ids = [parse_id(v) for v in (request.view_args or {}).values()]
+    try:
+        record_event(attempted_action(), (request.endpoint or "page")[:40],
+                     next((i for i in ids if i is not None), None), outcome="denied")
+        db.session.commit()
+    except Exception:  # the refusal page must still be shown; the failure is logged
+        db.session.rollback()
+        current_app.logger.exception("Could not audit a refused request to %s", request.path)
+    g.refusal_audited = True
 
 
 def parse_id(value) -> int | None:
@@ -127,7 +181,7 @@ def patient_or_404(patient_id, *, audit_action: str | None = "read",
     if pid is not None:
         patient = db.session.scalar(visible_patients(current_user).where(Patient.id == pid))
     if patient is None:
-        _deny(record_type, patient_id)
+        _deny(record_type, patient_id, Patient)
     if audit_action:
         record_event(audit_action, record_type, patient.id, patient_id=patient.id)
     return patient
@@ -149,7 +203,7 @@ def record_or_404(model, record_id, *, options=(), audit_action: str | None = "r
             .options(*options)
         )
     if record is None:
-        _deny(rtype, record_id)
+        _deny(rtype, record_id, model)
     if of_patient is not None and record.patient_id != of_patient:
         abort(404)
     if audit_action:

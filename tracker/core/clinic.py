@@ -61,6 +61,9 @@ DEFAULT_SETTINGS: dict[str, int] = {
     "ketamine_oral_usual_min_mgkg_x100": 50,
     "ketamine_oral_usual_max_mgkg_x100": 300,
     "ketamine_oral_hard_max_mgkg_x100": 700,
+    # two-factor sign-in (1 = required of the role): leads by default, clinicians when chosen
+    "require_2fa_leads": 1,
+    "require_2fa_clinicians": 0,
 }
 
 # What the patient is told about their care team is said beside this text, from what really

@@ -50,6 +50,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Bumped on sign-out, "sign out everywhere", password change or deactivation: every cookie
     # minted before is void (tracker/auth/loader.py).
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # Two-factor sign-in (TOTP, RFC 6238): the shared secret (base32), set at enrolment and
+    # in force once confirmed with a first code; the last time step accepted (no replays).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     clinic: Mapped[Clinic] = relationship(lazy="joined", innerjoin=True)
 
@@ -61,6 +66,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
 
     @property
     def role_label(self) -> str:
@@ -89,3 +98,17 @@ class OneTimeLink(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app. Only its hash is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)

@@ -93,19 +93,26 @@ class DemoBuilder:
         self.events.append((at, user.clinic_id, user.id, user.role, action, record_type,
                             record_id, patient_id, outcome))
 
+    def unclaimed_sign_in_failure(self, at: datetime) -> None:
+        """A failed sign-in with an email that matches no account (no clinic, no user)."""
+        if at <= self.now:
+            self.events.append((at, None, None, None, "sign_in", "user", None, None, "failure"))
+
     def write_audit_trail(self) -> int:
         """Append the remembered events to the chain, oldest first; return how many."""
         head = db.session.get(AuditChainHead, 1)
         if head is None:
             head = AuditChainHead(id=1, last_hash=GENESIS_HASH)
             db.session.add(head)
-        prev = head.last_hash
+        prev, seq = head.last_hash, head.last_seq or 0
         rows = []
         for _n, (at, clinic_id, user_id, role, action, rtype, rid, pid, outcome) in enumerate(
                 sorted(self.events, key=lambda e: e[0])):
-            fields = {"occurred_at": at, "clinic_id": clinic_id, "user_id": user_id, "role": role,
+            seq += 1
+            fields = {"seq": seq, "occurred_at": at, "clinic_id": clinic_id, "user_id": user_id, "role": role,
                       "action": action, "record_type": rtype, "record_id": rid,
-                      "patient_id": pid, "ip_address": f"192.0.2.{10 + user_id % 40}",
+                      "patient_id": pid,
+                      "ip_address": f"192.0.2.{10 + user_id % 40}" if user_id else "203.0.113.77",
                       "outcome": outcome}
             digest = event_hash(prev, fields)
             rows.append(AuditEvent(**fields, prev_hash=prev, hash=digest))
@@ -113,7 +120,7 @@ class DemoBuilder:
         db.session.add_all(rows)  # the ORM inserts in this order, so ids follow the chain
         db.session.flush()
         if rows:
-            head.last_hash, head.last_event_id = prev, rows[-1].id
+            head.last_hash, head.last_event_id, head.last_seq = prev, rows[-1].id, seq
         db.session.flush()
         return len(rows)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask import current_app
 
 from tracker.auth.passwords import hash_password
@@ -58,7 +59,10 @@ def seed_demo_clinic() -> str:
     refuse_in_production(app)
     now = utcnow()
     clinic = Clinic(name=CLINIC_NAME, timezone="America/New_York", crisis_text=DEFAULT_CRISIS_TEXT,
-                    settings={}, created_at=now - timedelta(days=120))
+                    # password alone for the README's demo logins; see the README to try
+                    # two-factor sign-in on them
+                    settings={"require_2fa_leads": 0, "require_2fa_clinicians": 0},
+                    created_at=now - timedelta(days=120))
     db.session.add(clinic)
     db.session.flush()
     build = DemoBuilder(clinic, now=now)
@@ -84,6 +88,7 @@ def seed_demo_clinic() -> str:
         patients.append(_patient(build, clinic, staff, password, number, story))
 
     opt_in_reminders(patients)  # the demo patient gets a daily digest at 18:00
+    _refusals(build, staff, patients)
     events = build.write_audit_trail()
     return (f"Seeded the demo clinic {clinic.name!r}: {len(staff)} staff, {len(patients)} patients, "
             f"{events} audit events.\n"
@@ -105,6 +110,24 @@ def _session_security_story(build: DemoBuilder, staff) -> None:
     build.audit(build.at(-1, 23, 26), therapist2, "failed_sign_in_alert", "user", therapist2.id,
                 outcome="failure")
     therapist2.failed_logins = guesses
+
+
+def _refusals(build: DemoBuilder, staff, patients) -> None:
+    """What the lead's audit page shows beside the reads and changes: a clinician refused a
+    lead's page (403) and a chart outside their care team (404), and a run of failed sign-ins
+    with made-up emails (no clinic's; shown to every lead)."""
+    build.audit(build.at(-6, 14, 2), staff["therapist2"], "read", "lead.settings", outcome="denied")
+    outsider = next((p for p in patients if p.id not in _team_patient_ids(staff["therapist2"])), None)
+    if outsider is not None:
+        build.audit(build.at(-6, 14, 3), staff["therapist2"], "read", "patient", outsider.id,
+                    outsider.id, outcome="denied")
+    for minute in range(4):
+        build.unclaimed_sign_in_failure(build.at(-2, 3, 10 + minute))
+
+
+def _team_patient_ids(clinician) -> set[int]:
+    return set(db.session.scalars(sa.select(CareTeamMember.patient_id)
+                                  .where(CareTeamMember.clinician_id == clinician.id)))
 
 
 def _patient(build: DemoBuilder, clinic, staff, password, number, story) -> Patient:

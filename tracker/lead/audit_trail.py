@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from tracker.core.access import allow, parse_id
 from tracker.core.audit import queries as q
+from tracker.core.audit.checkpoints import checkpoint_state
+from tracker.core.audit.service import record_event
 from tracker.core.audit.vocabulary import action_label, record_type_label
 from tracker.core.users import LEAD, ROLE_LABELS
 from tracker.db import utcnow
@@ -81,7 +83,7 @@ def _page(filters: q.TrailFilter):
 def audit_trail():
     form = AuditFilterForm(formdata=request.args)
     rows, has_older, has_newer, notes = [], False, False, []
-    status = 200
+    status, filters = 200, None
     if not form.validate():
         status = 400
     else:
@@ -89,10 +91,16 @@ def audit_trail():
         if filters is not None:
             rows, has_older, has_newer = _page(filters)
     chain = q.verify_recent_window()
+    checkpoint = checkpoint_state()
+    # Reading the trail is itself audited (who looked at whose access history).
+    record_event("read", "audit_trail", None,
+                 patient_id=filters.patient_id if status == 200 and filters else None)
+    db.session.commit()
     return render_template(
         "lead/audit.html", form=form, rows=rows, has_older=has_older, has_newer=has_newer,
-        notes=notes, chain=chain, args=_query_args(form), action_label=action_label,
-        record_type_label=record_type_label, role_labels=ROLE_LABELS), status
+        notes=notes, chain=chain, checkpoint=checkpoint, args=_query_args(form),
+        action_label=action_label, record_type_label=record_type_label,
+        role_labels=ROLE_LABELS), status
 
 
 def _csv_rows(stmt):

@@ -14,6 +14,7 @@ from tracker.continuity.forms import PeriodForm
 from tracker.continuity.rules import DRILLDOWN_LABELS, RULES, STATE_LABELS, thresholds_text
 from tracker.continuity.scope import Scope
 from tracker.core.access import allow
+from tracker.core.audit.service import record_event
 from tracker.core.flags import FLAG_SOURCES
 from tracker.core.users import LEAD
 from tracker.db import utcnow
@@ -86,6 +87,8 @@ def drilldown(rule, state):
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    record_event("list", f"continuity:{rule}"[:40], None)  # a list of patients' records
+    db.session.commit()
     return render_template(
         "lead/drilldown.html", form=form, invalid=False, rule=rule_def, state=state,
         states=DRILLDOWN_LABELS, rows=rows, total=total, page=page,

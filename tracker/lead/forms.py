@@ -83,6 +83,13 @@ DISCHARGE_FIELDS = (
      "minutes", 30, 360),
 )
 THRESHOLD_FIELDS = CONTINUITY_FIELDS + VITAL_FIELDS + DISCHARGE_FIELDS + DOSE_FIELDS
+# (key, label, hint): who must sign in with a second factor (stored as 1 or 0).
+TWO_FACTOR_FIELDS = (
+    ("require_2fa_leads", "Clinic leads must use two-factor sign-in",
+     "On by default for a new clinic. A lead without it is asked to set it up at next sign-in."),
+    ("require_2fa_clinicians", "Clinicians must use two-factor sign-in",
+     "Clinicians without it are asked to set it up at their next page."),
+)
 
 
 @lru_cache(maxsize=1)
@@ -239,7 +246,9 @@ class SettingsForm(FlaskForm):
         return valid
 
     def thresholds(self) -> dict[str, int]:
-        return {key: self[key].data for key, *_ in THRESHOLD_FIELDS}
+        """Every numeric setting of the form, the two-factor switches as 1 or 0."""
+        return {**{key: self[key].data for key, *_ in THRESHOLD_FIELDS},
+                **{key: int(bool(self[key].data)) for key, *_ in TWO_FACTOR_FIELDS}}
 
 
 for _key, _label, _unit, _low, _high in (CONTINUITY_FIELDS + VITAL_FIELDS + DISCHARGE_FIELDS
@@ -254,6 +263,9 @@ def _choices(codes, label) -> list[SelectChoice]:
     named = sorted((SelectChoice(code, label(code)) for code in codes),
                    key=lambda choice: choice.label)
     return [SelectChoice("", "Any"), *named]
+for _key, _label, _hint in TWO_FACTOR_FIELDS:
+    setattr(SettingsForm, _key, BooleanField(_label, description=_hint,
+                                             false_values=(False, "false", "", "0")))
 
 
 class AuditFilterForm(FlaskForm):

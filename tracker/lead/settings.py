@@ -15,6 +15,7 @@ from tracker.lead.forms import (
     CONTINUITY_FIELDS,
     DISCHARGE_FIELDS,
     MGKG_FIELDS,
+    TWO_FACTOR_FIELDS,
     VITAL_FIELDS,
     WEIGHT_FIELDS,
     SettingsForm,
@@ -37,6 +38,7 @@ def _page(form, clinic, status: int = 200, stale: str | None = None, saved=()):
                            continuity_fields=CONTINUITY_FIELDS,
                            vital_fields=VITAL_FIELDS + DISCHARGE_FIELDS,
                            weight_fields=WEIGHT_FIELDS, mgkg_fields=MGKG_FIELDS,
+                           two_factor_fields=TWO_FACTOR_FIELDS,
                            defaults=DEFAULT_SETTINGS), status
 
 

@@ -9,8 +9,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from tracker.auth.two_factor import reset_second_factor as reset_staff_second_factor
 from tracker.core import access
 from tracker.core.access import allow, parse_id
+from tracker.core.audit.service import record_event
 from tracker.core.saving import Attempt, save
 from tracker.core.users import LEAD
 from tracker.extensions import db
@@ -86,6 +88,22 @@ def deactivate_staff(staff_id):
     return redirect(url_for("lead.staff"))
 
 
+@bp.route("/staff/<staff_id>/reset-second-factor", methods=["POST"])
+@allow(LEAD)
+def reset_second_factor(staff_id):
+    """A lost phone: the staff member sets up two-factor sign-in again at their next sign-in
+    (with the password alone, once); their sessions end."""
+    user = _staff_or_404(staff_id)
+    outcome = save(None, lambda: reset_staff_second_factor(user, by=current_user),
+                   audit=Attempt("reset_second_factor", "user", user.id))
+    if not outcome.saved:
+        flash(outcome.problem, "danger")
+    else:
+        flash(f"{user.full_name}'s second factor is reset; their sessions have ended. They set "
+              "it up again after their next sign-in.", "success")
+    return redirect(url_for("lead.staff"))
+
+
 @bp.route("/staff/<staff_id>/reactivate", methods=["POST"])
 @allow(LEAD)
 def reactivate_staff(staff_id):
@@ -138,6 +156,8 @@ def care_teams():
                                         unstaffed=unstaffed),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     clinicians = db.session.execute(q.clinic_clinicians(current_user.clinic_id)).all()
+    record_event("list", "care_team", None)  # patients' names and their clinicians
+    db.session.commit()
     return render_template("lead/staff_care_teams.html", page=page, search=search,
                            clinician_id=clinician_id, unstaffed=unstaffed, clinicians=clinicians)
 

@@ -1,4 +1,10 @@
-"""The append-only audit trail, chained by hashes."""
+"""The append-only audit trail, chained by keyed hashes (HMAC-SHA256 under the audit key, which
+lives outside the database: tracker.core.audit.keys).
+
+One chain for the whole database today: `seq` numbers its events 1, 2, 3, ... without gaps and
+the one head row (id 1) holds the newest. Per-clinic chains (for write throughput) would add a
+chain id to the head and the event (the head's key and `seq` then count per chain) and leave
+the rest of the design as it is."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,11 +30,13 @@ OUTCOMES = tuple(AuditOutcome)
 
 class AuditEvent(db.Model):
     """Who did what to which record, when, from where, and how it ended. Never clinical text,
-    passwords or tokens. Each row holds the hash of the row before it."""
+    passwords or tokens. Each row holds the keyed hash of the row before it."""
 
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    # Position in the chain, given under the head's lock: a missing number is a deleted event.
+    seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
     occurred_at: Mapped[datetime]
     clinic_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clinic.id"))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -59,4 +67,5 @@ class AuditChainHead(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_event_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     last_hash: Mapped[str] = mapped_column(sa.String(64))

@@ -7,11 +7,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from tracker.core.audit.keys import same
 from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.core.audit.service import HASHED_FIELDS, event_hash
 from tracker.core.patients import Patient
 from tracker.core.users import User
 from tracker.extensions import db
+
+SIGN_IN = "sign_in"
 
 # Newest events re-hashed on each view of the audit page: about 10 ms per thousand.
 RECENT_WINDOW = 1000
@@ -44,13 +47,22 @@ def export_columns():
             Patient.record_number, AuditEvent.ip_address, AuditEvent.outcome, AuditEvent.hash)
 
 
+def unclaimed_sign_in() -> sa.ColumnElement[bool]:
+    """Failed sign-ins with an email that matches no account: they belong to no clinic (the
+    sign-in page is shared, and the email is not stored), so every clinic's leads see them:
+    a password-guessing run against made-up addresses is visible to whoever keeps watch. Only
+    the time, address and outcome are kept; no other clinic's data is in such an event."""
+    return sa.and_(AuditEvent.clinic_id.is_(None), AuditEvent.user_id.is_(None),
+                   AuditEvent.action == SIGN_IN)
+
+
 def audit_trail(clinic_id: int, filters: TrailFilter, *, columns=None) -> sa.Select:
     """The clinic's events matching `filters`, newest first (occurred_at desc, id desc: served
     by the occurred_at index, or by the user / patient indexes when those filters are set)."""
     stmt = (sa.select(*(columns or trail_columns()))
             .outerjoin(User, User.id == AuditEvent.user_id)
             .outerjoin(Patient, Patient.id == AuditEvent.patient_id)
-            .where(AuditEvent.clinic_id == clinic_id))
+            .where(sa.or_(AuditEvent.clinic_id == clinic_id, unclaimed_sign_in())))
     if filters.user_id is not None:
         stmt = stmt.where(AuditEvent.user_id == filters.user_id)
     if filters.patient_id is not None:
@@ -86,8 +98,8 @@ def newer_than(stmt: sa.Select, occurred_at: datetime, event_id: int) -> sa.Sele
 
 def event_time(clinic_id: int, event_id: int) -> sa.Select:
     """When one of the clinic's events happened: the keyset cursor of a page."""
-    return sa.select(AuditEvent.occurred_at).where(AuditEvent.id == event_id,
-                                                   AuditEvent.clinic_id == clinic_id)
+    return sa.select(AuditEvent.occurred_at).where(
+        AuditEvent.id == event_id, sa.or_(AuditEvent.clinic_id == clinic_id, unclaimed_sign_in()))
 
 
 def newest_first(stmt: sa.Select) -> sa.Select:
@@ -129,23 +141,24 @@ def verify_recent_window(window: int = RECENT_WINDOW) -> WindowReport:
     cols = [AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash,
             *(getattr(AuditEvent, name) for name in HASHED_FIELDS)]
     rows = list(reversed(db.session.execute(
-        sa.select(*cols).order_by(AuditEvent.id.desc()).limit(window + 1)).all()))
-    head = db.session.execute(sa.select(AuditChainHead.last_hash, AuditChainHead.last_event_id)
+        sa.select(*cols).order_by(AuditEvent.seq.desc()).limit(window + 1)).all()))
+    head = db.session.execute(sa.select(AuditChainHead.last_hash, AuditChainHead.last_seq)
                               .where(AuditChainHead.id == 1)).first()
     whole = len(rows) <= window
     prev = GENESIS_HASH if whole else rows[0].hash
     events = rows if whole else rows[1:]
     last_good = None if whole else rows[0].id
+    expected_seq = 1 if whole else rows[0].seq + 1
     for row in events:
-        if row.prev_hash != prev:
+        if row.prev_hash != prev or row.seq != expected_seq:
             return WindowReport(False, len(events), events[0].id, events[-1].id, row.id, last_good,
                                 "an event before this one was changed or removed", whole)
         fields = {name: getattr(row, name) for name in HASHED_FIELDS}
-        if event_hash(prev, fields) != row.hash:
+        if not same(event_hash(prev, fields), row.hash):
             return WindowReport(False, len(events), events[0].id, events[-1].id, row.id, last_good,
                                 "this event was changed", whole)
-        prev, last_good = row.hash, row.id
-    if events and head is not None and head.last_hash != prev:
+        prev, last_good, expected_seq = row.hash, row.id, expected_seq + 1
+    if head is not None and (head.last_hash != prev or head.last_seq != expected_seq - 1):
         return WindowReport(False, len(events), events[0].id, events[-1].id, None, last_good,
                             "the newest events were removed", whole)
     return WindowReport(True, len(events), events[0].id if events else None,

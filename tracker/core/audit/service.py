@@ -1,7 +1,6 @@
 """The one function that records an audit event, and the chain's verification."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 
@@ -9,43 +8,54 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
 
+from tracker.core.audit.keys import same, sign
 from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
 
-HASHED_FIELDS = ("occurred_at", "clinic_id", "user_id", "role", "action", "record_type",
-                  "record_id", "patient_id", "ip_address", "outcome")
+HASHED_FIELDS = ("seq", "occurred_at", "clinic_id", "user_id", "role", "action", "record_type",
+                 "record_id", "patient_id", "ip_address", "outcome")
 
 
-def event_hash(prev_hash: str, fields: dict) -> str:
-    canonical = json.dumps(
+def canonical(fields: dict) -> str:
+    return json.dumps(
         {k: (fields[k].isoformat() if k == "occurred_at" else fields[k]) for k in HASHED_FIELDS},
         sort_keys=True, separators=(",", ":"),
     )
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
-def _lock_head() -> str:
-    """Take the chain's lock for this transaction and return the newest hash."""
+def event_hash(prev_hash: str, fields: dict, key: bytes | None = None) -> str:
+    """HMAC-SHA256 under the audit key of the previous hash and this event's fields: without
+    the key nobody can recompute a link after editing, removing or reordering events."""
+    return sign(prev_hash + canonical(fields), key)
+
+
+def _lock_head() -> tuple[str, int]:
+    """Take the chain's lock for this transaction; return the newest hash and sequence number."""
     head = db.session.execute(
         sa.update(AuditChainHead).where(AuditChainHead.id == 1)
-        .values(last_hash=AuditChainHead.last_hash).returning(AuditChainHead.last_hash)
-    ).scalar_one_or_none()
+        .values(last_hash=AuditChainHead.last_hash)
+        .returning(AuditChainHead.last_hash, AuditChainHead.last_seq)
+    ).first()
     if head is None:
-        db.session.execute(sa.insert(AuditChainHead).values(id=1, last_hash=GENESIS_HASH))
-        head = GENESIS_HASH
-    return head
+        db.session.execute(sa.insert(AuditChainHead).values(id=1, last_hash=GENESIS_HASH, last_seq=0))
+        return GENESIS_HASH, 0
+    return head.last_hash, head.last_seq
 
 
 def record_event(action: str, record_type: str, record_id: int | None = None, *,
-                 patient_id: int | None = None, outcome: str = "success", user=None) -> AuditEvent:
+                 patient_id: int | None = None, outcome: str = "success", user=None,
+                 clinic_id: int | None = None) -> AuditEvent:
     """Add an audit event to the current transaction (it commits or rolls back with the change
-    it describes). `user` defaults to the signed-in user."""
+    it describes). `user` defaults to the signed-in user; `clinic_id` names the clinic of an
+    event that has no user (a failed sign-in with an unknown email on a clinic's page)."""
     if user is None and current_user and current_user.is_authenticated:
         user = current_user
+    prev, last_seq = _lock_head()
     fields = {
+        "seq": last_seq + 1,
         "occurred_at": utcnow(),
-        "clinic_id": user.clinic_id if user is not None else None,
+        "clinic_id": user.clinic_id if user is not None else clinic_id,
         "user_id": user.id if user is not None else None,
         "role": user.role if user is not None else None,
         "action": action,
@@ -55,13 +65,12 @@ def record_event(action: str, record_type: str, record_id: int | None = None, *,
         "ip_address": request.remote_addr if has_request_context() else None,
         "outcome": outcome,
     }
-    prev = _lock_head()
     digest = event_hash(prev, fields)
     event = AuditEvent(**fields, prev_hash=prev, hash=digest)
     db.session.add(event)
     db.session.flush()
     db.session.execute(sa.update(AuditChainHead).where(AuditChainHead.id == 1)
-                       .values(last_hash=digest, last_event_id=event.id))
+                       .values(last_hash=digest, last_event_id=event.id, last_seq=fields["seq"]))
     return event
 
 
@@ -72,21 +81,57 @@ class ChainReport:
     verified_up_to: int | None   # id of the last event whose chain is intact
     broken_at: int | None        # id of the first event that does not match
     reason: str
+    last_seq: int = 0
+    head_hash: str = GENESIS_HASH
 
 
-def verify_chain(batch: int = 5000) -> ChainReport:
-    """Recompute every hash in id order; report the first break (edited, deleted or inserted)."""
-    prev, checked, last_good = GENESIS_HASH, 0, None
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)
-    for event in db.session.scalars(stmt):
-        fields = {k: getattr(event, k) for k in HASHED_FIELDS}
-        if event.prev_hash != prev:
-            return ChainReport(False, checked, last_good, event.id,
-                               "an event before this one was changed or removed")
-        if event_hash(prev, fields) != event.hash:
-            return ChainReport(False, checked, last_good, event.id, "this event was changed")
-        prev, last_good, checked = event.hash, event.id, checked + 1
+def verify_chain(batch: int = 5000, checkpoint=None) -> ChainReport:
+    """Re-sign every event in chain order and report the first break: an edited event (its
+    HMAC), a removed one (a gap in `seq`, or a broken link), a reordered one (ids out of chain
+    order), or removed newest events (the head row, and `checkpoint` when given: a
+    tracker.core.audit.checkpoints.Checkpoint kept outside the database, which also catches a
+    tail cut together with the head moved back, and an emptied table)."""
+    prev, checked, last_good, last_id = GENESIS_HASH, 0, None, 0
+    cols = [AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash,
+            *(getattr(AuditEvent, name) for name in HASHED_FIELDS)]
+    stmt = sa.select(*cols).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    at_checkpoint = None
+    for row in db.session.execute(stmt):
+        broken = _link_problem(row, prev, checked + 1, last_id)
+        if broken:
+            return ChainReport(False, checked, last_good, row.id, broken, checked, prev)
+        prev, last_good, last_id, checked = row.hash, row.id, row.id, checked + 1
+        if checkpoint is not None and row.seq == checkpoint.seq:
+            at_checkpoint = row.hash
     head = db.session.get(AuditChainHead, 1)
-    if head is not None and checked and head.last_hash != prev:
-        return ChainReport(False, checked, last_good, None, "the newest events were removed")
-    return ChainReport(True, checked, last_good, None, "intact")
+    if head is not None and (head.last_hash != prev or (head.last_seq or 0) != checked):
+        return ChainReport(False, checked, last_good, None, "the newest events were removed",
+                           checked, prev)
+    if checkpoint is not None:
+        problem = _checkpoint_problem(checkpoint, checked, at_checkpoint)
+        if problem:
+            return ChainReport(False, checked, last_good, None, problem, checked, prev)
+    return ChainReport(True, checked, last_good, None, "intact", checked, prev)
+
+
+def _link_problem(row, prev: str, expected_seq: int, previous_id: int) -> str | None:
+    if row.seq != expected_seq or row.prev_hash != prev:
+        return "an event before this one was changed or removed"
+    fields = {name: getattr(row, name) for name in HASHED_FIELDS}
+    if not same(event_hash(prev, fields), row.hash):
+        return "this event was changed"
+    if row.id <= previous_id:
+        return "events were reordered"
+    return None
+
+
+def _checkpoint_problem(checkpoint, count: int, hash_at_checkpoint: str | None) -> str | None:
+    if count == 0 and checkpoint.seq > 0:
+        return (f"the audit trail is empty, but the checkpoint of {checkpoint.at} saw "
+                f"{checkpoint.count} events")
+    if count < checkpoint.seq:
+        return (f"events after number {count} were removed: the checkpoint of {checkpoint.at} "
+                f"saw {checkpoint.count} events")
+    if hash_at_checkpoint is not None and not same(hash_at_checkpoint, checkpoint.head):
+        return f"the trail up to the checkpoint of {checkpoint.at} was rewritten"
+    return None

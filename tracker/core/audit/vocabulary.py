@@ -116,6 +116,8 @@ def action_label(code: str) -> str:
 def record_type_label(code: str) -> str:
     if code in RECORD_TYPES:
         return RECORD_TYPES[code][0]
+    if "." in code:  # a refused page is recorded under its endpoint (lead.settings)
+        return f"Page {code}"
     if code.startswith("continuity:"):  # the dashboard's per-rule CSV exports
         return f"Continuity list ({code.split(':', 1)[1].replace('_', ' ')})"
     return _words(code)

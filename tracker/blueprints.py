@@ -2,6 +2,7 @@
 from tracker.addenda.routes import bp as signing_bp
 from tracker.auth.routes import bp as auth_bp
 from tracker.care.routes import bp as care_bp
+from tracker.dosing.rems_routes import bp as rems_bp
 from tracker.dosing.routes import bp as dosing_bp
 from tracker.home.routes import bp as home_bp
 from tracker.integration.routes import bp as integration_bp
@@ -9,6 +10,7 @@ from tracker.intention.routes import bp as intention_bp
 from tracker.lead.routes import bp as lead_bp
 from tracker.patients.routes import bp as patients_bp
 from tracker.portal.routes import bp as portal_bp
+from tracker.printing.routes import bp as printing_bp
 
 BLUEPRINTS = [auth_bp, home_bp, patients_bp, portal_bp, lead_bp, care_bp, intention_bp,
-              dosing_bp, signing_bp, integration_bp]
+              dosing_bp, rems_bp, signing_bp, integration_bp, printing_bp]

@@ -29,6 +29,7 @@ EXPECTED = {
     "tasks_not_overdue": counts(c=4, l=1, m=4, p=3),
     "in_contact": counts(c=2, m=2, p=1),
     "flags_acknowledged": counts(c=1, l=1, m=1, p=1),
+    "rems_submitted": counts(c=1, l=1, m=1, p=1),   # esketamine s1, s2, s9, s4; not s3 (ketamine)
 }
 EXPECTED_A = {
     "intention_before_start": counts(c=2, l=1, m=1),
@@ -42,6 +43,7 @@ EXPECTED_A = {
     "tasks_not_overdue": counts(c=4, l=1, m=3, p=2),
     "in_contact": counts(c=1, m=1, p=1),
     "flags_acknowledged": counts(c=1, p=1),
+    "rems_submitted": counts(c=1, l=1),
 }
 
 

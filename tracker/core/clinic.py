@@ -20,6 +20,8 @@ DEFAULT_SETTINGS: dict[str, int] = {
     "acknowledge_flag_within_hours": 24,
     # how far back the clinician's needs-attention list looks for late debriefs and tasks
     "attention_window_days": 30,
+    # the Spravato REMS patient monitoring form is submitted within this many days of the end
+    "rems_submit_within_days": 7,
     # vital signs: flag and alert thresholds
     "systolic_flag": 160,
     "diastolic_flag": 100,
@@ -42,6 +44,9 @@ class Clinic(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+    # the clinic as the Spravato REMS monitoring form names it
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
     crisis_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_CRISIS_TEXT)
     settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)

@@ -18,7 +18,7 @@ from tracker.lead.routes import bp
 from tracker.timezones import clinic_zone, to_local
 
 ACTION_SUGGESTIONS = (
-    "read", "create", "update", "sign", "addendum", "sign_in", "sign_out", "export",
+    "read", "create", "update", "sign", "addendum", "print", "submit", "sign_in", "sign_out", "export",
     "deactivate", "reactivate", "issue_invite_link", "issue_reset_link", "redeem_link",
     "add_care_team_member", "remove_care_team_member", "set_primary", "transfer",
     "change_status", "acknowledge", "raise_flag", "lock_account")
@@ -26,7 +26,7 @@ RECORD_TYPE_SUGGESTIONS = (
     "patient", "user", "care_team", "care_team_member", "treatment_course", "dosing_session",
     "intention", "session_note", "vital_sign", "debrief", "integration_task", "task_completion",
     "reflection", "follow_up", "questionnaire_response", "safety_flag", "clinic_settings",
-    "audit_trail", "journey")
+    "audit_trail", "journey", "rems_form")
 CSV_HEADER = ("event_id", "occurred_at_utc", "occurred_at_local", "user_email", "user_name", "role",
               "action", "record_type", "record_id", "patient_record_number", "ip_address",
               "outcome", "hash")

@@ -21,6 +21,7 @@ from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField
 from tracker.fields import ClinicalText
 from tracker.intention.models import CONCOMITANT_MEDICATIONS, FOCUS_AREAS
 
+YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
 MAX_GOALS = 12
 BLANK_GOAL_ROWS = 2
 GOAL_MAX = 500
@@ -55,13 +56,13 @@ class IntentionForm(FlaskForm):
     consent_on_file = BooleanField("Consent on file")
     baseline_vitals_ok = BooleanField("Baseline vitals acceptable")
     takes_benzodiazepines = RadioField(CONCOMITANT_MEDICATIONS[0][1], [Optional()],
-                                       choices=[("yes", "Yes"), ("no", "No")])
+                                       choices=YES_NO)
     takes_sedative_hypnotics = RadioField(CONCOMITANT_MEDICATIONS[1][1], [Optional()],
-                                          choices=[("yes", "Yes"), ("no", "No")])
+                                          choices=YES_NO)
     takes_psychostimulants = RadioField(CONCOMITANT_MEDICATIONS[2][1], [Optional()],
-                                        choices=[("yes", "Yes"), ("no", "No")])
+                                        choices=YES_NO)
     takes_maois = RadioField(CONCOMITANT_MEDICATIONS[3][1], [Optional()],
-                             choices=[("yes", "Yes"), ("no", "No")])
+                             choices=YES_NO)
     version = HiddenField()
 
     def validate_goals(self, field):

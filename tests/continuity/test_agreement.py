@@ -201,6 +201,9 @@ def test_the_chart_the_list_and_the_dashboard_agree(w, sessions, flags):
         late_debrief = any(state == "missing" and ended[sid] >= NOW - window
                            for (rule, sid), state in dashboard.items() if rule == "debrief_signed")
         assert ("late_debrief" in reasons) == late_debrief
+        late_rems = any(state == "missing" and ended[sid] >= NOW - window
+                        for (rule, sid), state in dashboard.items() if rule == "rems_submitted")
+        assert ("rems_overdue" in reasons) == late_rems
         scope = Scope.for_clinic(w.clinic, NOW, TODAY - window, TODAY)
         overdue = any(row.state == "missing"
                       for row in db.session.execute(rule_items(RULES["tasks_not_overdue"], scope)))

@@ -74,6 +74,7 @@ def downgrade():
         batch_op.drop_column('phone')
 
     with op.batch_alter_table('patient', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_patient_sex'), type_='check')  # SQLite copies it otherwise
         batch_op.drop_column('sex')
 
     with op.batch_alter_table('intention', schema=None) as batch_op:

@@ -29,7 +29,7 @@ LAYERS = [
     ("care", {"care"}, "any"),
     ("continuity", {"continuity"}, "any"),
     # views that combine the stages; among themselves the cycle check keeps them a DAG
-    ("views", {"patients", "portal", "lead", "home", "addenda", "notify"}, "any"),
+    ("views", {"patients", "portal", "lead", "home", "addenda", "notify", "printing"}, "any"),
     ("wiring", {"__init__", "blueprints", "cli", "models", "demo", "bench"}, "any"),
 ]
 STAGES = ("intention", "dosing", "integration", "care")

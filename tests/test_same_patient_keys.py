@@ -72,6 +72,8 @@ CHILDREN = {
         instrument="gad7", assigned_by_id=j["user"])),
     "safety_flag": ("session_id", "session", lambda j: dict(
         source="vital_alert", source_id=999, summary="Alert-level vital sign")),
+    "rems_form": ("session_id", "session", lambda j: dict(
+        ready_to_leave_minutes=110, version=1, created_at=_now(), updated_at=_now())),
 }
 
 

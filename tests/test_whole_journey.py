@@ -170,4 +170,7 @@ def test_a_journey_on_time_reads_on_time_everywhere(client, clinic, clinician, l
         export = client.get(f"/lead/continuity/{key}/due/export")
         assert export.status_code == 200, key
         rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+        if key == "rems_submitted":   # esketamine sessions only: this one is ketamine
+            assert rows == [], rows
+            continue
         assert [row["State"] for row in rows] == ["On time"], (key, rows)

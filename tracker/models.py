@@ -16,6 +16,7 @@ from tracker.core.sessions import DosingSession  # noqa: F401
 from tracker.core.signing.models import Addendum  # noqa: F401
 from tracker.core.users import OneTimeLink, RecoveryCode, User  # noqa: F401
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign  # noqa: F401
+from tracker.dosing.rems import RemsForm  # noqa: F401
 from tracker.integration.models import (  # noqa: F401
     Debrief,
     GoalProgress,

@@ -8,6 +8,7 @@ from tests import factories as make
 from tracker.care.models import FollowUp, QuestionnaireResponse
 from tracker.core.flags import SafetyFlag
 from tracker.core.sessions import DosingSession
+from tracker.dosing.rems import RemsForm
 from tracker.extensions import db
 from tracker.integration.models import IntegrationTask, TaskCompletion
 
@@ -17,7 +18,7 @@ D = timedelta(days=1)
 
 def session(course, clinician, at: datetime, *, minutes: int = 40, ended: bool = True,
             started: bool = True, status: str | None = None, signed_at: datetime | None = None,
-            override: str | None = None) -> DosingSession:
+            override: str | None = None, medication: str | None = None) -> DosingSession:
     """A dosing session scheduled and started at `at`, ended `minutes` later."""
     s = DosingSession(course_id=course.id, patient_id=course.patient_id, scheduled_at=at,
                       clinician_id=clinician.id if clinician else None,
@@ -26,12 +27,24 @@ def session(course, clinician, at: datetime, *, minutes: int = 40, ended: bool =
                       status=status or ("completed" if ended and started else
                                         "in_progress" if started else "scheduled"),
                       checklist_override_reason=override,
-                      checklist_override_by_id=clinician.id if override else None)
+                      checklist_override_by_id=clinician.id if override else None,
+                      medication=medication)
     if signed_at is not None:
         s.signed_at, s.signed_by_id = signed_at, clinician.id
     db.session.add(s)
     db.session.flush()
     return s
+
+
+def rems_form(s, by, *, submitted_at: datetime | None = None,
+              ready_minutes: int | None = 110) -> RemsForm:
+    """The REMS form of an esketamine session: answered, and submitted at `submitted_at`."""
+    f = RemsForm(session_id=s.id, patient_id=s.patient_id, ready_to_leave_minutes=ready_minutes,
+                 answered_by_id=by.id, submitted_at=submitted_at,
+                 submitted_by_id=by.id if submitted_at else None)
+    db.session.add(f)
+    db.session.flush()
+    return f
 
 
 def intention(s, by, recorded_at: datetime, *, checklist_at: datetime | None = None,

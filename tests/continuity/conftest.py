@@ -43,7 +43,8 @@ def world(clinic, clinician, clinician2):
 
     # s1 (P1, A): everything on time
     at = NOW - 20 * D
-    s1 = b.session(c1, A, at, signed_at=at + END + 2 * H)
+    s1 = b.session(c1, A, at, signed_at=at + END + 2 * H, medication="esketamine")
+    b.rems_form(s1, A, submitted_at=at + END + 3 * D)   # REMS on time
     b.intention(s1, A, at - D, checklist_at=at - H)
     d1 = b.debrief(s1, A, at + END + D, signed_at=at + END + D)
     plan_task(w.p1, d1, at + END + D - H)
@@ -51,7 +52,8 @@ def world(clinic, clinician, clinician2):
     b.phq9(w.p1, A, at - 3 * D)
     # s2 (P1, A): everything late
     at = NOW - 10 * D
-    s2 = b.session(c1, A, at, signed_at=at + END + 30 * H)
+    s2 = b.session(c1, A, at, signed_at=at + END + 30 * H, medication="esketamine")
+    b.rems_form(s2, A, submitted_at=at + END + 9 * D)   # REMS late
     b.intention(s2, A, at + 10 * M, checklist_at=at + 10 * M)
     d2 = b.debrief(s2, A, at + END + 3 * D, signed_at=at + END + 80 * H)
     plan_task(w.p1, d2, at + END + 81 * H)
@@ -59,17 +61,18 @@ def world(clinic, clinician, clinician2):
     b.session(c2, B, NOW - 5 * D, override="Escort confirmed by phone")
     # s4 (P2, B): two hours ago; checklist open; debrief held, unsigned, no plan yet
     at = NOW - 2 * H
-    s4 = b.session(c2, B, at)
+    s4 = b.session(c2, B, at, medication="esketamine")
+    b.rems_form(s4, B)                                   # REMS answered, not submitted: pending
     b.intention(s4, B, at - 2 * D, complete=False)
     b.debrief(s4, B, NOW - 30 * M)
     b.phq9(w.p2, B, NOW - 6 * D)
     # s5: P4, out of the period; s6: P2, cancelled
     at = NOW - 50 * D
-    b.session(c4, A, at)
+    b.rems_form(b.session(c4, A, at, medication="esketamine"), A, submitted_at=at + 2 * D)
     b.phq9(w.p4, A, NOW - 45 * D)
     b.session(c2, B, NOW - 3 * D, ended=False, started=False, status="cancelled")
     # s7 (P3, A): started two days ago, never ended, nothing recorded
-    b.session(c3, A, NOW - 2 * D, ended=False)
+    b.session(c3, A, NOW - 2 * D, ended=False, medication="esketamine")  # not ended: no REMS item
     # s8 (P1, A): debrief held but never signed, with a plan; PHQ-9 exactly 7 days before
     at = NOW - 16 * D
     s8 = b.session(c1, A, at, signed_at=at + END + H)
@@ -78,7 +81,7 @@ def world(clinic, clinician, clinician2):
     plan_task(w.p1, d8, at + END + D)
     # s9 (P2, B): signed debrief without a plan; its own follow-up 21 days after
     at = NOW - 25 * D
-    s9 = b.session(c2, B, at, signed_at=at + END + H)
+    s9 = b.session(c2, B, at, signed_at=at + END + H, medication="esketamine")  # no REMS: missing
     b.intention(s9, B, at - D, checklist_at=at - H)
     b.debrief(s9, B, at + END + 2 * H, signed_at=at + END + 10 * H)
     b.follow_up(w.p2, B, at + END + 21 * D, completed_at=at + END + 21 * D, session=s9)

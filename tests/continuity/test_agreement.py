@@ -23,7 +23,7 @@ from tracker.continuity.predicates import PENDING
 from tracker.continuity.queries import rule_items
 from tracker.continuity.rules import RULES, STATES
 from tracker.continuity.scope import Scope
-from tracker.continuity.stages import SESSION_STAGES
+from tracker.continuity.stages import NOT_APPLICABLE, SESSION_STAGES
 from tracker.extensions import db
 from tracker.integration.models import Debrief
 from tracker.integration.occurrences import occurrence_dates
@@ -61,6 +61,8 @@ session_specs = st.fixed_dictionaries({
     "tasks": st.lists(task_specs, max_size=2),
     "follow_up": st.none() | st.tuples(st.integers(0, 30), st.booleans()),
     "phq9": st.none() | st.integers(0, 20),              # days before the start
+    "medication": st.sampled_from(["ketamine", "esketamine"]),
+    "rems": st.none() | st.integers(0, 300),              # REMS form submitted, hours after the end
 })
 flag_specs = st.tuples(st.integers(0, 60), st.none() | st.integers(0, 60))
 
@@ -78,7 +80,8 @@ def _build_session(w, spec) -> None:
     started = phase in ("started", "ended")
     s = b.session(w.course, w.clinician, at, started=started, ended=phase == "ended",
                   status="cancelled" if phase == "cancelled" else None,
-                  override="Escort waiting outside" if spec["override"] and started else None)
+                  override="Escort waiting outside" if spec["override"] and started else None,
+                  medication=spec["medication"] if started else None)
     if spec["intention"] is not None and _past(at + spec["intention"] * M):
         checklist = spec["checklist"]
         checklist_at = _past(at + checklist * M) if checklist is not None else None
@@ -89,6 +92,10 @@ def _build_session(w, spec) -> None:
     if phase != "ended":
         return
     end = s.ended_at
+    if spec["medication"] == "esketamine":
+        submitted = spec["rems"]
+        b.rems_form(s, w.clinician, submitted_at=_past(end + submitted * H)
+                    if submitted is not None else None)
     if spec["signed"] is not None and _past(end + spec["signed"] * H):
         s.signed_at, s.signed_by_id = end + spec["signed"] * H, w.clinician.id
     if spec["debrief"] is not None and _past(end + spec["debrief"][0] * H):
@@ -170,8 +177,17 @@ def test_the_chart_the_list_and_the_dashboard_agree(w, sessions, flags):
                     assert shown == judged, (stage.key, j.session_id)
                 elif shown == PENDING:
                     assert stage.before_start and j.started_at is None, (stage.key, j.session_id)
+                elif stage.medication is not None and j.medication not in (None, stage.medication):
+                    # a ketamine session has no REMS form: never an item, never judged
+                    assert shown == NOT_APPLICABLE, (stage.key, j.session_id)
                 else:
                     assert shown not in STATES, (stage.key, j.session_id)
+
+        # the REMS rule judges ended esketamine sessions only
+        for j in journeys:
+            assert (("rems_submitted", j.session_id) in dashboard) == (
+                j.medication == "esketamine" and j.ended_at is not None
+                and j.status != "cancelled"), j.session_id
 
         # care's follow-ups page: the same state for every ended session
         days = w.clinic.setting("follow_up_within_days")
@@ -185,6 +201,9 @@ def test_the_chart_the_list_and_the_dashboard_agree(w, sessions, flags):
         late_debrief = any(state == "missing" and ended[sid] >= NOW - window
                            for (rule, sid), state in dashboard.items() if rule == "debrief_signed")
         assert ("late_debrief" in reasons) == late_debrief
+        late_rems = any(state == "missing" and ended[sid] >= NOW - window
+                        for (rule, sid), state in dashboard.items() if rule == "rems_submitted")
+        assert ("rems_overdue" in reasons) == late_rems
         scope = Scope.for_clinic(w.clinic, NOW, TODAY - window, TODAY)
         overdue = any(row.state == "missing"
                       for row in db.session.execute(rule_items(RULES["tasks_not_overdue"], scope)))

@@ -29,6 +29,7 @@ EXPECTED = {
     "tasks_not_overdue": counts(c=4, l=1, m=4, p=3),
     "in_contact": counts(c=2, m=2, p=1),
     "flags_acknowledged": counts(c=1, l=1, m=1, p=1),
+    "rems_submitted": counts(c=1, l=1, m=1, p=1),   # esketamine s1, s2, s9, s4; not s3 (ketamine)
 }
 EXPECTED_A = {
     "intention_before_start": counts(c=2, l=1, m=1),
@@ -42,6 +43,7 @@ EXPECTED_A = {
     "tasks_not_overdue": counts(c=4, l=1, m=3, p=2),
     "in_contact": counts(c=1, m=1, p=1),
     "flags_acknowledged": counts(c=1, p=1),
+    "rems_submitted": counts(c=1, l=1),
 }
 
 
@@ -184,8 +186,10 @@ def test_attention_agrees_with_the_dashboard(world):
     assert result == {
         # F5 never acknowledged; s8's debrief unsigned; the daily task's gap 11 days ago
         world.p1.id: ["safety_flag", "late_debrief", "overdue_tasks"],
-        # F3; s4 this morning; s3 and s11 without debrief; T3 unmarked
-        world.p2.id: ["safety_flag", "session_today", "late_debrief", "overdue_tasks"],
+        # F3; s4 this morning; s3 and s11 without debrief; s9's REMS form never submitted;
+        # T3 unmarked
+        world.p2.id: ["safety_flag", "session_today", "late_debrief", "rems_overdue",
+                      "overdue_tasks"],
         # F4; the weekly task missed twice; enrolled 10 days ago (contact pending)
         world.p3.id: ["safety_flag", "overdue_tasks"],
         world.p4.id: ["no_contact"],

@@ -332,3 +332,29 @@ def test_the_lead_sees_refusals_and_unknown_email_sign_ins(seeded, app, client):
     assert "Page lead.settings" in text and "Dr. Ravi Singh" in text
     text = page_text(client.get("/lead/audit?action=sign_in&outcome=failure"))
     assert text.count("203.0.113.77") == 4
+
+
+def test_an_esketamine_session_has_a_complete_submitted_rems_form(seeded, app):
+    from flask_login import login_user
+
+    from tracker.dosing import queries as dosing_queries
+    from tracker.dosing.rems import RemsForm, missing_fields, rems_fields
+    forms = db.session.scalars(sa.select(RemsForm).order_by(RemsForm.id)).all()
+    assert len(forms) == 3
+    submitted = [f for f in forms if f.submitted_at is not None]
+    assert len(submitted) == 1 and submitted[0].content_hash
+    with app.test_request_context():
+        login_user(_user("therapist2@demo.test"))
+        for form in forms:
+            record = db.session.scalar(dosing_queries.session_page(form.session_id))
+            assert record.medication == "esketamine"
+            clinic = db.session.get(Clinic, _user("lead@demo.test").clinic_id)
+            assert missing_fields(rems_fields(record, form, clinic)) == []
+
+
+def test_the_leads_dashboard_shows_the_rems_rule(seeded, app):
+    client = app.test_client()
+    login(client, "lead@demo.test", app.config["DEMO_PASSWORD"])
+    html = client.get("/lead/continuity").get_data(as_text=True)
+    assert "REMS monitoring form submitted in time" in html
+    assert "/lead/continuity/rems_submitted/" in html

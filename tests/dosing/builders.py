@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from tests import factories as make
+from tracker.core.clinic import Clinic
 from tracker.db import utcnow
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
 from tracker.extensions import db
+from tracker.intention.models import Intention
 
 CLINIC_ZONE = ZoneInfo("America/New_York")  # the zone of factories.clinic()
 
@@ -113,3 +115,41 @@ def tag(html: str, element_id: str) -> str:
 def clinic_day(offset: int = 0):
     """The clinic's date today (plus `offset` days): what 'today' means to its clinicians."""
     return (utcnow().astimezone(CLINIC_ZONE) + timedelta(days=offset)).date()
+
+
+def esketamine_session(patient, clinician, *, complete: bool = True):
+    """An ended esketamine session (56 mg intranasal). `complete`: everything the REMS form
+    reads is recorded (the patient's sex, the clinician's phone, the clinic's address, the
+    concomitant medications, a BP per phase, sedation and dissociation ratings, a discharge);
+    else only the session itself, with none of those."""
+    session = dosed_session(patient, clinician, medication="esketamine", route="intranasal",
+                            dose="56.00")
+    session.lot_number = "ESK-4711"
+    start = session.started_at = utcnow() - timedelta(hours=3)
+    session.ended_at = start + timedelta(minutes=130)
+    if complete:
+        patient.sex = "female"
+        clinician.phone = "207-555-0111"
+        db.session.get(Clinic, patient.clinic_id).address = "200 Harbor Street, Portland, ME"
+        intention = db.session.scalar(sa.select(Intention).where(Intention.session_id == session.id))
+        intention.takes_benzodiazepines, intention.takes_sedative_hypnotics = True, False
+        intention.takes_psychostimulants = intention.takes_maois = False
+        for phase, minute, sys_bp, dia_bp in (("pre_dose", -5, 118, 76), ("during", 25, 150, 92),
+                                              ("during", 41, 138, 88),
+                                              ("pre_discharge", 120, 124, 78)):
+            db.session.add(VitalSign(session_id=session.id, patient_id=session.patient_id,
+                                     measured_at=start + timedelta(minutes=minute), phase=phase,
+                                     systolic=sys_bp, diastolic=dia_bp, heart_rate=72, spo2=98,
+                                     recorded_by_id=clinician.id))
+        db.session.add(SedationRating(session_id=session.id, patient_id=session.patient_id,
+                                      rated_at=start + timedelta(minutes=30), moaas=4,
+                                      dissociation=3, recorded_by_id=clinician.id))
+        db.session.add(AdverseEvent(session_id=session.id, patient_id=session.patient_id,
+                                    occurred_at=start + timedelta(minutes=20), kind="nausea",
+                                    severity="mild", recorded_by_id=clinician.id))
+        db.session.add(Discharge(session_id=session.id, discharged_at=session.ended_at,
+                                 observation_minutes=130, alert_at_baseline=True,
+                                 vitals_acceptable=True, escort_present=True, escort_name="Sam",
+                                 no_driving_acknowledged=True, recorded_by_id=clinician.id))
+    db.session.flush()
+    return session

@@ -18,6 +18,7 @@ from decimal import Decimal
 from tracker.care import models as care
 from tracker.core import flags, patients, sessions
 from tracker.dosing import models as dosing
+from tracker.dosing import rems
 from tracker.integration import models as integration
 from tracker.intention import models as intention
 
@@ -161,9 +162,25 @@ class JourneyMaker:
         if not started:
             return
         self.in_session(rows, sid, pid, clinician, started, ended)
+        if ended and sid % 8 == 0:  # one session in eight is esketamine (no extra draws)
+            self.esketamine(rows, row, sid, pid, clinician, ended)
         if ended:
             self.debrief(rows, sid, pid, clinician, ended)
             self.follow_up(rows, sid, pid, clinician, ended)
+
+    def esketamine(self, rows, row, sid, pid, clinician, ended) -> None:
+        """Make the session intranasal esketamine, with its REMS form: most submitted within
+        7 days, some late, some never. Derived from the id, so the other draws stay the same."""
+        row.update(medication="esketamine", route="intranasal", dose_mg=Decimal(56 + 28 * (sid % 2)),
+                   infusion_minutes=None)
+        kind = (sid // 8) % 10
+        submitted = ended + D * (1 + kind % 5) if kind < 7 else ended + D * (8 + kind) if kind < 9 else None
+        submitted = submitted if submitted is not None and submitted < self.now else None
+        rows.add(rems.RemsForm, id=self.ids(rems.RemsForm), session_id=sid, patient_id=pid,
+                 ready_to_leave_minutes=110, answered_by_id=clinician, submitted_at=submitted,
+                 submitted_by_id=clinician if submitted else None,
+                 content_hash=_hash(sid) if submitted else None, version=1,
+                 created_at=ended, updated_at=submitted or ended)
 
     def intention(self, rows, sid, pid, clinician, recorded, complete, checklist_at) -> None:
         iid = self.ids(intention.Intention)
@@ -328,7 +345,7 @@ def _hash(n: int) -> str:
 INSERT_ORDER = [
     patients.Patient, patients.CareTeamMember, patients.TreatmentCourse, sessions.DosingSession,
     intention.Intention, intention.IntentionFocus, intention.Goal, dosing.VitalSign,
-    dosing.SessionNote, dosing.Discharge, integration.Debrief, integration.IntegrationTask,
+    dosing.SessionNote, dosing.Discharge, rems.RemsForm, integration.Debrief, integration.IntegrationTask,
     integration.TaskCompletion, care.FollowUp, care.QuestionnaireResponse,
     care.QuestionnaireAnswer, flags.SafetyFlag,
 ]

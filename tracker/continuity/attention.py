@@ -6,6 +6,8 @@ patient flagged here is one the lead's dashboard counts as missing (or an open f
 - session_today: a dosing session, not cancelled, scheduled today in the clinic's zone.
 - late_debrief: a session ended in the attention window whose debrief rule (debrief_signed)
   is missing: the very expression the dashboard counts.
+- rems_overdue: an esketamine session ended in the attention window whose REMS monitoring
+  form rule (rems_submitted) is missing.
 - overdue_tasks: an occurrence of a live task, dated in the attention window, whose
   tasks_not_overdue state is missing (the same occurrences and the same expression).
 - no_contact: active, enrolled for lost_to_follow_up_days, and no completed contact in that
@@ -34,6 +36,7 @@ ATTENTION_REASONS: dict[str, str] = {
     "safety_flag": "Open safety flag",
     "session_today": "Session today",
     "late_debrief": "Late debrief",
+    "rems_overdue": "REMS form not submitted",
     "overdue_tasks": "Overdue integration tasks",
     "no_contact": "No contact lately",
 }
@@ -62,6 +65,13 @@ def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
         scope = Scope.for_clinic(clinic, now, today, today)
         g = SessionItems(scope, None, session=p.alias(DosingSession, "ended_session"))
         state = session_rules.debrief_signed(g, scope).state
+        return g.select_for_patient(pid, sa.literal(1)).where(
+            g.is_item, g.s.ended_at >= now - window, state == p.MISSING).exists()
+    if reason == "rems_overdue":
+        # rems_submitted: missing, for an esketamine session ended within the window
+        scope = Scope.for_clinic(clinic, now, today, today)
+        g = SessionItems(scope, None, session=p.alias(DosingSession, "rems_session"))
+        state = session_rules.rems_submitted(g, scope).state
         return g.select_for_patient(pid, sa.literal(1)).where(
             g.is_item, g.s.ended_at >= now - window, state == p.MISSING).exists()
     if reason == "overdue_tasks":

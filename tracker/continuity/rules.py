@@ -40,24 +40,28 @@ took place (started; for rules 3-6 also ended). Per clinician: the session's gui
    phq9_before_session_days (7) before the start. Otherwise missing (no late state, never
    pending: a questionnaire after dosing cannot be a pre-dose baseline).
 
+8. ``rems_submitted`` (item: an ended *esketamine* session; a ketamine session is no item of
+   this rule). Deadline: end + rems_submit_within_days (7) days. Done: the Spravato REMS
+   patient monitoring form marked as submitted (rems_form.submitted_at).
+
 Other items (per clinician: the patient's primary care-team clinician):
 
-8. ``tasks_not_overdue`` (item: one occurrence of a live integration task dated in the
+9. ``tasks_not_overdue`` (item: one occurrence of a live integration task dated in the
    period: a one-off task on its due date, a daily one each day, a weekly one each week from
    its start, until its end; cancelled tasks do not count). Deadline: the end of the
    task_overdue_flag_days-th (7th) day after the occurrence. Done: the patient marked the
    occurrence (done or skipped, marked_at).
-9. ``flags_acknowledged`` (item: a safety flag raised in the period). Deadline: raised +
+10. ``flags_acknowledged`` (item: a safety flag raised in the period). Deadline: raised +
    acknowledge_flag_within_hours (24). Done: acknowledged (acknowledged_at).
 
 Patient items, judged as of the period's end (or now, if sooner); the trend judges them as of
 each week's end. The item: a patient whose status is active today (a limitation: status
 history is not replayed) and who is in care by then:
 
-10. ``phq9_every`` (in care = a dosing session started by then). Compliant: a PHQ-9 in the
+11. ``phq9_every`` (in care = a dosing session started by then). Compliant: a PHQ-9 in the
     phq9_every_days (30) before. Pending: the first dosing session is less than that old.
     Late: not in time, but a PHQ-9 was completed after that moment. Missing: otherwise.
-11. ``in_contact`` (in care = a treatment course started by then). A contact is a completed
+12. ``in_contact`` (in care = a treatment course started by then). A contact is a completed
     follow-up, an ended dosing session or a held debrief. Compliant: a contact in the
     lost_to_follow_up_days (30) before. Pending: the first course is less than that old.
     Late: out of contact then, but contacted since. Missing: lost to follow-up.
@@ -124,6 +128,8 @@ RULES: dict[str, Rule] = {rule.key: rule for rule in (
     Rule("phq9_before_session", "PHQ-9 measured before the session", "dosing session",
          "dosing_session", SessionItems, session_rules.phq9_before_session, has_late=False,
          has_pending=False),
+    Rule("rems_submitted", "REMS monitoring form submitted in time", "esketamine session",
+         "dosing_session", SessionItems, session_rules.rems_submitted),
     Rule("phq9_every", "PHQ-9 measured regularly while active", "active patient", "patient",
          PatientItems, care_rules.phq9_every),
     Rule("tasks_not_overdue", "Integration tasks not left overdue", "task occurrence",
@@ -147,6 +153,7 @@ def thresholds_text(rule: Rule, clinic) -> str:
         "integration_plan": "at least one task",
         "follow_up_held": f"within {s('follow_up_within_days')} days of each session",
         "phq9_before_session": f"within {s('phq9_before_session_days')} days before",
+        "rems_submitted": f"within {s('rems_submit_within_days')} days of the end (esketamine)",
         "phq9_every": f"every {s('phq9_every_days')} days",
         "tasks_not_overdue": f"flag past {s('task_overdue_flag_days')} days overdue",
         "in_contact": f"contact within {s('lost_to_follow_up_days')} days",

@@ -13,7 +13,9 @@ from tracker.care.predicates import follow_up_state
 from tracker.continuity import predicates as p
 from tracker.continuity.groups import SessionItems
 from tracker.continuity.scope import Scope
-from tracker.core.sqltime import shift_time
+from tracker.core.sessions import Medication
+from tracker.core.sqltime import alias, shift_time
+from tracker.dosing.rems import RemsForm
 from tracker.integration.models import IntegrationTask
 
 
@@ -95,3 +97,20 @@ def phq9_before_session(g: SessionItems, scope: Scope) -> ItemColumns:
     state = p.state_case(compliant=p.phq9_in_days_before(s, days))
     return ItemColumns(s.id, s.scheduled_at, s.started_at,
                        p.last_phq9_before(s.patient_id, s.started_at), state)
+
+
+_rems = alias(RemsForm, "session_rems_form")
+
+
+def rems_submitted(g: SessionItems, scope: Scope) -> ItemColumns:
+    """Esketamine sessions only: the REMS monitoring form marked submitted by end + days."""
+    s, days = g.s, scope.setting("rems_submit_within_days")
+    submitted = (sa.select(_rems.submitted_at).where(_rems.session_id == s.id)
+                 .scalar_subquery())
+    state = p.state_case(
+        compliant=sa.and_(submitted.is_not(None), submitted <= shift_time(s.ended_at, days * 24)),
+        pending=s.ended_at > scope.now - timedelta(days=days),
+        late=submitted.is_not(None))
+    is_item = sa.and_(s.ended_at.is_not(None), s.medication == Medication.ESKETAMINE)
+    return ItemColumns(s.id, s.scheduled_at, shift_time(s.ended_at, days * 24), submitted,
+                       sa.case((is_item, state), else_=sa.null()))

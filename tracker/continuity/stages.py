@@ -13,7 +13,8 @@ needs plain words for what the dashboard does not judge yet:
 - recorded:  done already, not judged until the session starts (an intention, a checklist);
 - draft:     the in-session record of a session under way;
 - upcoming:  not due yet (the debrief, the plan and the follow-up before the session ends);
-- cancelled: the session was cancelled; no rule judges it.
+- cancelled: the session was cancelled; no rule judges it;
+- not applicable: the stage is not part of this session (the REMS form of a ketamine session).
 """
 from __future__ import annotations
 
@@ -25,11 +26,13 @@ from tracker.continuity.groups import SessionItems
 from tracker.continuity.predicates import PENDING
 from tracker.continuity.rules import RULES, STATE_LABELS
 from tracker.continuity.scope import Scope
+from tracker.core.sessions import Medication
 
 RECORDED, DRAFT, UPCOMING, CANCELLED = "recorded", "draft", "upcoming", "cancelled"
+NOT_APPLICABLE = "not_applicable"
 
 STAGE_LABELS = {**STATE_LABELS, RECORDED: "Recorded", DRAFT: "Draft", UPCOMING: "Not yet due",
-                CANCELLED: "Cancelled"}
+                CANCELLED: "Cancelled", NOT_APPLICABLE: "Not applicable"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Stage:
     label: str
     rule: str       # the continuity rule (rules.RULES) that judges the stage
     before_start: bool = False   # to do before the session starts (else after it ends)
+    medication: str | None = None  # a stage of sessions of this medication only
 
 
 SESSION_STAGES = (
@@ -50,6 +54,7 @@ SESSION_STAGES = (
     Stage("debrief", "3. Debrief", "debrief_signed"),
     Stage("plan", "Integration plan", "integration_plan"),
     Stage("follow_up", "4. Follow-up", "follow_up_held"),
+    Stage("rems", "REMS monitoring form", "rems_submitted", medication=Medication.ESKETAMINE),
 )
 STAGES = {stage.key: stage for stage in SESSION_STAGES}
 
@@ -67,13 +72,16 @@ def session_stage_columns(patient_id: int, scope: Scope) -> sa.Subquery:
 
 
 def shown_state(stage: Stage, rule_state: str | None, *, cancelled: bool, started: bool,
-                done: bool) -> str:
+                done: bool, medication: str | None = None) -> str:
     """The state a page shows for `stage`: the rule's state once the session is its item,
-    else the plain words of this module's docstring."""
+    else the plain words of this module's docstring. A medication-specific stage of a session
+    of another medication is not applicable (until the medication is recorded, not yet due)."""
     if rule_state is not None:
         return rule_state
     if cancelled:
         return CANCELLED
+    if stage.medication is not None and medication is not None and medication != stage.medication:
+        return NOT_APPLICABLE
     if stage.before_start:
         return RECORDED if done else PENDING
     if stage.key == "record" and started:

@@ -64,6 +64,8 @@ DEFAULT_SETTINGS: dict[str, int] = {
     # two-factor sign-in (1 = required of the role): leads by default, clinicians when chosen
     "require_2fa_leads": 1,
     "require_2fa_clinicians": 0,
+    # the Spravato REMS patient monitoring form is submitted within this many days of the end
+    "rems_submit_within_days": 7,
 }
 
 # What the patient is told about their care team is said beside this text, from what really
@@ -98,6 +100,9 @@ class Clinic(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+    # the clinic as the Spravato REMS monitoring form names it
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
     crisis_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_CRISIS_TEXT)
     settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)

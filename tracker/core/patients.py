@@ -35,6 +35,16 @@ class CourseStatus(StrEnum):
     DISCHARGED = "discharged"
 
 
+class Sex(StrEnum):
+    """Sex as the Spravato REMS monitoring form asks it (and "not recorded" is NULL)."""
+    FEMALE = "female"
+    MALE = "male"
+    INTERSEX = "intersex"
+    UNDISCLOSED = "undisclosed"
+
+
+SEXES = {Sex.FEMALE: "Female", Sex.MALE: "Male", Sex.INTERSEX: "Intersex",
+         Sex.UNDISCLOSED: "Prefers not to say"}
 PATIENT_STATUSES = tuple(PatientStatus)
 COURSE_KINDS = tuple(CourseKind)
 COURSE_STATUSES = tuple(CourseStatus)
@@ -50,6 +60,7 @@ class Patient(TimestampMixin, db.Model):
     given_name: Mapped[str] = mapped_column(sa.String(100))
     family_name: Mapped[str] = mapped_column(sa.String(100))
     date_of_birth: Mapped[date]
+    sex: Mapped[str | None] = mapped_column(Choice(Sex, name="sex"))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     weight_kg: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 1))

@@ -38,6 +38,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))  # staff: e.g. on the REMS form
     role: Mapped[str] = mapped_column(Choice(Role, name="role"))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)

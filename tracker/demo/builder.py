@@ -22,6 +22,8 @@ from tracker.demo.mail import flag_history
 from tracker.dosing.discharge import observation_minutes
 from tracker.dosing.doses import DoseOutcome, check_dose
 from tracker.dosing.models import AdverseEvent, Discharge, SedationRating, SessionNote, VitalSign
+from tracker.dosing.queries import session_page
+from tracker.dosing.rems import RemsForm, form_content, rems_fields
 from tracker.extensions import db
 from tracker.integration.models import (
     Debrief,
@@ -139,6 +141,9 @@ class DemoBuilder:
         if checklist is True:
             item.fasted = item.escort_arranged = item.medications_reviewed = True
             item.consent_on_file = item.baseline_vitals_ok = True
+            # medications reviewed: none that sedate or change blood pressure
+            item.takes_benzodiazepines = item.takes_sedative_hypnotics = False
+            item.takes_psychostimulants = item.takes_maois = False
             item.checklist_completed_at = min(session.scheduled_at - timedelta(minutes=20), self.now)
         elif checklist:  # a partial checklist: the names of the items already ticked
             for column in checklist:
@@ -288,6 +293,31 @@ class DemoBuilder:
         record.signed_at, record.signed_by_id = at, by.id
         record.content_hash = content_hash(content)
         self.audit(at, by, "sign", record_type, record.id, record.patient_id)
+
+    def rems_form(self, session, by, *, ready_minutes: int, submit_after_h: float | None = None,
+                  submitter=None) -> RemsForm | None:
+        """An esketamine session's REMS form: the evaluation answer and, if `submit_after_h`
+        has passed since the end, its submission (with the hash of the form's fields)."""
+        if session.ended_at is None:
+            return None
+        form = RemsForm(session_id=session.id, patient_id=session.patient_id,
+                        ready_to_leave_minutes=ready_minutes, answered_by_id=by.id,
+                        created_at=session.ended_at + timedelta(minutes=20),
+                        updated_at=session.ended_at + timedelta(minutes=20))
+        db.session.add(form)
+        db.session.flush()
+        self.audit(form.created_at, by, "create", "rems_form", form.id, session.patient_id)
+        submitted_at = (session.ended_at + timedelta(hours=submit_after_h)
+                        if submit_after_h is not None else None)
+        if submitted_at is not None and submitted_at <= self.now:
+            record = db.session.scalar(session_page(session.id)
+                                       .execution_options(populate_existing=True))
+            submitter = submitter or by
+            form.submitted_at, form.submitted_by_id = submitted_at, submitter.id
+            form.content_hash = content_hash(form_content(rems_fields(record, form, self.clinic)))
+            db.session.flush()
+            self.audit(submitted_at, submitter, "submit", "rems_form", form.id, session.patient_id)
+        return form
 
     # --- stage 3: debrief, tasks, reflections ---------------------------------------------
 

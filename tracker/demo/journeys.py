@@ -201,6 +201,12 @@ def grace(build, patient, account, staff):
                      areas=("depression", "existential"),
                      goals=("Eat breakfast every day", "Say yes to one invitation a week"),
                      texts=("To be less afraid of the quiet.", "To feel that I belong somewhere."))
+    # The REMS monitoring forms: the first submitted two days after, the second answered but
+    # not submitted (due about now), the last one just answered (pending).
+    build.rems_form(steps[0].session, clin, ready_minutes=110, submit_after_h=46,
+                    submitter=staff["lead"])
+    build.rems_form(steps[1].session, clin, ready_minutes=120)
+    build.rems_form(steps[2].session, clin, ready_minutes=115)
     build.task(patient, clin, steps[0].debrief, title="Self-compassion pause", kind="mindfulness",
                start=-9, repeat="daily", until=5, done_rate=0.7, user=account)
     build.task(patient, clin, steps[2].debrief, title="Write to your sister", kind="connection",
@@ -296,9 +302,15 @@ def noah(build, patient, account, staff):
     c.follow_ups(build, patient, clin, [("integration", -21, "missed"), ("check_in", 30, "scheduled")])
 
 
+# Noah's sex is not recorded: his chart shows what the REMS form would miss.
+SEX = {"Jordan": "male", "Sam": "male", "Priya": "female", "Marcus": "male", "Elena": "female",
+       "Tom": "male", "Grace": "female", "Daniel": "male", "Hannah": "female", "Olivia": "female",
+       "Luis": "male"}
+
+
 def _story(given, family, born, weight, team, since, journey, email=None, **extra):
     return dict(given=given, family=family, born=born, weight=weight, team=team, since=since,
-                journey=journey, email=email, **extra)
+                journey=journey, email=email, sex=SEX.get(given), **extra)
 
 
 JOURNEYS = (

@@ -23,6 +23,8 @@ from tracker.demo.mail import opt_in_reminders
 from tracker.extensions import db
 
 CLINIC_NAME = "Harbor Light Ketamine & Integration Clinic"
+CLINIC_ADDRESS = "200 Harbor Street, Suite 4\nPortland, ME 04101"
+CLINIC_PHONE = "207-555-0100"
 
 # (key, email, full name, role); the first five are the demo logins.
 STAFF = (
@@ -32,6 +34,8 @@ STAFF = (
     ("nurse", "lena.park@demo.test", "Lena Park, RN", CLINICIAN),
     ("former", "chris.doyle@demo.test", "Chris Doyle, LCSW", CLINICIAN),
 )
+STAFF_PHONES = {"lead": "207-555-0110", "therapist": "207-555-0111", "therapist2": "207-555-0112",
+                "nurse": "207-555-0113"}
 DEMO_LOGINS = ("lead@demo.test", "therapist@demo.test", "therapist2@demo.test",
                "patient@demo.test", "patient2@demo.test")
 
@@ -61,6 +65,7 @@ def seed_demo_clinic() -> str:
     clinic = Clinic(name=CLINIC_NAME, timezone="America/New_York", crisis_text=DEFAULT_CRISIS_TEXT,
                     # password alone for the README's demo logins; see the README to try
                     # two-factor sign-in on them
+                    address=CLINIC_ADDRESS, phone=CLINIC_PHONE,
                     settings={"require_2fa_leads": 0, "require_2fa_clinicians": 0},
                     created_at=now - timedelta(days=120))
     db.session.add(clinic)
@@ -71,7 +76,7 @@ def seed_demo_clinic() -> str:
     staff = {}
     for key, email, name, role in STAFF:
         user = User(clinic_id=clinic.id, email=email, full_name=name, role=role,
-                    password_hash=password, created_at=build.at(-110),
+                    password_hash=password, created_at=build.at(-110), phone=STAFF_PHONES.get(key),
                     last_login_at=build.at(-1, 8, 40))
         staff[key] = user
     former = staff["former"]
@@ -144,6 +149,7 @@ def _patient(build: DemoBuilder, clinic, staff, password, number, story) -> Pati
         clinic_id=clinic.id, user_id=account.id if account else None,
         record_number=f"HL-{1000 + number}", given_name=story["given"],
         family_name=story["family"], date_of_birth=date.fromisoformat(story["born"]),
+        sex=story.get("sex"),
         email=story.get("email"), phone=f"555-01{number:02d}", weight_kg=Decimal(story["weight"]),
         weighed_on=build.day(story.get("weighed", story["since"])),
         status=story.get("status", "active"), status_reason=story.get("status_reason"),

@@ -44,6 +44,7 @@ from tracker.dosing.models import (
     Discharge,
     SessionNote,
 )
+from tracker.dosing.rems import rems_summary
 from tracker.dosing.schedule import CHECK_STATUSES, vitals_schedule
 from tracker.dosing.vitals import classify_vitals
 from tracker.extensions import db
@@ -155,6 +156,7 @@ def _render(session_id: int, *, record: DosingSession | None = None,
         check_statuses=CHECK_STATUSES, hash_matches=services.hash_matches(record), alert=alert,
         section_errors=section_errors or {}, labels=LABELS, links=_links(record),
         addendum_form=AddendumForm(prefix="addendum", formdata=None),
+        rems=rems_summary(record, current_user.clinic),
     ), status
 
 

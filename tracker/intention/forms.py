@@ -4,14 +4,24 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    StringField,
+    TelField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField
 from tracker.fields import ClinicalText
-from tracker.intention.models import FOCUS_AREAS
+from tracker.intention.models import CONCOMITANT_MEDICATIONS, FOCUS_AREAS
 
+YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
 MAX_GOALS = 12
 BLANK_GOAL_ROWS = 2
 GOAL_MAX = 500
@@ -45,6 +55,14 @@ class IntentionForm(FlaskForm):
     medications_reviewed = BooleanField("Current medications reviewed")
     consent_on_file = BooleanField("Consent on file")
     baseline_vitals_ok = BooleanField("Baseline vitals acceptable")
+    takes_benzodiazepines = RadioField(CONCOMITANT_MEDICATIONS[0][1], [Optional()],
+                                       choices=YES_NO)
+    takes_sedative_hypnotics = RadioField(CONCOMITANT_MEDICATIONS[1][1], [Optional()],
+                                          choices=YES_NO)
+    takes_psychostimulants = RadioField(CONCOMITANT_MEDICATIONS[2][1], [Optional()],
+                                        choices=YES_NO)
+    takes_maois = RadioField(CONCOMITANT_MEDICATIONS[3][1], [Optional()],
+                             choices=YES_NO)
     version = HiddenField()
 
     def validate_goals(self, field):

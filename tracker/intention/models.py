@@ -44,6 +44,16 @@ CHECKLIST_ITEMS = (
     ("baseline_vitals_ok", "Baseline vitals acceptable"),
 )
 
+# Concomitant medications that may cause sedation or blood-pressure changes, asked at the
+# readiness check (the Spravato REMS monitoring form reports them): (column, label). Each is
+# yes / no, or NULL while not asked.
+CONCOMITANT_MEDICATIONS = (
+    ("takes_benzodiazepines", "Benzodiazepines"),
+    ("takes_sedative_hypnotics", "Non-benzodiazepine sedative hypnotics"),
+    ("takes_psychostimulants", "Psychostimulants"),
+    ("takes_maois", "Monoamine oxidase inhibitors (MAOIs)"),
+)
+
 
 class Intention(TimestampMixin, db.Model):
     __tablename__ = "intention"
@@ -63,6 +73,11 @@ class Intention(TimestampMixin, db.Model):
     consent_on_file: Mapped[bool] = mapped_column(default=False)
     baseline_vitals_ok: Mapped[bool] = mapped_column(default=False)
     checklist_completed_at: Mapped[datetime | None]
+    # concomitant medications (CONCOMITANT_MEDICATIONS): NULL = not asked
+    takes_benzodiazepines: Mapped[bool | None]
+    takes_sedative_hypnotics: Mapped[bool | None]
+    takes_psychostimulants: Mapped[bool | None]
+    takes_maois: Mapped[bool | None]
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
 

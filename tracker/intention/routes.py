@@ -12,10 +12,13 @@ from tracker.core.users import CLINICIAN
 from tracker.extensions import db
 from tracker.intention import services
 from tracker.intention.forms import BLANK_GOAL_ROWS, MAX_GOALS, IntentionForm
-from tracker.intention.models import CHECKLIST_ITEMS
+from tracker.intention.models import CHECKLIST_ITEMS, CONCOMITANT_MEDICATIONS
 from tracker.intention.queries import intention_for_session, session_page_options
 
 bp = Blueprint("intention", __name__)
+
+
+_YES_NO = {True: "yes", False: "no"}
 
 
 def _initial(intention) -> dict:
@@ -25,6 +28,8 @@ def _initial(intention) -> dict:
     if intention is None:
         return {"goals": goals, "version": ""}
     data = {column: getattr(intention, column) for column, _ in CHECKLIST_ITEMS}
+    data.update({column: _YES_NO.get(getattr(intention, column))
+                 for column, _ in CONCOMITANT_MEDICATIONS})
     data.update(
         focus_areas=[f.area for f in intention.focus_areas], focus_other=intention.focus_other,
         intention_text=intention.intention_text, preparation_notes=intention.preparation_notes,
@@ -43,7 +48,9 @@ def _draft(form: IntentionForm) -> services.IntentionDraft:
         intention_text=form.intention_text.data, goals=goals,
         preparation_notes=form.preparation_notes.data,
         checklist={column: form[column].data for column, _ in CHECKLIST_ITEMS},
-        escort_name=form.escort_name.data, escort_phone=form.escort_phone.data)
+        escort_name=form.escort_name.data, escort_phone=form.escort_phone.data,
+        concomitant={column: {"yes": True, "no": False}.get(form[column].data)
+                     for column, _ in CONCOMITANT_MEDICATIONS})
 
 
 @bp.route("/sessions/<int:session_id>/intention", methods=["GET", "POST"])

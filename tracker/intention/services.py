@@ -12,7 +12,14 @@ from tracker.core.audit.service import record_event
 from tracker.core.sessions import DosingSession, SessionStatus
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.intention.models import CHECKLIST_ITEMS, FOCUS_AREAS, Goal, Intention, IntentionFocus
+from tracker.intention.models import (
+    CHECKLIST_ITEMS,
+    CONCOMITANT_MEDICATIONS,
+    FOCUS_AREAS,
+    Goal,
+    Intention,
+    IntentionFocus,
+)
 from tracker.intention.queries import intention_for_session
 from tracker.rules import Refused, Stale, check_version
 
@@ -29,6 +36,8 @@ class IntentionDraft:
     checklist: dict[str, bool] = field(default_factory=dict)
     escort_name: str | None = None
     escort_phone: str | None = None
+    # concomitant medications (CONCOMITANT_MEDICATIONS): True / False, or None: not asked
+    concomitant: dict[str, bool | None] = field(default_factory=dict)
 
 
 def editing_refused(session: DosingSession) -> str | None:
@@ -87,6 +96,8 @@ def _apply_checklist(intention: Intention, draft: IntentionDraft) -> None:
         intention.escort_phone = (draft.escort_phone or "").strip() or None
     else:
         intention.escort_name = intention.escort_phone = None
+    for column, _ in CONCOMITANT_MEDICATIONS:
+        setattr(intention, column, draft.concomitant.get(column))
     if intention.checklist_complete:
         intention.checklist_completed_at = intention.checklist_completed_at or utcnow()
     else:

@@ -17,13 +17,22 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
+    TelField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from tracker.core.audit.models import OUTCOMES
 from tracker.core.audit.vocabulary import ACTIONS, RECORD_TYPES, action_label, record_type_label
+from tracker.core.forms import PHONE_PATTERN
 from tracker.core.users import CLINICIAN, LEAD
 from tracker.dosing.vitals import order_problems
 from tracker.fields import EmailAddress
@@ -42,6 +51,7 @@ CONTINUITY_FIELDS = (
     ("lost_to_follow_up_days", "Lost to follow-up after no contact for", "days", 7, 365),
     ("acknowledge_flag_within_hours", "Acknowledge a safety flag within", "hours", 1, 168),
     ("attention_window_days", "Needs attention looks back over", "days", 7, 365),
+    ("rems_submit_within_days", "Submit the esketamine REMS monitoring form within", "days", 1, 30),
 )
 VITAL_FIELDS = (  # high thresholds are reached at or above, low ones below (dosing/vitals.py)
     ("systolic_high_flag", "Flag systolic pressure at or above", "mmHg", 120, 220),
@@ -121,6 +131,16 @@ class StaffForm(FlaskForm):
                        description="They sign in with this address.")
     role = SelectField("Role", choices=[SelectChoice(CLINICIAN, "Clinician"),
                                         SelectChoice(LEAD, "Clinic lead")], default=CLINICIAN)
+    phone = TelField("Phone", [Optional(), Length(max=40),
+                               Regexp(PHONE_PATTERN, message="Use digits, spaces and + ( ) - only.")],
+                     description="A clinician's work phone: the REMS monitoring form names it.")
+
+
+class StaffPhoneForm(FlaskForm):
+    """A staff member's work phone (the monitoring clinician's, on the REMS form)."""
+
+    phone = TelField("Phone", [Optional(), Length(max=40),
+                               Regexp(PHONE_PATTERN, message="Use digits, spaces and + ( ) - only.")])
 
 
 class ClinicianChoiceForm(FlaskForm):
@@ -199,6 +219,12 @@ class SettingsForm(FlaskForm):
     name = StringField("Clinic name", [InputRequired(), Length(max=200)])
     timezone = SelectField("Time zone", choices=[],
                            description="Times are shown to everyone in this zone and typed in it.")
+    address = TextAreaField("Clinic address", [Optional(), Length(max=500)],
+                            description="Printed on the REMS monitoring form and print views.",
+                            render_kw={"rows": 3})
+    phone = TelField("Clinic phone", [Optional(), Length(max=40),
+                                      Regexp(PHONE_PATTERN,
+                                             message="Use digits, spaces and + ( ) - only.")])
     crisis_text = TextAreaField(
         "Crisis text shown to patients",
         [InputRequired(), Length(max=CRISIS_TEXT_MAX,

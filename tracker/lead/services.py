@@ -27,7 +27,15 @@ STALE_SETTINGS = ("Someone else saved the clinic settings since you opened this 
 
 # --- staff accounts ---------------------------------------------------------------------------
 
-def create_staff(*, clinic_id: int, full_name: str, email: str, role: str, by: User) -> tuple[User, str]:
+def set_staff_phone(staff: User, phone: str | None, *, by: User) -> None:
+    """Record a staff member's work phone (the REMS form names the monitoring clinician's)."""
+    staff.phone = (phone or "").strip() or None
+    db.session.flush()
+    record_event("update", "user", staff.id, user=by)
+
+
+def create_staff(*, clinic_id: int, full_name: str, email: str, role: str, by: User,
+                 phone: str | None = None) -> tuple[User, str]:
     """Create a clinician or lead account without a password; return it and the one-time
     token of its invitation link (shown once, to the lead)."""
     if role not in STAFF_ROLES:
@@ -37,7 +45,7 @@ def create_staff(*, clinic_id: int, full_name: str, email: str, role: str, by: U
         raise Refused("An account with this email already exists. Use another address, or "
                       "reactivate or reset the existing account.", status=409)  # the other account
     user = User(clinic_id=clinic_id, email=email, full_name=full_name.strip(), role=role,
-                password_hash=None)
+                password_hash=None, phone=(phone or "").strip() or None)
     db.session.add(user)
     db.session.flush()
     record_event("create", "user", user.id, user=by)
@@ -222,7 +230,8 @@ def _check_dose_ranges(thresholds: dict[str, int]) -> None:
 
 
 def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timezone: str,
-                           crisis_text: str, thresholds: dict[str, int], by: User) -> bool:
+                           crisis_text: str, thresholds: dict[str, int], by: User,
+                           address: str | None = None, phone: str | None = None) -> bool:
     """Save the clinic's name, zone, crisis text and thresholds (only values that differ from
     the defaults are stored). Refuses a stale form. Returns False when nothing changed. The
     audit event names the change, never the values."""
@@ -237,6 +246,7 @@ def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timez
     _check_dose_ranges(thresholds)
     overrides = {k: int(v) for k, v in thresholds.items() if int(v) != DEFAULT_SETTINGS[k]}
     new = {"name": name.strip(), "timezone": timezone, "crisis_text": crisis_text.strip(),
+           "address": (address or "").strip() or None, "phone": (phone or "").strip() or None,
            "settings": overrides}
     if all(getattr(clinic, k) == v for k, v in new.items() if k != "settings") \
             and (clinic.settings or {}) == overrides:

@@ -27,9 +27,9 @@ from tracker.lead.routes import bp
 def _saved_differences(form, clinic) -> list[tuple[str, str]]:
     """(label, value now saved) for each field where the saved value differs from the typed one."""
     saved = {"name": clinic.name, "timezone": clinic.timezone, "crisis_text": clinic.crisis_text,
-             **clinic.thresholds}
+             "address": clinic.address, "phone": clinic.phone, **clinic.thresholds}
     mgkg = {key for key, *_ in MGKG_FIELDS}
-    return [(form[key].label.text, mgkg_text(value) if key in mgkg else str(value))
+    return [(form[key].label.text, mgkg_text(value) if key in mgkg else str(value or ""))
             for key, value in saved.items() if form[key].data != value]
 
 
@@ -53,13 +53,15 @@ def settings():
     if request.method == "GET":
         form = SettingsForm(formdata=None, name=clinic.name, timezone=clinic.timezone,
                             crisis_text=clinic.crisis_text, version=clinic.version,
+                            address=clinic.address, phone=clinic.phone,
                             **clinic.thresholds)
         return _page(form, clinic)
     form = SettingsForm()
     outcome = save(form, lambda: services.update_clinic_settings(
         clinic, expected_version=form.version.data, name=form.name.data,
         timezone=form.timezone.data, crisis_text=form.crisis_text.data,
-        thresholds=form.thresholds(), by=current_user),
+        thresholds=form.thresholds(), by=current_user, address=form.address.data,
+        phone=form.phone.data),
         audit=Attempt("update", "clinic_settings", clinic.id))
     if outcome.saved:
         changed = outcome.value

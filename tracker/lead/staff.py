@@ -18,7 +18,13 @@ from tracker.core.users import LEAD
 from tracker.extensions import db
 from tracker.lead import services
 from tracker.lead import staff_queries as q
-from tracker.lead.forms import ClinicianChoiceForm, DeactivateForm, StaffForm, TransferForm
+from tracker.lead.forms import (
+    ClinicianChoiceForm,
+    DeactivateForm,
+    StaffForm,
+    StaffPhoneForm,
+    TransferForm,
+)
 from tracker.lead.routes import bp
 
 
@@ -54,7 +60,7 @@ def create_staff():
     form = StaffForm()
     outcome = save(form, lambda: services.create_staff(
         clinic_id=current_user.clinic_id, full_name=form.full_name.data,
-        email=form.email.data, role=form.role.data, by=current_user),
+        email=form.email.data, role=form.role.data, by=current_user, phone=form.phone.data),
         audit=Attempt("create", "user"))
     if not outcome.saved:
         if outcome.problem:
@@ -62,6 +68,21 @@ def create_staff():
         return _staff_page(form, outcome.status)
     user, token = outcome.value
     return _show_link(user, token, "invite")
+
+
+@bp.route("/staff/<staff_id>/phone", methods=["POST"])
+@allow(LEAD)
+def set_staff_phone(staff_id):
+    user = _staff_or_404(staff_id)
+    form = StaffPhoneForm(prefix=f"phone-{user.id}")
+    outcome = save(form, lambda: services.set_staff_phone(user, form.phone.data, by=current_user),
+                   audit=Attempt("update", "user", user.id))
+    if outcome.saved:
+        flash(f"{user.full_name}'s phone is saved.", "success")
+    else:
+        flash(" ".join(form.phone.errors) or outcome.problem or "The phone was not saved.",
+              "danger")
+    return redirect(url_for("lead.staff"))
 
 
 @bp.route("/staff/<staff_id>/deactivate", methods=["GET", "POST"])

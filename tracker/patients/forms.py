@@ -24,8 +24,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField
-from tracker.core.patients import COURSE_KINDS
+from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField, choices
+from tracker.core.patients import COURSE_KINDS, SEXES
 from tracker.db import utcnow
 from tracker.fields import ClinicalText, EmailAddress, LocalDateTimeField
 from tracker.timezones import clinic_today
@@ -56,6 +56,8 @@ class PatientForm(FlaskForm):
                               render_kw={"autocomplete": "off"})
     date_of_birth = DateField("Date of birth", [InputRequired(), _plausible_birth_date],
                               description="Year-month-day, for example 1985-03-14.")
+    sex = SelectField("Sex", [Optional()], choices=choices(SEXES, "Not recorded"),
+                      description="Asked on the Spravato REMS monitoring form.")
     record_number = StringField(
         "Record number", [InputRequired(), Length(max=32),
                           Regexp(r"^[A-Za-z0-9][A-Za-z0-9./_-]*$",

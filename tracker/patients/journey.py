@@ -68,6 +68,7 @@ def journey_rows(patient_id: int, *, clinic, now: datetime, today: date) -> sa.S
     return (
         sa.select(
             S.id.label("session_id"), S.scheduled_at, S.started_at, S.ended_at, S.status,
+            S.medication,
             S.room, S.signed_at, S.checklist_override_reason.is_not(None).label("checklist_overridden"),
             TreatmentCourse.kind.label("course_kind"), TreatmentCourse.id.label("course_id"),
             sa.func.row_number().over(partition_by=S.course_id, order_by=(S.scheduled_at, S.id))
@@ -147,7 +148,7 @@ def session_journeys(rows, *, clinic) -> list[SessionJourney]:
             m = row._mapping
             state = shown_state(
                 stage, m[f"{stage.key}_state"], cancelled=row.status == "cancelled",
-                started=row.started_at is not None,
+                started=row.started_at is not None, medication=row.medication,
                 done=stage.before_start and _done_before_start(stage.key, row, phq9_days))
             views[stage.key] = StageView(stage, state, m[f"{stage.key}_due"],
                                          m[f"{stage.key}_done"])

@@ -59,15 +59,15 @@ def _team_choices(form: PatientForm, locked=()) -> None:
     form.care_team.choices = [SelectChoice(u.id, u.full_name) for u in others
                               if u.id != current_user.id and u.id not in locked]
 
-PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "record_number", "email", "phone",
-                  "weight_kg", "weighed_on")
+PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "record_number", "email",
+                  "phone", "weight_kg", "weighed_on")
 
 def _details(form: PatientForm) -> services.PatientDetails:
     return services.PatientDetails(
         given_name=form.given_name.data, family_name=form.family_name.data,
         date_of_birth=form.date_of_birth.data, record_number=form.record_number.data,
         email=form.email.data, phone=form.phone.data, weight_kg=form.weight_kg.data,
-        weighed_on=form.weighed_on.data,
+        weighed_on=form.weighed_on.data, sex=form.sex.data or None,
         care_team_ids=form.care_team.data or [])
 
 def _read_on_get() -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.auth.services import issue_link
 from tracker.core.audit.service import record_event
-from tracker.core.patients import CareTeamMember, Patient, StatusChange, TreatmentCourse
+from tracker.core.patients import SEXES, CareTeamMember, Patient, StatusChange, TreatmentCourse
 from tracker.core.sessions import DosingSession
 from tracker.core.users import CLINICIAN, PATIENT, User
 from tracker.db import utcnow
@@ -43,6 +43,7 @@ class PatientDetails:
     phone: str | None = None
     weight_kg: Decimal | None = None
     weighed_on: date | None = None
+    sex: str | None = None
     care_team_ids: list[int] = field(default_factory=list)
 
 
@@ -66,6 +67,9 @@ def _apply_details(patient: Patient, details: PatientDetails) -> None:
     patient.record_number = details.record_number.strip()
     patient.email = (details.email or "").strip().lower() or None
     patient.phone = (details.phone or "").strip() or None
+    if details.sex and details.sex not in SEXES:
+        raise Refused("Choose the sex from the list.", field="sex")
+    patient.sex = details.sex or None
     weight = details.weight_kg.quantize(Decimal("0.1")) if details.weight_kg is not None else None
     patient.weighed_on = _weighed_on(patient, weight, details.weighed_on)
     patient.weight_kg = weight

@@ -98,7 +98,7 @@ def test_failed_sign_ins_with_unknown_emails_are_seen_by_every_clinics_leads(
         ("sign_in", "failure", None, None)] * 3
     for who in (lead, intruder):
         text = page_text(login_as(who).get("/lead/audit?action=sign_in&outcome=failure"))
-        assert text.count("sign_in") >= 3, who.email
+        assert text.count("Signed in") >= 3, who.email
         client.post("/logout")
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import page_text
+from tests.lead.test_settings import _form as settings_form
 from tracker.core.audit.models import AuditEvent
 from tracker.core.clinic import Clinic
 from tracker.core.patients import Patient
@@ -87,10 +88,8 @@ def test_only_the_clinics_lead_sets_a_phone(request, login_as, clinician, who, s
 
 def test_the_clinic_address_is_a_setting(login_as, lead, clinic):
     client = login_as(lead)
-    data = {"name": clinic.name, "timezone": clinic.timezone, "crisis_text": clinic.crisis_text,
-            "version": clinic.version, **clinic.thresholds,
-            "address": "200 Harbor Street\nPortland, ME", "phone": "207-555-0100",
-            "rems_submit_within_days": 5}
+    data = settings_form(clinic, address="200 Harbor Street\nPortland, ME", phone="207-555-0100",
+                         rems_submit_within_days=5)
     assert client.post("/lead/settings", data=data).status_code == 302
     db.session.expire_all()
     stored = db.session.get(Clinic, clinic.id)

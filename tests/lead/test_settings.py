@@ -161,7 +161,8 @@ def test_dose_ranges_are_typed_in_mg_per_kg_and_stored_in_hundredths(client_for,
         clinic, ketamine_iv_usual_max_mgkg_x100="1.25", weight_within_days="14"))
     assert response.status_code == 302
     saved = db.session.get(Clinic, clinic.id)
-    assert saved.settings == {"ketamine_iv_usual_max_mgkg_x100": 125, "weight_within_days": 14}
+    assert saved.settings == {"ketamine_iv_usual_max_mgkg_x100": 125, "weight_within_days": 14,
+                              "require_2fa_leads": 0}  # the test clinic's, kept
     assert 'value="1.25"' in client.get("/lead/settings").get_data(as_text=True)
 
 
@@ -185,7 +186,7 @@ def test_bad_dose_ranges_are_refused_beside_the_field(client_for, lead, clinic, 
     html = response.get_data(as_text=True)
     assert message in html.split(f'id="{field}-error"', 1)[1][:400]
     assert f'value="{changes[field]}"' in html
-    assert db.session.get(Clinic, clinic.id).settings in ({}, None)
+    assert db.session.get(Clinic, clinic.id).settings == {"require_2fa_leads": 0}  # unchanged
 
 
 def test_the_service_refuses_unordered_dose_ranges(lead, clinic):

@@ -89,6 +89,8 @@ def sign_in(live_server):
 @pytest.fixture
 def sign_out():
     def _sign_out(page):
+        if not page.get_by_role("button", name="Sign out").is_visible():
+            page.locator("#account-menu").click()  # open the account menu (or the folded menu)
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_load_state()
     return _sign_out

@@ -146,6 +146,7 @@ def test_a_patient_joins_marks_a_task_answers_a_phq9_and_the_clinician_sees_it(
     expect(phone.get_by_text("Marked a day done on an integration task").first).to_be_visible()
     check_phone_page(phone)
     phone.get_by_role("button", name="Show menu").click()
+    phone.locator("#account-menu").click()
     phone.get_by_role("button", name="Sign out").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Sign in")
 

@@ -31,6 +31,7 @@ import contextlib
 import glob
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -64,6 +65,9 @@ def parse_args() -> argparse.Namespace:
                         help="restart PostgreSQL (pg_ctl restart -m fast) in the middle")
     parser.add_argument("--restart-at", type=float, default=None,
                         help="seconds into the load for the restart (default: half way)")
+    parser.add_argument("--down-for", type=float, default=0,
+                        help="with --restart-db: stop, wait this many seconds, start (a longer "
+                             "outage than a plain restart)")
     parser.add_argument("--redis-db", type=int, default=13, help="Redis database for the limits")
     parser.add_argument("--out", default=str(ROOT / "bench-results"), help="folder for the JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
@@ -128,8 +132,12 @@ class PrivatePostgres:
         self.run("pg_ctl", action, "-D", str(self.data), "-l", str(self.folder / "postgres.log"),
                  "-o", options, "-w", *extra)
 
-    def restart(self) -> None:
-        self.pg_ctl("restart", "-m", "fast")
+    def restart(self, down_for: float = 0) -> None:
+        if not down_for:
+            return self.pg_ctl("restart", "-m", "fast")
+        self.pg_ctl("stop", "-m", "fast")
+        time.sleep(down_for)
+        self.pg_ctl("start")
 
     def stop(self) -> None:
         if self.running:
@@ -209,13 +217,14 @@ def start_instances(procs: Processes, pg: PrivatePostgres, folder: Path, args) -
     return hosts
 
 
-def restart_in_the_middle(pg: PrivatePostgres, hosts: list[str], at: float, outage: dict):
+def restart_in_the_middle(pg: PrivatePostgres, hosts: list[str], at: float, down_for: float,
+                          outage: dict):
     """A thread: after `at` seconds restart PostgreSQL; the outage lasts from the restart's
     start until both instances answer /readyz with 200 again."""
     def run():
         time.sleep(at)
         outage["start"] = time.time()
-        pg.restart()
+        pg.restart(down_for)
         outage["db_back"] = time.time()
         outage["end"] = max(wait_for(lambda h=h: http_status(f"{h}/readyz") == 200,
                                      "readiness after the restart", every=0.05) for h in hosts)
@@ -276,9 +285,10 @@ def summarise(events: list[dict], outage: dict, stored: Counter) -> dict:
     rows["all writes (POST, sign-in excluded)"] = row([e for e in pages if e["name"][:4] == "POST"])
     rows["overall, sign-in excluded"] = row(pages)
     rows["overall"] = row(events)
+    instances = Counter(str(e.get("instance")) for e in pages)
     writes = [e for e in events if e["marker"]]
     acked = {e["marker"] for e in writes if e["acked"]}
-    result = {"kinds": rows, "writes": {
+    result = {"kinds": rows, "requests_per_instance": dict(instances), "writes": {
         "attempted": len(writes), "acknowledged": len(acked),
         "rows_found": sum(stored.values()),
         "lost": len(acked - set(stored)),
@@ -292,6 +302,13 @@ def summarise(events: list[dict], outage: dict, stored: Counter) -> dict:
     return result
 
 
+def children_cpu() -> float:
+    """CPU seconds of this script's finished child processes (gunicorn with its workers,
+    locust); PostgreSQL detaches from pg_ctl, so its share is not in it."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def machine_load() -> str:
     one, five, _ = os.getloadavg()
     return f"{os.cpu_count()} cores, load average {one:.1f} (1 min) / {five:.1f} (5 min)"
@@ -299,7 +316,8 @@ def machine_load() -> str:
 
 def print_report(result: dict, args, load_before: str) -> None:
     print(f"\nLoad test: {args.users} users, {args.duration} s, 2 instances x {args.workers} "
-          f"gunicorn workers{', PostgreSQL restarted' if args.restart_db else ''}")
+          f"gunicorn workers{', PostgreSQL restarted' if args.restart_db else ''}"
+          f"{f' (down for {args.down_for} s)' if args.down_for else ''}")
     print(f"Machine before the run: {load_before}; after: {machine_load()}\n")
     print(f"| {'request':48} | requests | errors | p50 ms | p95 ms |")
     print(f"| {'-' * 48} | -------: | -----: | -----: | -----: |")
@@ -307,6 +325,8 @@ def print_report(result: dict, args, load_before: str) -> None:
         label = f"**{name}**" if name.startswith(("all ", "overall")) else name
         print(f"| {label:48} | {row['requests']:8} | {row['errors']:6} | {row['p50_ms']:6} "
               f"| {row['p95_ms']:6} |")
+    print(f"\nRequests per instance (by port): {result['requests_per_instance']}; CPU used by "
+          f"the instances and locust: {result['cpu_s']} s of {result['cpu_s_available']} s")
     w = result["writes"]
     print(f"\nWrites: {w['attempted']} sent, {w['acknowledged']} acknowledged, {w['rows_found']} "
           f"rows found; lost {w['lost']}, duplicated {w['duplicated']}, stored though not "
@@ -351,15 +371,18 @@ def main() -> int:
         restarter = None
         if args.restart_db:
             at = args.restart_at if args.restart_at is not None else args.duration / 2
-            restarter = restart_in_the_middle(pg, hosts, at, outage)
+            restarter = restart_in_the_middle(pg, hosts, at, args.down_for, outage)
+        cpu_before = children_cpu()
         events_file = run_locust(procs, hosts, folder, run_id, args)
+        procs.stop_all()  # the instances' CPU time is counted once they have exited
         if restarter:
             restarter.join(timeout=60)
             if "end" not in outage:
                 raise RuntimeError("the PostgreSQL restart did not complete")
         events = [json.loads(line) for line in events_file.read_text().splitlines()]
         result = summarise(events, outage, stored_markers(pg.url, run_id))
-        result.update(run=run_id, at=datetime.now(UTC).isoformat(timespec="seconds"),
+        result.update(cpu_s=round(children_cpu() - cpu_before),
+                      cpu_s_available=round(args.duration * (os.cpu_count() or 1)), run=run_id, at=datetime.now(UTC).isoformat(timespec="seconds"),
                       users=args.users, duration_s=args.duration, workers=args.workers,
                       restart_db=args.restart_db, machine_before=load_before,
                       machine_after=machine_load())

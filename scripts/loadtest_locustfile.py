@@ -19,6 +19,7 @@ import os
 import random
 import re
 import time
+from urllib.parse import urlsplit
 
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
@@ -53,6 +54,7 @@ def _record(request_type, name, response_time, response, exception, context, **_
     _events.write(json.dumps({
         "end": time.time(), "ms": response_time, "name": f"{request_type} {name}",
         "status": status, "ok": exception is None, "marker": context.get("marker"),
+        "instance": urlsplit(context.get("instance", "")).port,
         "acked": bool(context.get("marker")) and exception is None and status == 302,
     }) + "\n")
 
@@ -84,6 +86,10 @@ class Signed(HttpUser):
             if r.status_code != 302:
                 r.failure(f"sign-in of {self.email} answered {r.status_code}")
                 raise StopUser()
+
+    def context(self) -> dict:
+        """Merged into every request's context: which instance served it."""
+        return {"instance": self.client.base_url}
 
     def read(self, path: str, name: str):
         """GET a page; landing on the sign-in page (a lost session) counts as a failure."""

@@ -59,7 +59,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--users", type=int, default=14,
-                        help="locust users (2 leads, 6 clinicians, 6 patients at 14)")
+                        help="signed-in users: a seventh leads, the rest half clinicians, half "
+                             "patients; at most 20 (the sign-in limit per address and minute)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
     parser.add_argument("--restart-db", action="store_true",
                         help="restart PostgreSQL (pg_ctl restart -m fast) in the middle")
@@ -71,7 +72,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis-db", type=int, default=13, help="Redis database for the limits")
     parser.add_argument("--out", default=str(ROOT / "bench-results"), help="folder for the JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not 3 <= args.users <= 20:
+        parser.error("--users: from 3 (one of each role) to 20 (the sign-in limit)")
+    return args
 
 
 def free_port() -> int:
@@ -236,7 +240,8 @@ def restart_in_the_middle(pg: PrivatePostgres, hosts: list[str], at: float, down
 def run_locust(procs: Processes, hosts: list[str], folder: Path, run_id: str, args) -> Path:
     events = folder / "events.jsonl"
     env = dict(os.environ, LOADTEST_HOSTS=",".join(hosts), LOADTEST_EVENTS=str(events),
-               LOADTEST_RUN=run_id, LOADTEST_PASSWORD=DEMO_PASSWORD)
+               LOADTEST_RUN=run_id, LOADTEST_PASSWORD=DEMO_PASSWORD,
+               LOADTEST_USERS=str(args.users))
     child = procs.start("locust", [str(LOCUST), "-f", str(LOCUSTFILE), "--headless",
                                    "-u", str(args.users), "-r", "7", "-t", f"{args.duration}s",
                                    "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],

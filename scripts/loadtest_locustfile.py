@@ -5,6 +5,7 @@ Run by scripts/loadtest.py (never on its own), which sets:
     LOADTEST_EVENTS  a file to append one JSON line per request to (the driver's raw data)
     LOADTEST_RUN     the run's id, the prefix of every write's unique marker
     LOADTEST_PASSWORD the demo password
+    LOADTEST_USERS   how many users: a seventh leads, the rest half clinicians, half patients
 
 Each user signs in once (the sign-in limit is 20 a minute per address, and every user comes
 from 127.0.0.1) and keeps its session cookie. Writes carry a unique marker; a write is
@@ -27,6 +28,9 @@ from locust.exception import StopUser
 HOSTS = os.environ["LOADTEST_HOSTS"].split(",")
 RUN = os.environ["LOADTEST_RUN"]
 PASSWORD = os.environ["LOADTEST_PASSWORD"]
+USERS = int(os.environ.get("LOADTEST_USERS", 14))
+LEADS = max(1, round(USERS / 7))
+CLINICIANS = (USERS - LEADS) // 2
 _numbers = itertools.count()
 _markers = itertools.count(1)
 _events = open(os.environ["LOADTEST_EVENTS"], "a", buffering=1)  # noqa: SIM115 (open all run)
@@ -126,7 +130,7 @@ def ids(html: str, pattern: str) -> list[str]:
 class Lead(Signed):
     """The clinic lead: dashboard, continuity and its drill-downs, a chart, the audit trail
     (leads read; clinical writes are the clinicians')."""
-    fixed_count = 2
+    fixed_count = LEADS
     emails = ("lead@demo.test",)
 
     @task(2)
@@ -150,7 +154,7 @@ class Lead(Signed):
 
 class Clinician(Signed):
     """Therapists: their patient list, a chart, a session page; an addendum to a signed session."""
-    fixed_count = 6
+    fixed_count = CLINICIANS
     emails = ("therapist@demo.test", "therapist2@demo.test")
 
     def on_start(self):
@@ -193,7 +197,7 @@ class Clinician(Signed):
 
 class Patient(Signed):
     """Patients in the portal: home, a session, tasks, the journal; a journal entry."""
-    fixed_count = 6
+    fixed_count = USERS - LEADS - CLINICIANS
     emails = ("patient@demo.test", "patient2@demo.test")
 
     @task(3)

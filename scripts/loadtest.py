@@ -22,7 +22,7 @@ Everything runs on this machine and is torn down afterwards (Ctrl-C and failures
    acknowledged against the rows found by their markers (lost: acknowledged but missing;
    duplicated: a marker stored twice). The JSON goes to bench-results/.
 Exit status 1 when a goal is missed: an error outside the outage, a lost or duplicated write,
-or any 500 during the outage.
+or any 5xx other than 503 during the outage.
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ export FLASK_APP := wsgi
 export FLASK_CONFIG ?= development
 
 .PHONY: install requirements lint run test test-pg test-browser check bench-seed benchmark \
-        audit-verify audit-checkpoint clean
+        audit-verify audit-checkpoint loadtest clean
 
 # uv installs in 1-2 s; pip (about 20 s) is the fallback. Both refuse a file without hashes.
 $(STAMP): $(REQS)
@@ -37,6 +37,8 @@ requirements: install
 	  requirements.in -o requirements.txt
 	@$(BIN)/uv pip compile -q --universal --generate-hashes --python-version 3.11 $(UPGRADE) \
 	  requirements-dev.in -o requirements-dev.txt
+	@$(BIN)/uv pip compile -q --universal --generate-hashes --python-version 3.11 $(UPGRADE) \
+	  requirements-load.in -o requirements-load.txt
 
 lint: install
 	@$(BIN)/ruff check .
@@ -86,5 +88,24 @@ bench-seed: install
 benchmark: install
 	@$(BIN)/python scripts/benchmark.py
 
+# Two gunicorn instances on a private PostgreSQL under locust (README: "Several instances under
+# load"). locust lives in its own virtualenv, from requirements-load.txt, installed only here.
+# `make loadtest LOADTEST_ARGS=--restart-db` restarts PostgreSQL in the middle.
+LOAD_VENV  := .venv-load
+LOAD_STAMP := $(LOAD_VENV)/.installed-$(shell cat requirements-load.txt | cksum | cut -d' ' -f1)
+LOADTEST_ARGS ?=
+
+$(LOAD_STAMP): requirements-load.txt | $(STAMP)
+	@test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	@echo "Installing the load test's pinned requirements into $(LOAD_VENV) ..."
+	@{ test -x $(BIN)/uv && $(BIN)/uv pip install -q --python $(LOAD_VENV)/bin/python \
+	     --require-hashes -r requirements-load.txt; } \
+	  || $(LOAD_VENV)/bin/python -m pip install -q --disable-pip-version-check --require-hashes \
+	     -r requirements-load.txt
+	@rm -f $(LOAD_VENV)/.installed-* && touch $@
+
+loadtest: install $(LOAD_STAMP)
+	@$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) $(LOAD_VENV) instance .pytest_cache

@@ -56,11 +56,12 @@ def create_app(config=None) -> Flask:
 
 def register_operations(app: Flask) -> None:
     """JSON logs with request ids, the health probes, and the proxies in front (if any)."""
-    from tracker.ops.logs import configure_logging, finish_request, start_request
+    from tracker.ops.logs import configure_logging, finish_request, remember_user, start_request
 
     configure_logging(app)
     # First before, last after: the request's id and clock cover every other hook.
     app.before_request_funcs.setdefault(None, []).insert(0, start_request)
+    app.before_request(remember_user)  # after the access check, which loads the user
     app.after_request(finish_request)
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:

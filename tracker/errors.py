@@ -1,4 +1,6 @@
 """Friendly error pages; never a stack trace outside development."""
+import contextlib
+
 import sqlalchemy as sa
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
@@ -26,6 +28,18 @@ def render_error(code: int, detail: str | None = None):
                            message=detail or message), code
 
 
+# What psycopg raises, through SQLAlchemy, when PostgreSQL is unreachable, restarting or has just
+# ended the connection (psycopg.errors.AdminShutdown is an OperationalError).
+DATABASE_GONE = (sa.exc.OperationalError, sa.exc.InterfaceError)
+
+
+def rollback_quietly() -> None:
+    """Roll back the request's transaction. With the database gone the connection is already
+    invalidated (the pool replaces it), and the ROLLBACK's own failure says nothing new."""
+    with contextlib.suppress(*DATABASE_GONE):
+        db.session.rollback()
+
+
 def register(app, on_refusal=None) -> None:
     """`on_refusal(code)` runs before a 403 or 404 page is rendered (the app's factory passes
     the audit's: every refusal leaves an event)."""
@@ -50,7 +64,7 @@ def register(app, on_refusal=None) -> None:
     def database_unavailable(error: sa.exc.DBAPIError):
         # The database restarting or unreachable: a clean 503 that says to try again (what was
         # being saved was rolled back, so nothing half-written stays), not a 500.
-        db.session.rollback()
+        rollback_quietly()
         app.logger.warning("database unavailable on %s %s: %s", request.method,
                            request.url_rule.rule if request.url_rule else request.path,
                            type(error.orig or error).__name__)
@@ -63,8 +77,26 @@ def register(app, on_refusal=None) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        db.session.rollback()
+        rollback_quietly()
         app.logger.error("Unhandled error on %s %s", request.method,
                          request.url_rule.rule if request.url_rule else request.path,
                          exc_info=error)
         return render_error(500)
+
+    @app.teardown_appcontext
+    def release_session(error: BaseException | None) -> None:
+        """End the request's session before Flask-SQLAlchemy's own teardown would (teardowns
+        run in reverse order of registration, and this one is registered after it).
+
+        Closing rolls back whatever is still open. When PostgreSQL goes away after the view
+        has answered (a restart, a failover), that ROLLBACK fails on a dead connection, and an
+        error raised from a teardown turns the finished answer into the server's bare 500.
+        The connection is invalidated either way, so the answer stands and a line is logged."""
+        try:
+            db.session.remove()
+        except DATABASE_GONE as gone:
+            app.logger.warning("database connection lost while closing the request's session: %s",
+                               type(gone.orig or gone).__name__)
+            with contextlib.suppress(*DATABASE_GONE):
+                db.session.close()
+            db.session.registry.clear()

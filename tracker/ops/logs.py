@@ -19,6 +19,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -74,20 +75,44 @@ def start_request() -> None:
     g.request_started = time.perf_counter()
 
 
+def remember_user() -> None:
+    """before_request, after the access check has loaded the signed-in user (if any): note
+    their id and role while the row is fresh, for the request line after a rollback."""
+    g.request_user = _who(g.get("_login_user"))
+
+
 def finish_request(response):
     """after_request: return the id and write the request's one line."""
     response.headers["X-Request-ID"] = g.get("request_id", "")
     started = g.get("request_started")
     if started is None:
         return response
-    user = g.get("_login_user")  # set by Flask-Login only if the view looked: no query here
-    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    user_id, role = _who(g.get("_login_user"))  # set by Flask-Login only if the view looked
+    if user_id is not None and role is None and g.get("request_user", (None,))[0] == user_id:
+        role = g.request_user[1]  # the row was expired by a rollback: its role as first loaded
     request_log.info("request", extra={
         "method": request.method,
         "route": request.url_rule.rule if request.url_rule else request.path,
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-        "user_id": user.id if signed_in else None,
-        "role": str(user.role) if signed_in else None,
+        "user_id": user_id,
+        "role": role,
     })
     return response
+
+
+def _who(user) -> tuple[int | None, str | None]:
+    """The signed-in user's id and role as already loaded, never by a query.
+
+    After a rollback (a refused form, or the database going away mid-request) the user's row
+    is expired, and reading `user.role` or `user.is_authenticated` would reload it: with the
+    database down that query fails inside after_request, turning the clean 503 into a 500. The
+    id survives in the row's identity; the role is logged only while still loaded."""
+    if user is None or getattr(user, "is_anonymous", True):
+        return None, None
+    state = sa.inspect(user, raiseerr=False)
+    if state is None:  # not a mapped row (a stand-in user)
+        return getattr(user, "id", None), str(getattr(user, "role", "")) or None
+    user_id = state.identity[0] if state.identity else state.dict.get("id")
+    role = state.dict.get("role")
+    return user_id, (str(role) if role is not None else None)

@@ -12,5 +12,7 @@ base=${DATABASE_URL%/*}
 mkdir -p "$backup_dir"
 createdb --maintenance-db="${DATABASE_URL/+psycopg/}" "$scratch"
 trap 'dropdb --maintenance-db="${DATABASE_URL/+psycopg/}" --if-exists "$scratch"' EXIT
-.venv/bin/flask backup round-trip --out "$out" --scratch-url "$base/$scratch"
-find "$backup_dir" -name 'tracker-*.dump' -mtime +"$keep_days" -delete
+# a fresh signed checkpoint first: the restored copy must hold everything it saw
+.venv/bin/flask audit checkpoint
+.venv/bin/flask backup round-trip --out "$out" --scratch-url "$base/$scratch"  # checkpoints copied beside it
+find "$backup_dir" -name 'tracker-*.dump*' -mtime +"$keep_days" -delete

@@ -147,6 +147,19 @@ def backup_create(out):
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backup written to {out} ({out.stat().st_size:,} bytes).")
+    _copy_checkpoints(out)
+
+
+def _copy_checkpoints(out: Path) -> None:
+    """The signed checkpoints live outside the database: they travel with its backup (beside
+    it, OUT.audit-checkpoints.jsonl), so a restored copy can be checked against them."""
+    from tracker.core.audit.checkpoints import checkpoint_file
+
+    checkpoints = checkpoint_file()
+    if checkpoints.exists():
+        copy = out.with_name(out.name + ".audit-checkpoints.jsonl")
+        copy.write_bytes(checkpoints.read_bytes())
+        click.echo(f"Audit checkpoints copied to {copy}.")
 
 
 @backup_cli.command("restore")
@@ -178,6 +191,7 @@ def backup_round_trip(scratch_url, out):
     count and verify the audit chain on the copy. Exit 1 on any difference."""
     import tempfile
 
+    from tracker.core.audit.checkpoints import last_checkpoint
     from tracker.ops.backup import (
         BackupError,
         RoundTrip,
@@ -188,6 +202,7 @@ def backup_round_trip(scratch_url, out):
     )
 
     source = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    checkpoint = last_checkpoint()  # the source's newest, taken before the dump below
     db.session.remove()
     with tempfile.TemporaryDirectory() as folder:
         target = out or Path(folder) / "backup.dump"
@@ -199,7 +214,9 @@ def backup_round_trip(scratch_url, out):
         except BackupError as error:
             raise click.ClickException(str(error)) from None
         restored = row_counts(scratch_url)
-    ok, detail = _verify_audit_at(scratch_url)
+    if out is not None:
+        _copy_checkpoints(out)
+    ok, detail = _verify_audit_at(scratch_url, checkpoint)
     result = RoundTrip(restored=restored, differences=compare(before, after, restored),
                        audit_ok=ok, audit_detail=detail)
     for name, count in restored.items():
@@ -213,8 +230,9 @@ def backup_round_trip(scratch_url, out):
     click.echo("Round trip OK.")
 
 
-def _verify_audit_at(url: str) -> tuple[bool, str]:
-    """Verify the audit chain of the database at `url`, with this app's settings."""
+def _verify_audit_at(url: str, checkpoint=None) -> tuple[bool, str]:
+    """Verify the audit chain of the database at `url`, with this app's settings; against
+    `checkpoint` (the source database's) when given: the copy must hold what it saw."""
     from tracker.core.audit.service import verify_chain
 
     settings = {key: value for key, value in current_app.config.items() if key.isupper()}
@@ -222,12 +240,13 @@ def _verify_audit_at(url: str) -> tuple[bool, str]:
     restored_app = current_app.extensions["tracker.factory"](type("RestoredDatabase", (), settings))
     with restored_app.app_context():
         try:
-            report = verify_chain()
+            report = verify_chain(checkpoint=checkpoint)
         finally:
             db.session.remove()
             db.engine.dispose()
     if report.ok:
-        return True, f"Audit chain intact: {report.checked} events verified."
+        against = f", matching the checkpoint of {checkpoint.at}" if checkpoint else ""
+        return True, f"Audit chain intact: {report.checked} events verified{against}."
     return False, f"Audit chain BROKEN at event {report.broken_at}: {report.reason}."
 
 

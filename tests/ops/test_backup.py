@@ -90,3 +90,15 @@ def test_counts_taken_around_a_live_backup_bound_what_must_come_back():
     assert compare(before, after, {"audit_event": 11, "patient": 3}) == {}
     assert compare(before, after, {"audit_event": 9, "patient": 3}) == {"audit_event": (12, 9)}
     assert compare(before, after, {"audit_event": 12}) == {"patient": (3, None)}
+
+
+def test_the_round_trip_checks_the_copy_against_the_sources_checkpoint(
+        app, runner, scratch_url, a_clinic_with_history, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_FILE", str(tmp_path / "checkpoints.jsonl"))
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    result = runner.invoke(args=["backup", "round-trip", "--scratch-url", scratch_url,
+                                 "--out", str(tmp_path / "nightly.dump")])
+    assert result.exit_code == 0, result.output
+    assert "matching the checkpoint of" in result.output
+    copied = tmp_path / "nightly.dump.audit-checkpoints.jsonl"
+    assert copied.read_bytes() == (tmp_path / "checkpoints.jsonl").read_bytes()

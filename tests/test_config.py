@@ -44,7 +44,7 @@ def test_production_refuses_a_short_secret_key(monkeypatch):
 
 
 def test_production_refuses_to_start_without_an_audit_key(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.delenv("AUDIT_KEY", raising=False)
     with pytest.raises(RuntimeError, match="AUDIT_KEY"):
@@ -111,6 +111,7 @@ def test_without_a_config_name_an_importer_gets_production(no_config_env):
         create_app()
     no_config_env.setenv("SECRET_KEY", STRONG_KEY)
     no_config_env.setenv("DATABASE_URL", "sqlite://")
+    no_config_env.setenv("AUDIT_KEY", "3f1c9a0b7e2d4c6a8b1e5f9d0c2a4b6e8d1f3a5c")
     app = create_app()
     assert app.config["ENV_NAME"] == "production" and not app.debug
     assert not app.config["SHOW_DEMO_LOGINS"]

@@ -80,7 +80,9 @@ def test_settings_and_the_audit_trail(page, live_server, sign_in, axe, lead, cli
     page.get_by_label("Alert at systolic pressure at or above (mmHg)").fill("185")
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_role("status").first).to_contain_text("settings are saved")
-    expect(page.locator(".navbar-text")).to_contain_text("Bayview Clinic")
+    page.locator("#account-menu").click()  # the clinic's name is in the account menu
+    expect(page.locator(".dropdown-item-text")).to_contain_text("Bayview Clinic")
+    page.keyboard.press("Escape")
 
     page.get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")

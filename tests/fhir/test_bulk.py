@@ -80,3 +80,24 @@ def test_only_the_lead_exports_the_clinic(request, login_as, who):
     client = login_as(request.getfixturevalue(who))
     assert client.get("/lead/fhir-export").status_code == 403
     assert client.get("/lead/fhir-export/Patient.ndjson").status_code == 403
+
+
+def _patients(clinic, clinician, n):
+    from tests import factories as make
+    for i in range(n):
+        p = make.patient(clinic, clinicians=[clinician], given=f"P{i}", family="Bulk")
+        builders.journey(p, clinician, 1)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("resource_type", ["Observation", "Task"])
+def test_queries_per_batch_do_not_grow_with_patients(app, clinic, clinician, count_queries,
+                                                     resource_type):
+    _patients(clinic, clinician, 2)
+    with count_queries() as few:
+        small = list(bulk.clinic_resources(clinic.id, resource_type, batch=50))
+    _patients(clinic, clinician, 4)
+    with count_queries() as many:
+        large = list(bulk.clinic_resources(clinic.id, resource_type, batch=50))
+    assert len(large) == 3 * len(small)
+    assert many.count == few.count  # one batch either way: a fixed number of queries

@@ -125,3 +125,17 @@ def test_an_empty_journey_still_validates(app, clinic, patient):
     validate(bundle)
     assert set(counts(bundle)) == {"Patient", "Organization", "CarePlan", "Practitioner"}
     assert unresolved(bundle) == []
+
+
+def test_a_bundle_takes_a_fixed_number_of_queries(app, clinic, clinician, patient, patient2,
+                                                  count_queries):
+    from tests.patients import builders
+    builders.journey(patient, clinician, 1)
+    builders.journey(patient2, clinician, 3)
+    db.session.commit()
+    with count_queries() as one:
+        small = journey_bundle(patient, clinic, Audience.CARE_TEAM, utcnow())
+    with count_queries() as three:
+        large = journey_bundle(patient2, clinic, Audience.CARE_TEAM, utcnow())
+    assert len(large["entry"]) > len(small["entry"])
+    assert three.count == one.count

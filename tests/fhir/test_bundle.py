@@ -25,7 +25,7 @@ EVERY_TYPE = {"Patient", "Practitioner", "Organization", "EpisodeOfCare", "CareP
 
 
 def _export(client, patient):
-    response = client.get(f"/patients/{patient.id}/fhir")
+    response = client.get(f"/patients/{patient.id}/fhir.json")
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.mimetype == "application/fhir+json"
     return json.loads(response.get_data(as_text=True))
@@ -102,7 +102,7 @@ def test_the_lead_may_export_like_the_chart(login_as, lead, clinician, patient):
 def test_others_get_404_or_403(request, login_as, clinician, patient, who):
     full_journey(patient, clinician)
     client = login_as(request.getfixturevalue(who))
-    status = client.get(f"/patients/{patient.id}/fhir").status_code
+    status = client.get(f"/patients/{patient.id}/fhir.json").status_code
     assert status == (403 if who.startswith("patient") else 404)
 
 

@@ -231,7 +231,7 @@ def chart(patient_id: int):
                            instrument_names={code: i.name for code, i in INSTRUMENTS.items()})
 
 
-@bp.route("/<int:patient_id>/fhir")
+@bp.route("/<int:patient_id>/fhir.json")
 @allow(LEAD, CLINICIAN)
 def fhir_export(patient_id: int):
     """The patient's whole journey as a FHIR R4 Bundle (collection), for whoever may read the

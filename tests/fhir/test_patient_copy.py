@@ -25,7 +25,7 @@ def test_the_printable_page_shows_what_the_patient_may_see(login_as, clinician, 
         assert words in text, words
     for words in CLINICIAN_ONLY_TEXT:
         assert words not in text, words
-    assert "Download my record" in text  # the portal's navigation names it
+
     assert _exports(patient) == ["record_copy"]
 
 
@@ -56,3 +56,10 @@ def test_staff_cannot_use_the_patients_download(login_as, clinician, patient):
     client = login_as(clinician)
     assert client.get("/me/record").status_code == 403
     assert client.get("/me/record/fhir.json").status_code == 403
+
+
+def test_the_journey_and_access_log_link_to_the_download(login_as, patient, patient_user):
+    client = login_as(patient_user)
+    for page in ("/me/", "/me/record-access"):
+        html = client.get(page).get_data(as_text=True)
+        assert 'href="/me/record"' in html and "Download my record" in html, page

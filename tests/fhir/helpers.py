@@ -71,7 +71,7 @@ def full_journey(patient, clinician, *, sessions: int = 2):
         s.infusion_minutes, s.lot_number, s.content_hash = 40, f"LOT-{s.id}", "ab" * 32
         db.session.add(VitalSign(session_id=s.id, patient_id=patient.id, measured_at=s.scheduled_at,
                                  phase="pre_dose", systolic=128, diastolic=82, heart_rate=72,
-                                 spo2=98, recorded_by_id=clinician.id))
+                                 spo2=98, respiratory_rate=14, recorded_by_id=clinician.id))
     db.session.add_all([
         SedationRating(session_id=first.id, patient_id=patient.id, rated_at=first.scheduled_at,
                        moaas=4, dissociation=3, recorded_by_id=clinician.id),

@@ -49,7 +49,7 @@ def test_the_chart_exports_a_valid_complete_bundle(login_as, clinic, clinician, 
     assert kinds["MedicationAdministration"] == 2 and kinds["Provenance"] == 4
     observations = _codes(bundle, "Observation")
     loinc = "http://loinc.org"
-    for code in ("85354-9", "8867-4", "59408-5", "29463-7", "44261-6", "70274-6", "101698-9"):
+    for code in ("85354-9", "8867-4", "59408-5", "9279-1", "29463-7", "44261-6", "70274-6", "101698-9"):
         assert (loinc, code) in observations, code
     components = {c["code"]["coding"][0]["code"] for e in bundle["entry"]
                   for c in e["resource"].get("component", [])}

@@ -21,7 +21,7 @@ def test_the_printable_page_shows_what_the_patient_may_see(login_as, clinician, 
     assert response.status_code == 200
     text = page_text(response)
     for words in (SHARED_TEXT, "Writing helped.", "A journal entry of my own.", "To feel less weighed down.",
-                  "Walk", "LOT-", "PCL-5", "128/82", "Breaths (/min)"):
+                  "Walk", "LOT-", "PCL-5", "128/82", "Breaths"):
         assert words in text, words
     for words in CLINICIAN_ONLY_TEXT:
         assert words not in text, words

@@ -41,7 +41,7 @@ def test_the_lead_sees_the_files_and_their_counts(page, live_server, sign_in, ch
                                                   lead, clinician, patient):
     full_journey(patient, clinician)
     sign_in(page, lead.email)
-    page.get_by_role("link", name="FHIR export").click()
+    page.get_by_role("link", name="FHIR export of the whole clinic").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("FHIR export")
     check_accessibility(page)
     with page.expect_download() as download:

@@ -28,6 +28,8 @@ LAYERS = [
     ("integration", {"integration"}, "any"),
     ("care", {"care"}, "any"),
     ("continuity", {"continuity"}, "any"),
+    # the FHIR mapping: reads every stage, knows no request (the views serve and audit it)
+    ("fhir", {"fhir"}, "any"),
     # views that combine the stages; among themselves the cycle check keeps them a DAG
     ("views", {"patients", "portal", "lead", "home", "addenda", "notify", "printing"}, "any"),
     ("wiring", {"__init__", "blueprints", "cli", "models", "demo", "bench"}, "any"),

@@ -87,7 +87,7 @@ def journey(clinic, lead, clinician, clinician2, patient, patient2, patient_user
 # Parameters that do not point at a patient's record; a rule with only these is not
 # patient-scoped and is covered by the role tests of its own area.
 NOT_PATIENT_SCOPED = {"filename", "token", "user_id", "notice_id", "staff_id", "rule", "state", "instrument", "code",
-                      "record_type", "on", "day", "occurrence_on"}
+                      "record_type", "on", "day", "occurrence_on", "resource_type"}
 
 
 def _patient_rules(app, ids):

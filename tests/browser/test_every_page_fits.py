@@ -15,7 +15,7 @@ from tracker.extensions import db
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"patient@demo.test": 375, "therapist@demo.test": 768, "lead@demo.test": 768}
-SKIP = ("/static/", "/logout", "/export", ".csv", ".ics", ".json")
+SKIP = ("/static/", "/logout", "/export", ".csv", ".ics", ".json", ".ndjson")
 PER_ROUTE = 2        # pages of one route shape (/patients/<n>) visited
 MAX_PAGES = 30
 

@@ -32,6 +32,7 @@ def overview():
 from tracker.lead import (  # noqa: E402,F401
     audit_trail,
     dashboard,
+    fhir_export,
     settings,
     staff,
 )

@@ -17,6 +17,9 @@ from tracker.core.saving import Attempt, save
 from tracker.core.users import CLINICIAN, LEAD
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.fhir.bundle import journey_bundle
+from tracker.fhir.http import fhir_json
+from tracker.fhir.records import Audience
 from tracker.patients import queries, services
 from tracker.patients.chart import load_chart
 from tracker.patients.forms import CourseForm, PatientForm, ScheduleSessionForm, StatusChangeForm
@@ -226,3 +229,15 @@ def chart(patient_id: int):
                            can_chart=can_change_clinical(current_user),
 
                            instrument_names={code: i.name for code, i in INSTRUMENTS.items()})
+
+
+@bp.route("/<int:patient_id>/fhir.json")
+@allow(LEAD, CLINICIAN)
+def fhir_export(patient_id: int):
+    """The patient's whole journey as a FHIR R4 Bundle (collection), for whoever may read the
+    chart; audited as an export, not a read."""
+    patient = patient_or_404(patient_id, audit_action=None)
+    bundle = journey_bundle(patient, current_user.clinic, Audience.CARE_TEAM, utcnow())
+    record_event("export", "fhir_bundle", patient.id, patient_id=patient.id)
+    db.session.commit()
+    return fhir_json(bundle, f"patient-{patient.record_number}-fhir.json")

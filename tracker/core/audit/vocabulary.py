@@ -112,6 +112,9 @@ RECORD_TYPES: dict[str, tuple[str, str]] = {
     "audit_event": ("Audit events", "the audit trail"),
     "delivery_log": ("Email delivery log", "the email delivery log"),
     "reminder_preference": ("Reminder choices", "your reminder emails"),
+    "fhir_bundle": ("FHIR bundle of a patient's journey", "your whole record as a FHIR file"),
+    "record_copy": ("Patient's printable record (portal)", "your printable record"),
+    "fhir_export_page": ("FHIR export page", "the clinic's FHIR export page"),
 }
 
 
@@ -131,6 +134,8 @@ def record_type_label(code: str) -> str:
         return f"Page {code}"
     if code.startswith("continuity:"):  # the dashboard's per-rule CSV exports
         return f"Continuity list ({code.split(':', 1)[1].replace('_', ' ')})"
+    if code.startswith("fhir_bulk_"):  # the clinic-wide FHIR export, one file per type
+        return f"FHIR bulk export ({code.removeprefix('fhir_bulk_')})"
     return _words(code)
 
 

@@ -56,4 +56,11 @@ def day_or_404(text: str) -> date:
         abort(404)
 
 
-from tracker.portal.routes import journey, questionnaires, record_access, reminders, tasks  # noqa: E402,F401  (the views register on bp)
+from tracker.portal.routes import (  # noqa: E402,F401  (the views register on bp)
+    journey,
+    questionnaires,
+    record_access,
+    record_copy,
+    reminders,
+    tasks,
+)

@@ -99,8 +99,10 @@ def test_production_refuses_weak_secret_keys(monkeypatch, key):
         create_app("production")
 
 
+# Named, not shown: a random key in a test's id would differ between xdist workers' collections.
 @pytest.mark.parametrize("key", [
-    __import__("secrets").token_urlsafe(48), __import__("secrets").token_hex(32), STRONG_KEY])
+    __import__("secrets").token_urlsafe(48), __import__("secrets").token_hex(32), STRONG_KEY],
+    ids=["token_urlsafe", "token_hex", "fixed"])
 def test_production_accepts_generated_keys(key):
     assert config.secret_key_problem(key) is None
 

@@ -303,3 +303,27 @@ def test_a_corrected_start_corrects_the_kept_minutes(login_as, clinician, ready)
 def discharge_start(session):
     db.session.refresh(session)
     return session.started_at
+
+
+def test_the_issues_case_is_refused_with_every_reason(login_as, clinician, patient):
+    """Issue 9 as seen: a discharge one minute after the start of a session still in progress,
+    "60 minutes" of observation meant, the last blood pressure 185/112 (alert level, its flag
+    not acknowledged). Every one of those is now a reason the page gives."""
+    session = dosed_session(patient, clinician, ended=False)
+    session.started_at = utcnow() - timedelta(minutes=2)
+    db.session.commit()
+    client = login_as(clinician)
+    reading = client.post(f"/sessions/{session.id}/vitals", data=form(
+        "vitals", measured_at=local(utcnow() - timedelta(minutes=1)), phase="pre_discharge",
+        systolic="185", diastolic="112", heart_rate="88", spo2="97", respiratory_rate="16"))
+    assert reading.status_code == 302
+    assert len(db.session.scalars(sa.select(SafetyFlag)).all()) == 1  # alert level: flagged
+    response = _discharge(client, session, discharged_at=local(utcnow()),
+                          observation_minutes="60", vitals_acceptable="y")
+    assert response.status_code == 422
+    said = _section(response)
+    assert "The session has not ended" in said
+    assert "at least 90 are needed" in said
+    assert "1 safety flag of this session not acknowledged" in said
+    assert "is out of range" in said
+    assert _discharges() == []

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import page_text
-from tests.dosing.builders import form, tag
+from tests.dosing.builders import dosed_session, form, tag
 from tracker.core.audit.models import AuditEvent
 from tracker.core.clinic import Clinic
 from tracker.core.patients import Patient
@@ -230,3 +230,12 @@ def test_a_record_without_a_dose_check_hashes_as_before(dosed):
     record = db.session.scalar(queries.session_record(dosed.id))
     assert record.dose_check is None
     assert not set(services.DOSE_CHECK_FIELDS) & set(services.session_record_content(record)["session"])
+
+
+def test_an_esketamine_dose_is_shown_as_fixed_not_per_kilogram(login_as, clinician, patient):
+    session = dosed_session(patient, clinician, medication="esketamine", route="intranasal",
+                            dose="84.00", infusion_minutes=None)
+    session.lot_number = "ESK-1"
+    db.session.commit()
+    html = login_as(clinician).get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert "84 mg (a fixed dose: not weight-based)" in html and "mg/kg at" not in html

@@ -243,3 +243,38 @@ def drilldown(rule: Rule, state: str, scope: Scope) -> sa.Select:
             .outerjoin(User, User.id == items.c.clinician_id)
             .order_by(items.c.anchor.desc(), items.c.item_id.desc(), items.c.patient_id))
     return stmt if state == ALL_ITEMS else stmt.where(items.c.state == state)
+
+
+@dataclass(frozen=True)
+class Urgent:
+    """What is left to do under one rule: how many items in each of `states`, and the few
+    whose deadline is earliest (the most urgent), with the patient's name."""
+
+    counts: dict[str, int]
+    rows: list
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def most_urgent(rule: Rule, states: tuple[str, ...], scope: Scope, limit: int = 5) -> Urgent:
+    """One rule's items in any of `states`, the earliest deadline first: the first `limit`
+    rows and, in the same query (window sums over the whole result), the count per state.
+    The states are the rule's own expression (rule_items); nothing is re-decided here."""
+    for state in states:
+        if state not in STATES:
+            raise KeyError(state)
+    items = rule_items(rule, scope).subquery()
+    per_state = [sa.func.sum(sa.case((items.c.state == s, 1), else_=0)).over().label(f"n_{s}")
+                 for s in states]
+    stmt = (sa.select(items, Patient.given_name, Patient.family_name, Patient.record_number,
+                      *per_state)
+            .join(Patient, Patient.id == items.c.patient_id)
+            .where(items.c.state.in_(states))
+            .order_by(items.c.due_at.is_(None), items.c.due_at, items.c.anchor,
+                      items.c.item_id, items.c.patient_id)
+            .limit(limit))
+    rows = db.session.execute(stmt).all()
+    counts = {s: int(rows[0]._mapping[f"n_{s}"] or 0) if rows else 0 for s in states}
+    return Urgent(counts, rows)

@@ -13,6 +13,7 @@ from tracker.care.models import FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES, Questionnai
 from tracker.care.scoring import INSTRUMENTS, plain_language_band
 from tracker.core.alerts import care_team_notified_at as care_team_notified_at_flag
 from tracker.core.flags import FlagSource, SafetyFlag
+from tracker.core.preparation import PREPARATION_STEPS
 from tracker.extensions import db
 from tracker.portal import queries
 from tracker.portal.schedule import Occurrence, due_questionnaires, task_board, visible_occurrences
@@ -91,14 +92,24 @@ def session_stories(patient_id: int, session_ids: list[int] | None = None) -> li
     return list(stories.values())
 
 
-def journey(patient, now: datetime) -> dict:
-    """The journey page: what is next, and every session so far with what was reflected."""
+def journey(patient, now: datetime, today: date, clinic) -> dict:
+    """The journey page: today first (the task days to mark today, what to answer, the next
+    session with how to prepare), then what is coming, then every session so far (folded on
+    the page). A fixed number of queries, however many sessions and tasks."""
     stories = session_stories(patient.id)
     upcoming = [s for s in stories if s.session.status == "scheduled" and s.session.scheduled_at >= now]
     past = [s for s in stories if s not in upcoming]
     follow_ups = db.session.execute(queries.upcoming_follow_ups(patient.id, now)).all()
+    following = upcoming[0].session.scheduled_at if upcoming else None
+    due, assigned = _due(patient, clinic, now, following)
+    board = tasks(patient, today, clinic, recent=False)["board"]
+    latest_held = next((s for s in reversed(past) if s.session.status != "cancelled"), None)
     return {"next": upcoming[0] if upcoming else None, "later": upcoming[1:],
-            "past": past, "follow_ups": follow_ups}
+            "past": past, "follow_ups": follow_ups, "today_tasks": board.today,
+            "overdue_tasks": len(board.overdue), "due": due, "assigned": assigned,
+            "instruments": INSTRUMENTS, "preparation": PREPARATION_STEPS,
+            # between sessions, the latest held one (the intention being lived) stays unfolded
+            "open_story": latest_held if not upcoming else None}
 
 
 def session_choices(patient_id: int) -> list[tuple[int, str]]:
@@ -112,11 +123,11 @@ def session_choices(patient_id: int) -> list[tuple[int, str]]:
 
 # --- tasks ------------------------------------------------------------------------------------
 
-def tasks(patient, today: date, clinic) -> dict:
+def tasks(patient, today: date, clinic, *, recent: bool = True) -> dict:
     """Today's, overdue and upcoming days of every task in force, and the newest marks."""
     active = db.session.scalars(queries.active_tasks(patient.id)).all()
     marks = db.session.scalars(queries.completions(patient.id, [t.id for t in active])).all()
-    recent = db.session.execute(queries.recent_marks(patient.id, RECENT_MARKS)).all()
+    recent = db.session.execute(queries.recent_marks(patient.id, RECENT_MARKS)).all() if recent else []
     overdue_days = clinic.setting("task_overdue_flag_days")
     return {"board": task_board(active, marks, today, overdue_days), "recent": recent}
 
@@ -140,18 +151,23 @@ def journal(patient) -> dict:
 
 # --- questionnaires ---------------------------------------------------------------------------
 
-def questionnaires(patient, clinic, now: datetime) -> dict:
-    """What is due or assigned, and every score so far (table and chart data)."""
+def _due(patient, clinic, now: datetime, next_session_at: datetime | None) -> tuple[list, list]:
+    """What is due (the schedule's PHQ-9 and GAD-7) and what the care team asked for."""
     latest = dict(db.session.execute(queries.latest_completion_by_instrument(patient.id)).all())
-    next_session = db.session.scalars(queries.upcoming_sessions(patient.id, now).limit(1)).first()
     due = due_questionnaires(
-        latest, next_session.scheduled_at if next_session else None, now,
+        latest, next_session_at, now,
         every_days=clinic.setting("phq9_every_days"),
         before_session_days=clinic.setting("phq9_before_session_days"),
-        session_label=local_date(next_session.scheduled_at) if next_session else "")
+        session_label=local_date(next_session_at) if next_session_at else "")
     assigned = db.session.scalars(queries.open_assignments(patient.id)).all()
     due_codes = {d.instrument for d in due}
-    assigned = [a for a in assigned if a.instrument not in due_codes]
+    return due, [a for a in assigned if a.instrument not in due_codes]
+
+
+def questionnaires(patient, clinic, now: datetime) -> dict:
+    """What is due or assigned, and every score so far (table and chart data)."""
+    next_session = db.session.scalars(queries.upcoming_sessions(patient.id, now).limit(1)).first()
+    due, assigned = _due(patient, clinic, now, next_session.scheduled_at if next_session else None)
     responses = db.session.scalars(queries.responses(patient.id)).all()
     return {"due": due, "assigned": assigned, "responses": list(reversed(responses)),
             "chart_json": chart_json(responses), "instruments": INSTRUMENTS}

@@ -108,6 +108,7 @@ RECORD_TYPES: dict[str, tuple[str, str]] = {
     "access_log": ("Who has seen my record (portal)", "this list of who has seen your record"),
     "calendar": ("Calendar file", "your calendar file"),
     "audit_trail": ("Audit trail", "the audit trail"),
+    "lead_today": ("Clinic overview (today's list)", "the clinic's list of what is due today"),
     "csv_export": ("CSV export", "a download"),
     "audit_event": ("Audit events", "the audit trail"),
     "delivery_log": ("Email delivery log", "the email delivery log"),

@@ -17,6 +17,7 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.portal import ics, pages, queries
 from tracker.portal.routes import bp, own_patient, show
+from tracker.timezones import clinic_today
 
 # Calendar entries only need a sensible length: a dosing session with its observation time
 # (esketamine needs at least two hours), a follow-up about an hour.
@@ -32,9 +33,10 @@ FOLLOW_UP_ALARMS = (timedelta(hours=1),)
 @allow(PATIENT)
 def journey():
     patient = own_patient()
-    page = pages.journey(patient, utcnow())
+    today = clinic_today()
+    page = pages.journey(patient, utcnow(), today, current_user.clinic)
     record_event("read", "journey", patient.id, patient_id=patient.id)
-    return show("portal/journey.html", patient=patient, **page)
+    return show("portal/journey.html", patient=patient, today=today, **page)
 
 
 @bp.route("/sessions/<int:session_id>")

@@ -89,8 +89,9 @@ def sign_in(live_server):
 @pytest.fixture
 def sign_out():
     def _sign_out(page):
+        page.wait_for_load_state("load")  # the menu's script is loaded before it is clicked
         if not page.get_by_role("button", name="Sign out").is_visible():
-            page.locator("#account-menu").click()  # open the account menu (or the folded menu)
+            page.locator("#account-menu").click()  # open the account menu
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_load_state()
     return _sign_out

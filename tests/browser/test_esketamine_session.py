@@ -242,13 +242,13 @@ def test_an_esketamine_session_to_the_rems_form_and_the_dashboard(
 
     # The lead's dashboard: the REMS rule, this session on time.
     sign_in(page, lead.email)
-    page.get_by_role("link", name="Continuity").click()
+    page.get_by_role("link", name="Continuity", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Continuity of care")
     row = page.locator('tr[data-rule="rems_submitted"]')
     expect(row).to_contain_text("REMS monitoring form submitted in time")
     on_time = row.get_by_role("link", name="on time: REMS monitoring form submitted in time")
     expect(on_time).to_have_text(re.compile(r"^1 on time"))
-    expect(row.locator("td").last).to_have_text("100%")
+    expect(row.locator("td.fw-semibold")).to_have_text("100%")  # the rate column
     axe(page)
     on_time.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(

@@ -42,16 +42,15 @@ def test_dashboard_drilldown_chart_and_export(page, live_server, sign_in, axe, a
             errors.append(msg.text)
     page.on("console", console)
     sign_in(page, lead.email)
-    page.get_by_role("link", name="Continuity").click()
+    page.get_by_role("link", name="Continuity", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Continuity of care")
     row = page.locator('tr[data-rule="debrief_signed"]')
     expect(row).to_contain_text("Debrief held and signed in time")
     expect(row.get_by_role("link", name="missing: Debrief held and signed in time")).to_have_text(
         re.compile(r"^1 missing"))
-    # the chart is drawn (Chart.js from static/, data from the JSON block; CSP allows both)
-    canvas = page.locator("#trend-chart")
-    expect(canvas).to_be_visible()
-    assert page.evaluate("() => !!window.Chart && !!Chart.getChart(document.getElementById('trend-chart'))")
+    # the trend is a heat map with the rate in each cell, and each rule has its sparkline
+    expect(page.locator("#trend-table td.heat").first).to_be_visible()
+    expect(page.locator("svg.sparkline polyline").first).to_be_attached()
     assert not errors, errors
     axe(page)
 

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("role_fixture, heading", [
-    ("lead", "overview"), ("clinician", "My patients"), ("patient_user", "journey")])
+    ("lead", "today"), ("clinician", "My patients"), ("patient_user", "journey")])
 def test_each_role_signs_in_and_sees_its_home(request, page, live_server, sign_in, sign_out,
                                               check_accessibility, patient, role_fixture, heading):
     user = request.getfixturevalue(role_fixture)

@@ -49,6 +49,6 @@ def test_a_lead_sets_up_and_signs_in_with_a_second_factor(page, live_server, sig
     page.get_by_label("Code").fill(_code(lead.id, 1))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
-    assert "overview" in page.get_by_role("heading", level=1).inner_text()
+    assert "today" in page.get_by_role("heading", level=1).inner_text()
     sign_out(page)
     db.session.rollback()

@@ -1,7 +1,6 @@
 """The continuity dashboard, its drill-downs and CSV exports: access, numbers, bad input."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 
@@ -102,11 +101,16 @@ def test_dashboard_shows_each_rules_numbers_with_links(login_as, lead, clinic, c
     first = (today_in(clinic) - 29 * D).isoformat()
     assert f'/lead/continuity/debrief_signed/missing?start={first}&amp;end=' in html
     assert "Casey Clinician" in page_text(response)          # the per-clinician table
-    trend = json.loads(re.search(r'<script type="application/json" id="trend-data">(.*?)</script>',
-                                 html, re.S).group(1))
-    assert trend["labels"]  # one label per week of the period, and one line per rule over them
-    assert [d["label"] for d in trend["datasets"]] == [r.label for r in RULES.values()]
-    assert {len(d["data"]) for d in trend["datasets"]} == {len(trend["labels"])}
+    # the trend: a heat map (a band class on every rule-week cell, the rate written in it) and a
+    # sparkline per rule with its words for a screen reader; no script needed
+    heat = re.search(r'<table class="table table-sm small heat-map" id="trend-table".*?</table>',
+                     html, re.S).group(0)
+    cells = re.findall(r'<td class="text-end heat heat-(\w+)">', heat)
+    weeks = len(re.findall(r'<th scope="row">', heat))
+    assert weeks and len(cells) == weeks * len(RULES)
+    assert set(cells) <= {"high", "good", "fair", "low", "poor", "none"} and "poor" in cells
+    assert html.count('<svg class="sparkline"') == len(RULES)
+    assert "over " in page_text(response) and "chart.umd" not in html
     assert "<script>" not in html and " style=" not in html  # CSP: no inline script or style
 
 

@@ -3,8 +3,6 @@ behind every number (a page, and a streamed CSV export). Leads only, their own c
 Routes on the `lead` blueprint (imported at the bottom of tracker/lead/routes.py)."""
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -21,6 +19,7 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.lead.exports import stream_csv
 from tracker.lead.routes import bp
+from tracker.lead.trend_marks import BAND_WORDS, band, sparkline, trend_words
 from tracker.timezones import clinic_today, clinic_zone
 
 MAX_PAGE = 10_000
@@ -54,10 +53,9 @@ def dashboard():
     scope = _scope(form)
     summary, weeks, trend = queries.overview(scope)
     clinicians = sorted(summary.by_clinician, key=lambda cid: (cid is None, names.get(cid, "")))
-    chart = {"labels": [w.label for w in weeks],
-             "datasets": [{"label": r.label,
-                           "data": [_percent(trend[r.key][w.index].rate) for w in weeks]}
-                          for r in RULES.values()]}
+    unit = weeks[0].unit if weeks else "week"
+    rates = {key: [trend[key][w.index].rate for w in weeks] for key in RULES}
+    sparks = {key: (sparkline(rates[key]), trend_words(rates[key], unit)) for key in RULES}
     args = form.filter_args()
     others = {k: v for k, v in args.items() if k != "clinician"}
     links, clinician_links = {}, {}
@@ -69,7 +67,7 @@ def dashboard():
         "lead/dashboard.html", form=form, invalid=False, scope=scope, rules=RULES,
         links=links, clinician_links=clinician_links,
         summary=summary, weeks=weeks, trend=trend, clinicians=clinicians, names=names,
-        args=args, chart_json=json.dumps(chart).replace("<", "\\u003c"),
+        args=args, sparks=sparks, band=band, band_words=BAND_WORDS,
         thresholds=thresholds_text, states=DRILLDOWN_LABELS)
 
 
@@ -135,8 +133,4 @@ def _detail(rule_def, detail):
     if rule_def.key == "flags_acknowledged":
         return FLAG_SOURCES.get(detail, detail)
     return detail
-
-
-def _percent(rate):
-    return None if rate is None else round(rate * 100, 1)
 

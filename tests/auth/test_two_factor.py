@@ -197,7 +197,7 @@ def test_a_new_clinic_requires_it_of_leads_and_not_of_clinicians():
 
 
 def test_the_lead_sets_the_requirement_in_the_clinic_settings(login_as, lead, clinic):
-    from tests.lead.test_settings import _form
+    from tests.lead.builders import settings_form as _form
 
     client = login_as(lead)
     data = _form(clinic, require_2fa_clinicians="y")

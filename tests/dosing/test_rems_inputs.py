@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from tests import factories as make
 from tests.conftest import page_text
-from tests.lead.test_settings import _form as settings_form
+from tests.lead.builders import settings_form
 from tracker.core.audit.models import AuditEvent
 from tracker.core.clinic import Clinic
 from tracker.core.patients import Patient

@@ -6,22 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import page_text
+from tests.lead.builders import settings_form as _form
 from tracker.core.audit.models import AuditEvent
 from tracker.core.clinic import DEFAULT_CRISIS_TEXT, DEFAULT_SETTINGS, Clinic
 from tracker.extensions import db
-
-
-def _typed(key: str, value: int) -> str | int:
-    """How a lead types a setting: the dose settings in mg/kg (stored in hundredths)."""
-    return f"{value / 100:.2f}" if key.endswith("_mgkg_x100") else value
-
-
-def _form(clinic, **changes):
-    data = {"name": clinic.name, "timezone": clinic.timezone, "crisis_text": clinic.crisis_text,
-            "version": clinic.version,
-            **{key: _typed(key, value) for key, value in clinic.thresholds.items()}}
-    data.update(changes)
-    return data
 
 
 def _updates(outcome: str = "success"):

@@ -246,11 +246,9 @@ def test_export_streams_the_rows_and_is_audited(login_as, lead, clinic, clinicia
         lead.id, "continuity:debrief_signed", "success")
 
 
-def test_the_period_in_effect_is_shown_in_the_date_fields(login_as, lead):
-    from tracker.timezones import clinic_today
-
+def test_the_period_in_effect_is_shown_in_the_date_fields(login_as, lead, clinic):
     with_defaults = login_as(lead).get("/lead/continuity").get_data(as_text=True)
-    today = clinic_today()
+    today = today_in(clinic)
     first = today - timedelta(days=29)
     assert re.search(rf'id="start"[^>]*value="{first.isoformat()}"', with_defaults)
     assert re.search(rf'id="end"[^>]*value="{today.isoformat()}"', with_defaults)

@@ -5,6 +5,7 @@ import html as html_lib
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from tests import factories as make
 from tests.conftest import page_text
 from tracker.core.audit.models import AuditEvent
 from tracker.core.patients import CareTeamMember, Patient
+from tracker.db import utcnow
 from tracker.extensions import db
 
 GOOD = {"given_name": "Jordan", "family_name": "Rivera", "date_of_birth": "1979-06-02",
@@ -166,8 +168,14 @@ def test_a_duplicate_record_number_on_edit_is_refused(login_as, clinic, clinicia
 
 # --- when the weight was measured (ketamine's mg/kg check needs a recent one) -----------------
 
+def _clinic_today(user):
+    """Today in the clinic's own zone (what the service dates a weight by); a test has no
+    signed-in user, so tracker.timezones.clinic_today() would give UTC's date."""
+    return utcnow().astimezone(ZoneInfo(user.clinic.timezone)).date()
+
+
 def test_a_new_weight_is_dated_today_unless_its_date_is_given(login_as, clinician):
-    from tracker.timezones import clinic_today
+    clinic_today = lambda: _clinic_today(clinician)  # noqa: E731
     client = login_as(clinician)
     assert client.post("/patients/new", data=GOOD).status_code == 302
     (patient,) = _patients()
@@ -180,7 +188,7 @@ def test_a_new_weight_is_dated_today_unless_its_date_is_given(login_as, clinicia
 
 
 def test_a_changed_weight_with_its_old_date_left_is_dated_today(login_as, clinician, patient):
-    from tracker.timezones import clinic_today
+    clinic_today = lambda: _clinic_today(clinician)  # noqa: E731
     old = clinic_today() - timedelta(days=50)
     patient.weighed_on = old
     db.session.commit()

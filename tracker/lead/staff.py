@@ -114,40 +114,34 @@ def deactivate_staff(staff_id):
 def reset_second_factor(staff_id):
     """A lost phone: the staff member sets up two-factor sign-in again at their next sign-in
     (with the password alone, once); their sessions end."""
-    user = _staff_or_404(staff_id)
-    outcome = save(None, lambda: reset_staff_second_factor(user, by=current_user),
-                   audit=Attempt("reset_second_factor", "user", user.id))
-    if not outcome.saved:
-        flash(outcome.problem, "danger")
-    else:
-        flash(f"{user.full_name}'s second factor is reset; their sessions have ended. They set "
-              "it up again after their next sign-in.", "success")
-    return redirect(url_for("lead.staff"))
+    return _staff_button(staff_id, reset_staff_second_factor, "reset_second_factor",
+                         "{name}'s second factor is reset; their sessions have ended. They set "
+                         "it up again after their next sign-in.")
 
 
 @bp.route("/staff/<staff_id>/reactivate", methods=["POST"])
 @allow(LEAD)
 def reactivate_staff(staff_id):
-    user = _staff_or_404(staff_id)
-    outcome = save(None, lambda: services.reactivate_staff(user, by=current_user),
-                   audit=Attempt("reactivate", "user", user.id))
-    if not outcome.saved:
-        flash(outcome.problem, "danger")
-    else:
-        flash(f"{user.full_name}'s account is active again. If they have forgotten their "
-              "password, send a reset link.", "success")
-    return redirect(url_for("lead.staff"))
+    return _staff_button(staff_id, services.reactivate_staff, "reactivate",
+                         "{name}'s account is active again. If they have forgotten their "
+                         "password, send a reset link.")
 
 
 @bp.route("/staff/<staff_id>/end-sessions", methods=["POST"])
 @allow(LEAD)
 def end_staff_sessions(staff_id):
+    return _staff_button(staff_id, services.end_staff_sessions, "end_sessions",
+                         "{name} is signed out on every device; their password still works.")
+
+
+def _staff_button(staff_id, change, action: str, done: str):
+    """A staff page button that posts no fields: one service on the account, audited as
+    `action` (a refusal too), then back to the staff page saying what happened."""
     user = _staff_or_404(staff_id)
-    outcome = save(None, lambda: services.end_staff_sessions(user, by=current_user),
-                   audit=Attempt("end_sessions", "user", user.id))
+    outcome = save(None, lambda: change(user, by=current_user),
+                   audit=Attempt(action, "user", user.id))
     if outcome.saved:
-        flash(f"{user.full_name} is signed out on every device; their password still works.",
-              "success")
+        flash(done.format(name=user.full_name), "success")
     else:
         flash(outcome.problem, "danger")
     return redirect(url_for("lead.staff"))

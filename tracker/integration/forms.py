@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.core.forms import VersionField, choices
 from tracker.db import utcnow
 from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
-from tracker.integration.models import REPEATS, TASK_KINDS
+from tracker.integration.models import GOAL_RATINGS, REPEATS, TASK_KINDS
 from tracker.integration.services import schedule_problems
 from tracker.timezones import clinic_today
 
@@ -44,19 +45,36 @@ class DebriefForm(FlaskForm):
     def goal_fields(self):
         return [field for name, field in self._fields.items() if name.startswith("goal_")]
 
+    def goal_entries(self) -> list[tuple[str, object, object]]:
+        """Per goal, in the intention's order: (its text, the rating field, the note field)."""
+        return [(self.goal_texts[int(note.short_name.removeprefix("goal_"))],
+                 self[note.short_name.replace("goal_", "rating_", 1)], note)
+                for note in self.goal_fields()]
+
     def progress(self) -> dict[int, str | None]:
         return {int(field.short_name.removeprefix("goal_")): field.data
                 for field in self.goal_fields()}
 
+    def ratings(self) -> dict[int, int | None]:
+        return {goal_id: self[f"rating_{goal_id}"].data for goal_id in self.progress()}
+
+
+def _rating(value):
+    return int(value) if value not in (None, "") else None
+
 
 def debrief_form_for(goals, **kwargs) -> DebriefForm:
-    """The debrief form with one progress note (field goal_<id>) per goal of the intention."""
+    """The debrief form with, per goal of the intention, a rating on GOAL_RATINGS (field
+    rating_<id>, optional) and a progress note (field goal_<id>, optional)."""
     class Form(DebriefForm):
-        pass
+        goal_texts = {goal.id: goal.text for goal in goals}
 
     for goal in goals:
+        setattr(Form, f"rating_{goal.id}", RadioField(
+            f"Rating of: {goal.text}", [Optional()], coerce=_rating,
+            choices=[SelectChoice(value, label) for value, label in GOAL_RATINGS.items()]))
         setattr(Form, f"goal_{goal.id}", ClinicalText(
-            f"Progress on: {goal.text}", max_length=GOAL_NOTE_LENGTH, validators=[Optional()],
+            f"Progress note on: {goal.text}", max_length=GOAL_NOTE_LENGTH, validators=[Optional()],
             filters=[_strip], render_kw={"rows": 2}))
     return Form(**kwargs)
 

@@ -89,17 +89,42 @@ class Debrief(TimestampMixin, db.Model):
         return self.signed_at is not None
 
 
+# How far a goal has come, rated at each debrief: a five-step worded scale (in the manner of
+# goal attainment scaling), so a clinician rates in words and a chart can plot numbers.
+GOAL_RATINGS = {
+    1: "Not started",
+    2: "A little progress",
+    3: "Some progress",
+    4: "Much progress",
+    5: "Achieved",
+}
+LOWEST_RATING, HIGHEST_RATING = min(GOAL_RATINGS), max(GOAL_RATINGS)
+
+
 class GoalProgress(db.Model):
+    """A goal's progress at one debrief: a rating on GOAL_RATINGS and/or a note. Rows from
+    before the ratings (migration 0014) have a note and no rating."""
+
     __tablename__ = "goal_progress"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     debrief_id: Mapped[int] = mapped_column(sa.ForeignKey("debrief.id"))
     goal_id: Mapped[int] = mapped_column(sa.ForeignKey("goal.id"))
-    note: Mapped[str] = mapped_column(sa.Text)
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    note: Mapped[str | None] = mapped_column(sa.Text)
 
     goal: Mapped[Goal] = relationship(lazy="joined")
 
-    __table_args__ = (sa.UniqueConstraint("debrief_id", "goal_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("debrief_id", "goal_id"),
+        sa.CheckConstraint(f"rating IS NULL OR rating BETWEEN {LOWEST_RATING} AND {HIGHEST_RATING}",
+                           name="rating_range"),
+        sa.CheckConstraint("rating IS NOT NULL OR note IS NOT NULL", name="rating_or_note"),
+    )
+
+    @property
+    def rating_label(self) -> str | None:
+        return GOAL_RATINGS.get(self.rating) if self.rating is not None else None
 
 
 class IntegrationTask(TimestampMixin, db.Model):

@@ -41,8 +41,10 @@ def _debrief_form(record: DosingSession, *, submitted: bool = False):
     if submitted:  # a held time sent back unchanged keeps its seconds (LocalDateTimeField)
         kept = {"held_at": debrief.held_at} if debrief is not None else {}
         return debrief_form_for(_goals(record), prefix="debrief", **kept)
-    notes = {f"goal_{entry.goal_id}": entry.note
-             for entry in (debrief.goal_progress if debrief else [])}
+    notes = {}
+    for entry in (debrief.goal_progress if debrief else []):
+        notes[f"goal_{entry.goal_id}"] = entry.note
+        notes[f"rating_{entry.goal_id}"] = entry.rating
     return debrief_form_for(_goals(record), prefix="debrief", formdata=None, obj=debrief,
                             version=debrief.version if debrief else 0, **notes)
 
@@ -119,7 +121,8 @@ def save_debrief(session_id):
             "version", "held_at", "emotions", "insights", "what_surfaced",
             "relation_to_intention")}
         outcome = save(form, lambda: services.hold_debrief(
-            record, **fields, progress=form.progress(), user=current_user), audit=audit)
+            record, **fields, progress=form.progress(), ratings=form.ratings(),
+            user=current_user), audit=audit)
     if outcome.saved:
         flash("The debrief is saved.", "success")
         return redirect(url_for(".debrief", session_id=sid))

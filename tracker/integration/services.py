@@ -16,7 +16,7 @@ from tracker.core.sessions import DosingSession
 from tracker.core.signing.service import content_hash, ensure_unsigned, sign
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.integration.models import Debrief, GoalProgress, IntegrationTask
+from tracker.integration.models import GOAL_RATINGS, Debrief, GoalProgress, IntegrationTask
 from tracker.intention.models import Goal, Intention
 from tracker.rules import Refused, Stale, check_version
 from tracker.timezones import to_local
@@ -28,10 +28,11 @@ LONGEST_REPEAT_DAYS = 366
 def hold_debrief(session: DosingSession, *, version: int, held_at: datetime,
                  emotions: str | None, insights: str | None, what_surfaced: str | None,
                  relation_to_intention: str | None, progress: dict[int, str | None],
-                 user) -> Debrief:
-    """Record (or revise, until signed) the debrief of a session, with a progress note per goal
-    of the session's intention. `version` is the debrief's version when the form was opened
-    (0 for a new one): a save over someone else's is refused (Stale)."""
+                 user, ratings: dict[int, int | None] | None = None) -> Debrief:
+    """Record (or revise, until signed) the debrief of a session, with per goal of the
+    session's intention a rating on GOAL_RATINGS and a progress note (either may be left
+    out). `version` is the debrief's version when the form was opened (0 for a new one): a
+    save over someone else's is refused (Stale)."""
     if session.started_at is None:
         raise Refused("The session has not started yet: hold its debrief after it.")
     debrief = db.session.scalar(sa.select(Debrief).where(Debrief.session_id == session.id))
@@ -54,36 +55,49 @@ def hold_debrief(session: DosingSession, *, version: int, held_at: datetime,
     debrief.what_surfaced = what_surfaced or None
     debrief.relation_to_intention = relation_to_intention or None
     debrief.updated_at = utcnow()  # a change to the goal notes alone still bumps the version
-    _set_goal_progress(session, debrief, progress)
+    _set_goal_progress(session, debrief, progress, ratings or {})
     db.session.flush()
     audit("create" if created else "update", "debrief", debrief, user)
     return debrief
 
 
 def _set_goal_progress(session: DosingSession, debrief: Debrief,
-                       progress: dict[int, str | None]) -> None:
+                       progress: dict[int, str | None], ratings: dict[int, int | None]) -> None:
     goal_ids = set(db.session.scalars(sa.select(Goal.id).join(Intention)
                                       .where(Intention.session_id == session.id)))
     existing = {entry.goal_id: entry for entry in debrief.goal_progress}
-    for goal_id in goal_ids:
-        note = (progress.get(goal_id) or "").strip()
-        if note and goal_id in existing:
-            existing[goal_id].note = note
-        elif note:
-            debrief.goal_progress.append(GoalProgress(goal_id=goal_id, note=note))
-        elif goal_id in existing:  # cleared in the draft
-            debrief.goal_progress.remove(existing[goal_id])
+    for goal_id in sorted(goal_ids):
+        note = (progress.get(goal_id) or "").strip() or None
+        rating = ratings.get(goal_id)
+        if rating is not None and rating not in GOAL_RATINGS:
+            raise Refused("Choose a rating from the scale.", field=f"rating_{goal_id}")
+        if note is None and rating is None:
+            if goal_id in existing:  # cleared in the draft
+                debrief.goal_progress.remove(existing[goal_id])
+            continue
+        entry = existing.get(goal_id)
+        if entry is None:
+            entry = GoalProgress(goal_id=goal_id)
+            debrief.goal_progress.append(entry)
+        entry.note, entry.rating = note, rating
 
 
 DEBRIEF_FIELDS = ("id", "session_id", "patient_id", "held_at", "clinician_id", "emotions",
                   "insights", "what_surfaced", "relation_to_intention")
 
 
+def _progress_content(entry: GoalProgress) -> dict:
+    row = plain_row(entry, ("goal_id", "note"))
+    if entry.rating is not None:  # left out when absent: debriefs signed before ratings existed
+        row["rating"] = entry.rating  # still hash to what their signature holds
+    return row
+
+
 def debrief_content(debrief: Debrief) -> dict:
-    """The signed content of a debrief: its fields and the progress note per goal."""
+    """The signed content of a debrief: its fields and, per goal, the rating and note."""
     return {
         "debrief": plain_row(debrief, DEBRIEF_FIELDS),
-        "goal_progress": [plain_row(entry, ("goal_id", "note"))
+        "goal_progress": [_progress_content(entry)
                           for entry in sorted(debrief.goal_progress, key=lambda e: e.goal_id)],
     }
 

@@ -31,6 +31,7 @@ class GoalEntry(Form):
     """One goal per row; the hidden id keeps a goal's identity when its text is edited."""
 
     goal_id = HiddenField()
+    carried_from = HiddenField()  # a new row carried forward from this goal of an earlier session
     text = StringField("Goal", render_kw={"maxlength": GOAL_MAX})  # length checked by the list
 
 

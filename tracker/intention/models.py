@@ -123,6 +123,10 @@ class Goal(db.Model):
     intention_id: Mapped[int] = mapped_column(sa.ForeignKey("intention.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(sa.String(500))
+    # The same goal at the patient's earlier session: a new intention carries the previous
+    # intention's goals forward by default, so a goal's ratings can be followed across
+    # sessions. Unique: a goal is carried forward once, so each goal's history is one line.
+    carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("goal.id"), unique=True)
 
     # Progress noted at a debrief (stage 3). Named by string, so the intention stage can ask
     # whether a goal has progress without importing the later stage.

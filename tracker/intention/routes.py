@@ -13,7 +13,11 @@ from tracker.extensions import db
 from tracker.intention import services
 from tracker.intention.forms import BLANK_GOAL_ROWS, MAX_GOALS, IntentionForm
 from tracker.intention.models import CHECKLIST_ITEMS, CONCOMITANT_MEDICATIONS
-from tracker.intention.queries import intention_for_session, session_page_options
+from tracker.intention.queries import (
+    goals_to_carry_forward,
+    intention_for_session,
+    session_page_options,
+)
 
 bp = Blueprint("intention", __name__)
 
@@ -21,10 +25,17 @@ bp = Blueprint("intention", __name__)
 _YES_NO = {True: "yes", False: "no"}
 
 
-def _initial(intention) -> dict:
-    """The form's data from a saved intention, with blank rows for new goals."""
-    goals = [{"goal_id": g.id, "text": g.text} for g in intention.goals] if intention else []
-    goals += [{"goal_id": "", "text": ""}] * min(BLANK_GOAL_ROWS, MAX_GOALS - len(goals))
+def _initial(intention, carried=()) -> dict:
+    """The form's data from a saved intention, with blank rows for new goals. A new intention
+    starts from the goals of the patient's previous one (`carried`), each row linked to the
+    goal it carries forward: clearing a row drops that goal."""
+    if intention is not None:
+        goals = [{"goal_id": g.id, "text": g.text, "carried_from": ""} for g in intention.goals]
+    else:
+        goals = [{"goal_id": "", "text": g.text, "carried_from": g.id}
+                 for g in carried][:MAX_GOALS]
+    goals += ([{"goal_id": "", "text": "", "carried_from": ""}]
+              * min(BLANK_GOAL_ROWS, MAX_GOALS - len(goals)))
     if intention is None:
         return {"goals": goals, "version": ""}
     data = {column: getattr(intention, column) for column, _ in CHECKLIST_ITEMS}
@@ -42,7 +53,9 @@ def _draft(form: IntentionForm) -> services.IntentionDraft:
     goals = []
     for entry in form.goals.entries:
         raw_id = (entry.form.goal_id.data or "").strip()
-        goals.append((int(raw_id) if raw_id.isdigit() else None, entry.form.text.data or ""))
+        raw_from = (entry.form.carried_from.data or "").strip()
+        goals.append((int(raw_id) if raw_id.isdigit() else None, entry.form.text.data or "",
+                      int(raw_from) if raw_from.isdigit() else None))
     return services.IntentionDraft(
         focus_areas=form.focus_areas.data or [], focus_other=form.focus_other.data,
         intention_text=form.intention_text.data, goals=goals,
@@ -67,7 +80,9 @@ def edit(session_id: int):
         record_event("read", "intention" if intention else "dosing_session",
                      intention.id if intention else session.id, patient_id=session.patient_id)
         db.session.commit()
-        form = IntentionForm(data=_initial(intention))
+        carried = ([] if intention is not None or refused
+                   else db.session.scalars(goals_to_carry_forward(session)).all())
+        form = IntentionForm(data=_initial(intention, carried))
         outcome = Outcome(saved=False, problem=refused)
     else:
         form = IntentionForm()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from tracker.core.audit.service import record_event
 from tracker.core.sessions import DosingSession, SessionStatus
@@ -26,12 +27,13 @@ from tracker.rules import Refused, Stale, check_version
 
 @dataclass
 class IntentionDraft:
-    """What the clinician typed. goals: (existing goal id or None, text), in order."""
+    """What the clinician typed. goals: (existing goal id or None, text[, the id of the earlier
+    goal a new row carries forward]), in order."""
 
     focus_areas: list[str]
     intention_text: str
     focus_other: str | None = None
-    goals: list[tuple[int | None, str]] = field(default_factory=list)
+    goals: list[tuple] = field(default_factory=list)
     preparation_notes: str | None = None
     checklist: dict[str, bool] = field(default_factory=dict)
     escort_name: str | None = None
@@ -114,21 +116,49 @@ def _apply_focus_areas(intention: Intention, areas: list[str]) -> None:
         intention.focus_areas.append(IntentionFocus(area=area))
 
 
-def _apply_goals(intention: Intention, goals: list[tuple[int | None, str]]) -> None:
+def _apply_goals(intention: Intention, goals: list[tuple]) -> None:
     existing = {g.id: g for g in intention.goals}
-    rows = [(gid, text.strip()) for gid, text in goals if text and text.strip()]
-    if any(gid is not None and gid not in existing for gid, _ in rows):
+    rows = [(gid, text.strip(), carried) for gid, text, carried in (_goal_row(r) for r in goals)
+            if text and text.strip()]
+    if any(gid is not None and gid not in existing for gid, _, _ in rows):
         raise Stale(what="intention")  # a goal the form showed is gone: someone else changed the goals
-    kept = {gid for gid, _ in rows if gid is not None}
+    kept = {gid for gid, _, _ in rows if gid is not None}
     removed = [g for gid, g in existing.items() if gid not in kept]
     if removed and db.session.scalar(sa.select(Goal.id).where(
             Goal.id.in_([g.id for g in removed]), Goal.progress_notes.any()).limit(1)):
         raise Refused("A goal with progress noted at a debrief cannot be removed.",
                             field="goals")
+    carried = _carried_goals(intention, [c for gid, _, c in rows if gid is None and c])
+    if removed:  # a later session that carried a removed goal forward keeps its own goal, unlinked
+        db.session.execute(sa.update(Goal).where(Goal.carried_from_id.in_([g.id for g in removed]))
+                           .values(carried_from_id=None))
     for goal in removed:
         intention.goals.remove(goal)
-    for position, (gid, text) in enumerate(rows):
+    for position, (gid, text, carried_from) in enumerate(rows):
         goal = existing[gid] if gid is not None else Goal(text=text)
         goal.text, goal.position = text, position
         if gid is None:
+            goal.carried_from_id = carried_from if carried_from in carried else None
             intention.goals.append(goal)
+
+
+def _goal_row(row: tuple) -> tuple[int | None, str, int | None]:
+    gid, text, *rest = row
+    return gid, text, (rest[0] if rest else None)
+
+
+def _carried_goals(intention: Intention, wanted: list[int]) -> set[int]:
+    """Of the goal ids new rows say they carry forward, those that may be: goals of the same
+    patient's intention for an earlier-scheduled session, carried nowhere yet. A form sent
+    twice or opened in two tabs may name one already carried: that row becomes a new goal."""
+    if not wanted:
+        return set()
+    later = aliased(Goal)
+    here = sa.select(DosingSession.scheduled_at).where(
+        DosingSession.id == intention.session_id).scalar_subquery()
+    return set(db.session.scalars(
+        sa.select(Goal.id).join(Intention, Intention.id == Goal.intention_id)
+        .join(DosingSession, DosingSession.id == Intention.session_id)
+        .where(Goal.id.in_(wanted), Intention.patient_id == intention.patient_id,
+               Intention.id != intention.id, DosingSession.scheduled_at < here,
+               ~sa.exists().where(later.carried_from_id == Goal.id))))

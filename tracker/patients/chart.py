@@ -9,6 +9,7 @@ from tracker.core.patients import Patient
 from tracker.core.users import User
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.integration.goal_progress import GoalLine, goal_history, goal_lines
 from tracker.patients import queries
 from tracker.patients.journey import SessionJourney, journey_rows, session_journeys
 from tracker.timezones import clinic_today, to_local
@@ -51,6 +52,7 @@ class Chart:
     scores: list
     history: list
     goals: dict[int, list[str]]
+    goal_lines: list[GoalLine]
     account: User | None
     chart_data: dict
 
@@ -64,9 +66,10 @@ def load_chart(patient: Patient, clinic) -> Chart:
         journey_rows(patient.id, clinic=clinic, now=now, today=today)).all(), clinic=clinic)
     scores = db.session.execute(queries.score_points(patient.id)).all()
     account = db.session.get(User, patient.user_id) if patient.user_id else None
+    goal_rows = db.session.execute(goal_history(patient.id)).all()
     goals: dict[int, list[str]] = {}
-    for session_id, text in db.session.execute(queries.intention_goals(patient.id)):
-        goals.setdefault(session_id, []).append(text)
+    for row in sorted(goal_rows, key=lambda r: (r.session_id, r.position, r.id)):
+        goals.setdefault(row.session_id, []).append(row.text)
     return Chart(
         patient=patient, age=patient.age_on(today),
         team=db.session.scalars(queries.care_team(patient.id)).all(),
@@ -74,5 +77,5 @@ def load_chart(patient: Patient, clinic) -> Chart:
         courses=db.session.execute(queries.courses_with_session_counts(patient.id)).all(),
         journeys=journeys, scores=scores,
         history=db.session.scalars(queries.status_history(patient.id).limit(10)).all(),
-        goals=goals, account=account, chart_data=scores_chart_data(scores, journeys),
+        goals=goals, goal_lines=goal_lines(goal_rows), account=account, chart_data=scores_chart_data(scores, journeys),
     )

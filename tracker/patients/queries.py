@@ -12,7 +12,6 @@ from tracker.core.flags import SafetyFlag
 from tracker.core.patients import CareTeamMember, Patient, StatusChange, TreatmentCourse
 from tracker.core.sessions import DosingSession, SessionStatus
 from tracker.core.users import CLINICIAN, User
-from tracker.intention.models import Goal, Intention
 
 ANY_ATTENTION = "any"
 
@@ -99,13 +98,6 @@ def score_points(patient_id: int) -> sa.Select:
     R = QuestionnaireResponse
     return (sa.select(R.id, R.instrument, R.completed_at, R.total, R.band)
             .where(R.patient_id == patient_id).order_by(R.completed_at, R.id))
-
-
-def intention_goals(patient_id: int) -> sa.Select:
-    """(session id, goal text) of every intention of the patient, in goal order."""
-    return (sa.select(Intention.session_id, Goal.text).join(Goal, Goal.intention_id == Intention.id)
-            .where(Intention.patient_id == patient_id)
-            .order_by(Intention.session_id, Goal.position, Goal.id))
 
 
 def status_history(patient_id: int) -> sa.Select:

@@ -83,6 +83,7 @@ RECORD_TYPES: dict[str, tuple[str, str]] = {
     "dosing_session": ("Dosing session", "a dosing session"),
     "intention": ("Intention", "an intention"),
     "goal": ("Goal", "a goal"),
+    "goal_progress": ("Goal progress (portal)", "how your goals are going"),
     "session_note": ("In-session note", "an in-session note"),
     "vital_sign": ("Vital signs", "vital signs"),
     "sedation_rating": ("Sedation rating", "a sedation rating"),

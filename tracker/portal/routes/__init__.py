@@ -57,6 +57,7 @@ def day_or_404(text: str) -> date:
 
 
 from tracker.portal.routes import (  # noqa: E402,F401  (the views register on bp)
+    goals,
     journey,
     questionnaires,
     record_access,

@@ -31,6 +31,11 @@ PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant
 SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013"
 AUTHOR_SIGNATURE = "1.2.840.10065.1.12.1.1"
 ADVERSE_EVENT_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
+GOAL_ACHIEVEMENT_DISPLAY = {
+    "in-progress": "In Progress", "improving": "Improving", "worsening": "Worsening",
+    "no-change": "No Change", "achieved": "Achieved", "sustaining": "Sustaining",
+    "not-achieved": "Not Achieved", "no-progress": "No Progress", "not-attainable": "Not Attainable"}
 
 # The tracker's own code systems (for the concepts no standard codes as finely).
 BASE = "https://fhir.journey-tracker.example"

@@ -125,19 +125,29 @@ def care_plan(patient_row, *, intentions, goal_ids, task_ids, started_on: date |
         activity=[{"reference": ref("Task", t)} for t in task_ids], note=notes)
 
 
-def goal(row, intention, session_start: datetime | None, progress, links: Links) -> dict:
-    """An intention goal. `progress`: (GoalProgress, Debrief) pairs for the care team, else []."""
+def _progress_text(entry) -> str:
+    rated = f"Rated: {entry.rating_label} ({entry.rating} of 5)." if entry.rating else None
+    return " ".join(part for part in (rated, entry.note) if part)
+
+
+def goal(row, intention, session_start: datetime | None, progress, links: Links,
+         achievement: str | None = None) -> dict:
+    """An intention goal. `progress`: (GoalProgress, Debrief) pairs for the care team, else [].
+    `achievement`: a goal-achievement code from its debrief's rating (goal_progress.py)."""
     areas = [_own("focus-area", f.area, f.label) for f in intention.focus_areas]
     if intention.focus_other:
         areas.append({"text": intention.focus_other})
-    notes = [{"time": instant(debrief.held_at), "text": note.note,
+    notes = [{"time": instant(debrief.held_at), "text": _progress_text(note),
               "authorReference": links.practitioner(debrief.clinician_id)}
              for note, debrief in progress]
     return _resource(
         "Goal", row.id, lifecycleStatus="active", category=areas,
         description={"text": row.text}, subject=_patient_ref(intention.patient_id),
         startDate=day(session_start.date()) if session_start else None,
-        expressedBy=_patient_ref(intention.patient_id), note=[_drop_empty(n) for n in notes])
+        expressedBy=_patient_ref(intention.patient_id), note=[_drop_empty(n) for n in notes],
+        achievementStatus=c.concept((c.GOAL_ACHIEVEMENT, achievement,
+                                     c.GOAL_ACHIEVEMENT_DISPLAY[achievement]))
+        if achievement else None)
 
 
 # --- encounters ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from tracker.dosing.models import AdverseEvent, SedationRating, SessionNote, Vit
 from tracker.extensions import db
 from tracker.fhir import mapping as m
 from tracker.fhir.ids import Links
+from tracker.integration.goal_progress import achievement_status
 from tracker.integration.models import Debrief, IntegrationTask, Reflection, TaskCompletion
 from tracker.intention.models import Intention
 
@@ -164,11 +165,16 @@ def _goals(r: JourneyRecord, links: Links):
         for debrief in r.debriefs:
             for note in debrief.goal_progress:
                 progress[note.goal_id].append((note, debrief))
+    # The ratings the audience sees (the patient: signed debriefs only, as in the portal).
+    ratings = {note.goal_id: note.rating for debrief in r.debriefs
+               if r.for_care_team or debrief.signed_at is not None
+               for note in debrief.goal_progress}
     for intention in r.intentions:
         session = sessions.get(intention.session_id)
         start = (session.started_at or session.scheduled_at) if session else None
         for row in intention.goals:
-            yield m.goal(row, intention, start, progress[row.id], links)
+            status = achievement_status(ratings.get(row.id), ratings.get(row.carried_from_id))
+            yield m.goal(row, intention, start, progress[row.id], links, achievement=status)
 
 
 def _encounters(r: JourneyRecord, links: Links):

@@ -130,14 +130,19 @@ class DemoBuilder:
 
     def intention(self, session: DosingSession, by, *, text: str, areas, goals,
                   checklist: bool = True, recorded_at: datetime, prep: str | None = None,
-                  focus_other: str | None = None) -> Intention:
+                  focus_other: str | None = None, carried=()) -> Intention:
+        """`carried`: the previous intention's goals, carried forward in order (as the form
+        does by default)."""
+        carried = list(carried)
         item = Intention(session_id=session.id, patient_id=session.patient_id,
                          intention_text=text, focus_other=focus_other, recorded_by_id=by.id,
                          preparation_notes=prep or "Reviewed sleep and current medications; "
                          "plan the same playlist as last time.",
                          created_at=recorded_at, updated_at=recorded_at,
                          focus_areas=[IntentionFocus(area=a) for a in areas],
-                         goals=[Goal(position=i, text=g) for i, g in enumerate(goals)])
+                         goals=[Goal(position=i, text=g,
+                                     carried_from_id=carried[i].id if i < len(carried) else None)
+                                for i, g in enumerate(goals)])
         if checklist is True:
             item.fasted = item.escort_arranged = item.medications_reviewed = True
             item.consent_on_file = item.baseline_vitals_ok = True
@@ -322,7 +327,7 @@ class DemoBuilder:
     # --- stage 3: debrief, tasks, reflections ---------------------------------------------
 
     def debrief(self, session, by, intention, *, after_h: float, sign_after_h: float | None = 1,
-                progress=None) -> Debrief | None:
+                progress=None, ratings=()) -> Debrief | None:
         held_at = session.ended_at + timedelta(hours=after_h)
         if held_at > self.now:
             return None
@@ -337,9 +342,12 @@ class DemoBuilder:
         db.session.flush()
         notes = progress or ["Started; two of three days so far.", "Some progress; hard on busy days.",
                              "Not yet; will try with support."]
-        db.session.add_all(GoalProgress(debrief_id=item.id, goal_id=goal.id, note=note)
-                           for goal, note in zip(intention.goals if intention else (), notes,
-                                                  strict=False))  # fewer goals than notes
+        ratings = list(ratings)
+        db.session.add_all(GoalProgress(debrief_id=item.id, goal_id=goal.id, note=note,
+                                        rating=ratings[i] if i < len(ratings) else None)
+                           for i, (goal, note) in enumerate(zip(
+                               intention.goals if intention else (), notes,
+                               strict=False)))  # fewer goals than notes
         db.session.flush()
         self.audit(held_at, by, "create", "debrief", item.id, item.patient_id)
         if sign_after_h is not None:

@@ -43,6 +43,11 @@ def course(build: DemoBuilder, patient, clinician, *, start: int, kind: str = "i
     return item
 
 
+def demo_rating(session: int, goal: int) -> int:
+    """A goal's rating at the n-th debrief of a series: the first goal moves fastest."""
+    return max(1, min(5, 1 + (session + 1) * (3 - min(goal, 2)) // 3))
+
+
 def series(build: DemoBuilder, patient, clinician, treatment, days, *, texts, areas, goals,
            hour: int = 10, medication: str = "ketamine", route: str = "iv", doses=IV_STEPS,
            debrief_after: float = 20, tweaks: dict | None = None) -> list[Step]:
@@ -50,7 +55,7 @@ def series(build: DemoBuilder, patient, clinician, treatment, days, *, texts, ar
     `tweaks[n]` changes session n (sign_after_h, debrief_after, debrief_sign, no_debrief,
     no_intention, checklist, vitals, adverse, override, shared, progress, dose_reason,
     vitals_override)."""
-    steps = []
+    steps, previous = [], None
     for n, day in enumerate(days):
         tweak = (tweaks or {}).get(n, {})
         at = build.at(day, hour)
@@ -69,13 +74,16 @@ def series(build: DemoBuilder, patient, clinician, treatment, days, *, texts, ar
             intention = build.intention(
                 session, clinician, text=texts[n % len(texts)], areas=areas, goals=goals,
                 checklist=tweak.get("checklist", True),
-                recorded_at=min(build.at(day - 1, 15), build.now))
+                recorded_at=min(build.at(day - 1, 15), build.now),
+                carried=previous.goals if previous is not None else ())
+            previous = intention
         debrief = None
         if held and not tweak.get("no_debrief"):
             debrief = build.debrief(session, clinician, intention,
                                     after_h=tweak.get("debrief_after", debrief_after),
                                     sign_after_h=tweak.get("debrief_sign", 1),
-                                    progress=tweak.get("progress"))
+                                    progress=tweak.get("progress"),
+                                    ratings=[demo_rating(n, i) for i in range(len(goals))])
         steps.append(Step(session, intention, debrief))
     return steps
 

@@ -225,7 +225,8 @@ def test_fhir_achievement_status(rating, previous, status):
 def _row(goal_id, carried_from, session, rating):
     from datetime import UTC, datetime
     return SimpleNamespace(id=goal_id, carried_from_id=carried_from, text=f"goal {goal_id}",
-                           position=0, session_id=session, status="completed",
+                           position=0, session_id=session,
+                           status="scheduled" if rating is None and session % 3 == 2 else "completed",
                            session_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=session),
                            rating=rating, signed_at=None)
 

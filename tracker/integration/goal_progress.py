@@ -58,6 +58,7 @@ class Point:
     session_id: int
     session_at: datetime
     cancelled: bool
+    upcoming: bool          # not started yet: nothing to rate so far
     rating: int | None
     signed: bool
     note: str | None = None
@@ -108,7 +109,8 @@ def goal_lines(rows) -> list[GoalLine]:
         line_of[row.id] = line
         line.points.append(Point(
             goal_id=row.id, session_id=row.session_id, session_at=row.session_at,
-            cancelled=row.status == "cancelled", rating=row.rating,
+            cancelled=row.status == "cancelled", upcoming=row.status == "scheduled",
+            rating=row.rating,
             signed=row.signed_at is not None, note=getattr(row, "note", None)))
         line.text, line.position = row.text, row.position
     order = {id(line): n for n, line in enumerate(lines)}
@@ -120,6 +122,7 @@ def goal_lines(rows) -> list[GoalLine]:
 
 WIDTH, HEIGHT = 320, 112
 LEFT, RIGHT, TOP, BOTTOM = 30, 12, 10, 22   # room for the scale's numbers and the dates
+INSET = 12   # the first and last dots clear the scale's numbers and the box's edge
 
 
 @dataclass(frozen=True)
@@ -136,15 +139,15 @@ def _y(rating: int) -> float:
 
 def plot(line: GoalLine) -> dict:
     """Coordinates of a line's rated points in a WIDTH x HEIGHT box: one column per session of
-    the line (sessions evenly spaced, oldest left: an induction's weekly sessions and later
+    the line held so far (sessions evenly spaced, oldest left: an induction's weekly sessions and later
     monthly boosters both stay readable), rating 1 at the bottom, 5 at the top. `segments`
     join consecutive rated sessions; an unrated session between two leaves a gap."""
-    columns = [p for p in line.points if not p.cancelled]
-    span = WIDTH - LEFT - RIGHT
+    columns = [p for p in line.points if not (p.cancelled or p.upcoming)]
+    span = WIDTH - LEFT - RIGHT - 2 * INSET
     step = span / (len(columns) - 1) if len(columns) > 1 else 0
     plotted, segments, previous = [], [], None
     for n, point in enumerate(columns):
-        x = round(LEFT + (step * n if len(columns) > 1 else span / 2), 1)
+        x = round(LEFT + INSET + (step * n if len(columns) > 1 else span / 2), 1)
         if point.rating is None:
             previous = None
             continue

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracker.datetext import CLOCKS, DATE_ORDERS, Style, input_datetime, parse_datetime
 from tracker.fields import local_to_utc
 
 ZONES = [ZoneInfo(name) for name in (
@@ -92,3 +93,35 @@ def test_new_york_around_the_changes_of_clock(wall, expected):
 def test_a_skipped_time_says_why():
     with pytest.raises(ValueError, match="clocks moved forward"):
         local_to_utc(datetime(2024, 3, 10, 2, 30), ZoneInfo("America/New_York"))
+
+
+STYLES = [Style(order, clock) for order in DATE_ORDERS for clock in CLOCKS]
+
+
+@settings(max_examples=400, deadline=None)
+@given(zone_and_wall=zone_and_wall, style=st.sampled_from(STYLES))
+def test_a_time_typed_in_the_clinics_pattern_reads_back_across_changes_of_clock(zone_and_wall,
+                                                                                  style):
+    """What the field shows for an instant (the clinic's pattern, in its zone) is read back
+    as that instant; in the hour the clocks repeat, as the first time the clock showed it
+    (an unchanged form keeps the real instant through its hidden shown-value instead)."""
+    zone, wall = zone_and_wall
+    instant = wall.replace(tzinfo=UTC)
+    shown = instant.astimezone(zone)
+    typed = input_datetime(shown.replace(tzinfo=None), style)
+    result = local_to_utc(parse_datetime(typed, style), zone)
+    assert result.astimezone(zone).replace(tzinfo=None) == shown.replace(tzinfo=None, fold=0)
+    assert result == (instants_showing(shown.replace(tzinfo=None, fold=0), zone)[0])
+    assert result == instant or (shown.fold and result < instant)
+
+
+@settings(max_examples=200, deadline=None)
+@given(zone_and_wall=zone_and_wall, style=st.sampled_from(STYLES))
+def test_a_skipped_time_typed_in_the_clinics_pattern_is_refused_with_words(zone_and_wall, style):
+    zone, wall = zone_and_wall
+    typed = input_datetime(wall, style)
+    if instants_showing(wall, zone):
+        assert local_to_utc(parse_datetime(typed, style), zone).tzinfo is UTC
+    else:
+        with pytest.raises(ValueError, match="does not exist"):
+            local_to_utc(parse_datetime(typed, style), zone)

@@ -18,6 +18,7 @@ TRACKER = Path(__file__).resolve().parent.parent / "tracker"
 # (`within`), and any node of a lower layer.
 LAYERS = [
     ("foundation", {"db", "extensions", "timezones", "fields", "rules", "sqlite", "security",
+                    "datetext",
                     "templating", "errors"}, "any"),
     ("core", {"core"}, "any"),
     ("ops", {"ops"}, "any"),  # health probes, request logs, backups: need only the core

@@ -1,20 +1,27 @@
 """Form fields and validators shared by every stage's forms."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from markupsafe import Markup
-from wtforms import DateTimeLocalField, TextAreaField
+from wtforms import Field, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import Length, ValidationError
-from wtforms.widgets import DateTimeLocalInput
+from wtforms.widgets import TextInput
 
+from tracker.datetext import (
+    date_hint,
+    datetime_hint,
+    input_date,
+    input_datetime,
+    parse_date,
+    parse_datetime,
+)
 from tracker.db import utcnow
-from tracker.timezones import clinic_zone, to_local
+from tracker.timezones import clinic_style, clinic_zone, to_local
 
 LONG_TEXT = 10000
 SHOWN = "-shown"  # suffix of the hidden input that carries the value the form was filled with
-FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
 
 def local_to_utc(wall: datetime, zone) -> datetime:
@@ -31,31 +38,42 @@ def local_to_utc(wall: datetime, zone) -> datetime:
     return instant
 
 
-class _WithShownValue(DateTimeLocalInput):
-    """The datetime-local input plus a hidden input holding the value it was filled with."""
+class _WithShownValue(TextInput):
+    """A text box for a date and time in the clinic's pattern, plus a hidden input holding the
+    value it was filled with. A text box, not <input type=datetime-local>: browsers write that
+    one in their own language's pattern, whatever the clinic's (tracker.datetext)."""
 
     def __call__(self, field, **kwargs):
+        style = clinic_style()
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("spellcheck", "false")
+        kwargs.setdefault("data-datetime", f"{style.order} {style.clock}")
         shown = field.shown_value()
         companion = Markup('<input type="hidden" name="{}" value="{}">').format(
             field.name + SHOWN, shown)
         return super().__call__(field, **kwargs) + companion
 
 
-class LocalDateTimeField(DateTimeLocalField):
-    """A datetime typed in the clinic's time zone; `.data` is aware UTC.
+class LocalDateTimeField(Field):
+    """A datetime typed in the clinic's time zone and pattern; `.data` is aware UTC.
 
-    The form shows minutes, but the instant is kept: when the submitted value is the one the form
-    was filled with, `.data` is the field's own value at submission (its object data or default)
-    rather than the minute shown. So a form filled with "now" (default=utcnow) and sent unchanged
-    records the instant it was sent, seconds included, and a stored time sent back unchanged
-    keeps its seconds. A time the user changed is used as typed."""
+    Typed as the clinic writes dates ("30/11/2026 14:05", "11/30/2026 2:05 PM", ISO always
+    accepted: tracker.datetext.parse_datetime). The form shows minutes, but the instant is kept:
+    when the submitted value is the one the form was filled with, `.data` is the field's own
+    value at submission (its object data or default) rather than the minute shown. So a form
+    filled with "now" (default=utcnow) and sent unchanged records the instant it was sent,
+    seconds included, and a stored time sent back unchanged keeps its seconds. A time the user
+    changed is used as typed."""
 
     widget = _WithShownValue()
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("format", list(FORMATS))
         super().__init__(label, validators, **kwargs)
         self._shown: str | None = None
+
+    @property
+    def format_hint(self) -> str:
+        return datetime_hint(clinic_style())
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         self._shown = None
@@ -64,26 +82,32 @@ class LocalDateTimeField(DateTimeLocalField):
         super().process(formdata, data, extra_filters)
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)  # a naive wall-clock time, or a ValueError
-        if self.data is None:
+        text = " ".join(valuelist).strip() if valuelist else ""
+        if not text:
+            self.data = None
             return
-        if isinstance(self.object_data, datetime) and self.data == _parse(self._shown):
+        try:
+            wall = parse_datetime(text, clinic_style())
+        except ValueError:
+            self.data = None
+            raise
+        if isinstance(self.object_data, datetime) and wall == _parse(self._shown):
             self.data = self.object_data  # sent as it was filled: the real instant
             return
         try:
-            self.data = local_to_utc(self.data, clinic_zone())
+            self.data = local_to_utc(wall, clinic_zone())
         except ValueError:
             self.data = None  # validators must not see a naive time
             raise
 
     def process_data(self, value):
-        super().process_data(to_local(value) if isinstance(value, datetime) else value)
+        self.data = to_local(value) if isinstance(value, datetime) else value
 
     def _value(self):
         if self.raw_data:
             return " ".join(self.raw_data)
         if isinstance(self.data, datetime):
-            return to_local(self.data).strftime(FORMATS[0])
+            return input_datetime(to_local(self.data), clinic_style())
         return ""
 
     def shown_value(self) -> str:
@@ -94,13 +118,44 @@ class LocalDateTimeField(DateTimeLocalField):
 
 
 def _parse(text: str | None) -> datetime | None:
-    for fmt in FORMATS:
+    try:
+        return parse_datetime(text or "", clinic_style())
+    except ValueError:
+        return None
+
+
+class LocalDateField(Field):
+    """A calendar day typed in the clinic's pattern ("30/11/2026", "11/30/2026", ISO always
+    accepted: tracker.datetext.parse_date); `.data` is a `date`. A text box, for the reason
+    LocalDateTimeField is one."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"autocomplete": "off", "spellcheck": "false", **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    @property
+    def format_hint(self) -> str:
+        return date_hint(clinic_style())
+
+    def process_formdata(self, valuelist):
+        text = " ".join(valuelist).strip() if valuelist else ""
+        if not text:
+            self.data = None
+            return
         try:
-            # a clinic-local wall time, naive on purpose: local_to_utc makes it aware
-            return datetime.strptime(text or "", fmt)  # noqa: DTZ007
+            self.data = parse_date(text, clinic_style())
         except ValueError:
-            continue
-    return None
+            self.data = None
+            raise
+
+    def _value(self):
+        if self.raw_data and (self.errors or self.data is None):
+            return " ".join(self.raw_data)  # refused: shown again as typed
+        if isinstance(self.data, date):  # read: shown the clinic's way ("2026-01-05" -> 05/01/2026)
+            return input_date(self.data, clinic_style())
+        return ""
 
 
 def ClinicalText(label, validators=None, max_length: int = LONG_TEXT, **kwargs):

@@ -3,28 +3,42 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from tracker.datetext import show_date, show_datetime, show_day_month, show_time
 from tracker.security import idle_deadline
-from tracker.timezones import clinic_zone, to_local
+from tracker.timezones import clinic_style, clinic_zone, to_local
 
 
-def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    return to_local(value).strftime(fmt) if value else "—"
+def local_datetime(value: datetime | None, form: str | None = None) -> str:
+    """A moment in the clinic's zone, written the clinic's way (tracker.datetext).
+
+    `form`: None for "Mon 30 Nov 2026, 14:05"; "seconds" adds them; "date" leaves the weekday
+    out; "time" is the time alone."""
+    if not value:
+        return "—"
+    local, style = to_local(value), clinic_style()
+    if form == "time":
+        return show_time(local, style)
+    return show_datetime(local, style, weekday=form != "date", seconds=form == "seconds")
 
 
 def local_time(value: datetime | None) -> str:
-    return to_local(value).strftime("%H:%M") if value else "—"
+    return show_time(to_local(value), clinic_style()) if value else "—"
 
 
-def local_date(value: datetime | date | None, fmt: str = "%a %d %b %Y") -> str:
+def local_date(value: datetime | date | None, form: str | None = None) -> str:
+    """A day ("Mon 30 Nov 2026"); `form` "date" leaves the weekday out, "day_month" the year
+    too ("30 Nov")."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         value = to_local(value)
-    return value.strftime(fmt)
+    if form == "day_month":
+        return show_day_month(value, clinic_style())
+    return show_date(value, clinic_style(), weekday=form != "date")
 
 
 def iso_local(value: datetime | None) -> str:
-    """For <input type=datetime-local>: clinic-local time, minutes precision."""
+    """Clinic-local time, minutes precision, as ISO 8601 (a machine-readable attribute)."""
     return to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
@@ -33,7 +47,8 @@ def register(app) -> None:
         local_datetime=local_datetime, local_time=local_time, local_date=local_date,
         iso_local=iso_local,
     )
-    app.jinja_env.globals.update(clinic_zone=clinic_zone, idle_deadline=idle_deadline,
+    app.jinja_env.globals.update(clinic_zone=clinic_zone, clinic_style=clinic_style,
+                                  idle_deadline=idle_deadline,
                                   nav_links=nav_links)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

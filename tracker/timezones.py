@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import g, has_request_context
 from flask_login import current_user
 
+from tracker.datetext import Style
 from tracker.db import utcnow
 
 
@@ -20,6 +21,16 @@ def clinic_zone() -> ZoneInfo:
             name = current_user.clinic.timezone
         g.clinic_zone = ZoneInfo(name)
     return g.clinic_zone
+
+
+def clinic_style() -> Style:
+    """The signed-in user's clinic's way of writing dates (the default outside a request)."""
+    if not has_request_context():
+        return Style()
+    if "clinic_style" not in g:
+        clinic = current_user.clinic if current_user and current_user.is_authenticated else None
+        g.clinic_style = Style.of(clinic) if clinic is not None else Style()
+    return g.clinic_style
 
 
 def to_local(value: datetime | None) -> datetime | None:

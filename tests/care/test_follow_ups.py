@@ -125,7 +125,7 @@ def test_clinician_schedules_a_follow_up_linked_to_a_session(login_as, clinician
     ({"kind": ""}, "Choose a kind of follow-up."),
     ({"kind": "séance"}, "Choose a kind of follow-up."),
     ({"scheduled_at": ""}, "Enter the date and time."),
-    ({"scheduled_at": "tomorrow-ish"}, "Not a valid datetime value."),
+    ({"scheduled_at": "tomorrow-ish"}, "Type the date and the time as dd/mm/yyyy and hh:mm"),
     ({"clinician_id": ""}, "Choose a clinician of the care team."),
     ({"clinician_id": "abc"}, "Invalid Choice"),
     ({"session_id": "999999"}, "Choose one of this patient's dosing sessions."),

@@ -63,7 +63,7 @@ def test_a_repeating_task(login_as, clinician, debriefed, repeat):
     (dict(repeat="daily", due_on="", starts_on=_day(0), repeat_until=_day(400)), "repeat_until",
      "A repeat runs for a year at most"),
     (dict(repeat="monthly"), "repeat", "Not a valid choice"),
-    (dict(due_on="31/12/2026"), "due_on", "Not a valid date value"),
+    (dict(due_on="12/31/2026"), "due_on", "There is no such day"),
     (dict(title="  "), "title", "Give the task a title."),
 ])
 def test_the_schedule_shape_is_checked_beside_the_field(login_as, clinician, debriefed, values,

@@ -12,7 +12,7 @@ def settings_form(clinic, **changes) -> dict:
     """The settings form as shown for `clinic` (every setting at its current value), with
     `changes` typed over it."""
     data = {"name": clinic.name, "timezone": clinic.timezone, "crisis_text": clinic.crisis_text,
-            "version": clinic.version,
+            "date_order": clinic.date_order, "clock": clinic.clock, "version": clinic.version,
             **{key: typed_setting(key, value) for key, value in clinic.thresholds.items()}}
     data.update(changes)
     return data

@@ -105,8 +105,8 @@ def test_filter_by_date_range_in_the_clinic_zone(monkeypatch, client_for, trail,
     ("since=2026-05-10&until=2026-05-01", "end date is before the start date"),
     ("since=1899-01-01", "between 2000 and 2100"),
     ("until=9999-12-31", "between 2000 and 2100"),
-    ("since=31/12/2026", "Not a valid date"),
-    ("since=2026-02-30", "Not a valid date"),
+    ("since=12/31/2026", "There is no such day"),
+    ("since=2026-02-30", "There is no such day"),
 ])
 def test_bad_dates_get_a_clear_message_not_a_500(client_for, trail, lead, query, message):
     response = client_for(lead).get(f"/lead/audit?{query}")
@@ -114,7 +114,10 @@ def test_bad_dates_get_a_clear_message_not_a_500(client_for, trail, lead, query,
     html = response.get_data(as_text=True)
     assert message in html and _event_ids(response) == []
     value = query.split("=", 1)[1].split("&")[0]
-    assert f'value="{value}"' in html  # what was typed stays
+    # what was typed stays; a date read without fault (the start before a wrong end) is shown
+    # the clinic's way (day/month/year here)
+    value = {"2026-05-10": "10/05/2026"}.get(value, value)
+    assert f'value="{value}"' in html
     assert client_for(lead).get(f"/lead/audit/export.csv?{query}").status_code == 400
 
 

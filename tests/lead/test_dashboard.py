@@ -145,9 +145,9 @@ def _bad(today):
     return [
         (f"start={today.isoformat()}&end={(today - 5 * D).isoformat()}", "before its start"),
         (f"start={today.isoformat()}&end=", "Enter both dates"),
-        ("start=2026-13-45&end=2026-01-01", "YYYY-MM-DD"),
-        ("start=yesterday&end=today", "YYYY-MM-DD"),
-        ("start=99999-01-01&end=99999-02-01", "YYYY-MM-DD"),
+        ("start=2026-13-45&end=2026-01-01", "dd/mm/yyyy"),
+        ("start=yesterday&end=today", "dd/mm/yyyy"),
+        ("start=99999-01-01&end=99999-02-01", "dd/mm/yyyy"),
         (f"start={(today - 900 * D).isoformat()}&end={today.isoformat()}", "at most two years"),
         (f"start={today.isoformat()}&end={(today + 3 * D).isoformat()}", "cannot end after today"),
         ("start=0001-01-01&end=0001-12-31", "within the last 10 years"),
@@ -250,10 +250,11 @@ def test_the_period_in_effect_is_shown_in_the_date_fields(login_as, lead, clinic
     with_defaults = login_as(lead).get("/lead/continuity").get_data(as_text=True)
     today = today_in(clinic)
     first = today - timedelta(days=29)
-    assert re.search(rf'id="start"[^>]*value="{first.isoformat()}"', with_defaults)
-    assert re.search(rf'id="end"[^>]*value="{today.isoformat()}"', with_defaults)
+    # written the clinic's way (day/month/year by default), whatever the query string's ISO
+    assert re.search(rf'id="start"[^>]*value="{first:%d/%m/%Y}"', with_defaults)
+    assert re.search(rf'id="end"[^>]*value="{today:%d/%m/%Y}"', with_defaults)
     chosen = login_as(lead).get("/lead/continuity?start=2026-01-05&end=2026-02-01")
-    assert 'value="2026-01-05"' in chosen.get_data(as_text=True)
+    assert 'value="05/01/2026"' in chosen.get_data(as_text=True)
 
 
 def test_a_session_rules_drilldown_names_its_anchor_the_scheduled_time(login_as, lead):

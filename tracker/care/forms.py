@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, StopValidation
 
 from tracker.care.models import FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES
 from tracker.care.scoring import INSTRUMENTS, Instrument
 from tracker.care.services import RECORDED_OUTCOMES
-from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
+from tracker.fields import ClinicalText, LocalDateField, LocalDateTimeField, not_in_future
 from tracker.templating import local_datetime
 
 NOTE_LENGTH = 4000
@@ -136,7 +136,7 @@ class AssignQuestionnaireForm(FlaskForm):
         "Questionnaire", choices=options((c, i.name) for c, i in INSTRUMENTS.items()),
         validators=[InputRequired("Choose a questionnaire.")],
         invalid_choice_message="Choose a questionnaire.")
-    due_on = DateField("Due on", validators=[Optional()],
+    due_on = LocalDateField("Due on", validators=[Optional()],
                        description="Optional: the date the patient should answer by.")
 
 

@@ -4,27 +4,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from tracker.continuity.scope import NO_CLINICIAN
 from tracker.core.patients import COURSE_STATUSES
+from tracker.fields import LocalDateField
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 2 * 366          # two years, leap day included
 OLDEST_YEARS = 10           # nothing older is in scope of a continuity audit
-
-
-class IsoDateField(DateField):
-    """A date typed as YYYY-MM-DD (what <input type=date> sends), with a plain message."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Enter the date as YYYY-MM-DD, for example 2026-03-18.") from None
 
 
 def _optional_int(value):
@@ -37,8 +27,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = IsoDateField("From", validators=[Optional()])
-    end = IsoDateField("To", validators=[Optional()])
+    start = LocalDateField("From", validators=[Optional()])
+    end = LocalDateField("To", validators=[Optional()])
     clinician = SelectField("Clinician", coerce=_optional_int, validators=[Optional()])
     course = SelectField("Course status", validators=[Optional()],
                          choices=[SelectChoice("", "Any")]

@@ -25,6 +25,7 @@ from tracker.core.notices import NoticeKind, StaffNotice, add_notice
 from tracker.core.outbox import Message, MessageKind, app_url, enqueue
 from tracker.core.patients import Patient
 from tracker.core.users import LEAD, User
+from tracker.datetext import Style, show_date, show_time
 from tracker.db import utcnow
 from tracker.extensions import db
 
@@ -35,7 +36,8 @@ def _leads(clinic_id: int) -> list[User]:
 
 
 def _local(when: datetime, clinic: Clinic) -> str:
-    return when.astimezone(ZoneInfo(clinic.timezone)).strftime("%a %d %b %Y at %H:%M %Z")
+    local, style = when.astimezone(ZoneInfo(clinic.timezone)), Style.of(clinic)
+    return f"{show_date(local, style)} at {show_time(local, style)} {local:%Z}"
 
 
 def staff_email(kind: str, flag, clinic: Clinic, hours: int | None = None) -> tuple[str, str]:

@@ -6,7 +6,8 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db import TimestampMixin
+from tracker.datetext import CLOCKS, DATE_ORDERS, DMY, H24
+from tracker.db import Choice, TimestampMixin
 from tracker.extensions import db
 
 # Defaults from DESIGN.md; a clinic overrides any of them in its settings.
@@ -100,6 +101,11 @@ class Clinic(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+    # how every page writes and every form reads a date and a time (tracker.datetext)
+    date_order: Mapped[str] = mapped_column(Choice(*DATE_ORDERS, name="date_order"), default=DMY,
+                                            server_default=DMY)
+    clock: Mapped[str] = mapped_column(Choice(*CLOCKS, name="clock"), default=H24,
+                                       server_default=H24)
     # the clinic as the Spravato REMS monitoring form names it
     address: Mapped[str | None] = mapped_column(sa.String(500))
     phone: Mapped[str | None] = mapped_column(sa.String(40))

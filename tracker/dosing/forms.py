@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -13,6 +13,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from tracker.core.forms import VersionField, choices
 from tracker.core.sessions import MEDICATIONS, ROUTES
@@ -26,7 +27,7 @@ from tracker.dosing.models import (
 )
 from tracker.dosing.vitals import FIELDS as VITAL_FIELDS
 from tracker.dosing.vitals import implausible
-from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
+from tracker.fields import ClinicalText, LocalDateField, LocalDateTimeField, not_in_future
 from tracker.timezones import clinic_today
 
 SHORT_TEXT = 2000
@@ -91,12 +92,13 @@ class MedicationForm(FlaskForm):
     weight_kg = DecimalField("Weight (kg)", places=1, validators=[Optional()],
                              render_kw={"inputmode": "decimal"},
                              description="Ketamine is checked in mg/kg against this weight.")
-    weighed_on = DateField("Weight measured on", validators=[Optional()],
+    weighed_on = LocalDateField("Weight measured on", validators=[Optional()],
                            description="Ketamine needs a weight measured within the clinic's "
                                        "set number of days.")
     infusion_minutes = IntegerField(
         "Infusion time (minutes)", validators=[Optional(), NumberRange(
             1, 480, "An infusion lasts between 1 and 480 minutes.")],
+        widget=TextInput(), render_kw={"inputmode": "numeric"},
         description="IV infusion only; commonly 0.5 mg/kg over 40 minutes.")
     lot_number = StringField("Lot number", validators=[Optional(), Length(max=60)],
                              filters=[_strip],
@@ -143,7 +145,9 @@ def _plausible(form, field):
 
 
 def _vital(label: str):
-    return IntegerField(label, validators=[Optional(), _plausible])
+    # a number pad on a tablet, no spinner arrows to miss-tap, no autofill of old readings
+    return IntegerField(label, validators=[Optional(), _plausible], widget=TextInput(),
+                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
 class VitalsForm(FlaskForm):
@@ -174,7 +178,8 @@ class SedationForm(FlaskForm):
     moaas = SelectField("MOAA/S", coerce=int, choices=choices(MOAAS_LABELS), default=5,
                         validators=[InputRequired("Choose the MOAA/S score.")])
     dissociation = IntegerField("Dissociation (0-10, optional)", validators=[
-        Optional(), NumberRange(0, 10, "Dissociation is rated from 0 to 10.")])
+        Optional(), NumberRange(0, 10, "Dissociation is rated from 0 to 10.")],
+        widget=TextInput(), render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
 class AdverseEventForm(FlaskForm):

@@ -100,7 +100,7 @@ def _yes_no(value: bool | None) -> str | None:
 def _bp(reading) -> str | None:
     if reading is None or reading.systolic is None or reading.diastolic is None:
         return None
-    return f"{reading.systolic}/{reading.diastolic} mmHg at {local_datetime(reading.measured_at, '%H:%M')}"
+    return f"{reading.systolic}/{reading.diastolic} mmHg at {local_datetime(reading.measured_at, 'time')}"
 
 
 def _with_pressure(session, phase: str) -> list:
@@ -188,7 +188,7 @@ def rems_fields(session: DosingSession, form: RemsForm | None, clinic) -> list[R
 
     s = "Patient"
     add(s, "patient_name", "Name", patient.full_name, "")
-    add(s, "date_of_birth", "Date of birth", local_date(patient.date_of_birth, "%d %b %Y"), "")
+    add(s, "date_of_birth", "Date of birth", local_date(patient.date_of_birth, "date"), "")
     add(s, "sex", "Sex", SEXES.get(patient.sex), "Record the patient's sex on their details.")
     s = "Concomitant medications that may cause sedation or blood-pressure changes"
     for column, label in CONCOMITANT_MEDICATIONS:
@@ -206,7 +206,7 @@ def rems_fields(session: DosingSession, form: RemsForm | None, clinic) -> list[R
         "The clinic lead records the clinic's address (Settings).")
     s = "Treatment"
     add(s, "treatment_date", "Treatment date",
-        local_date(session.started_at, "%d %b %Y") if session.started_at else None,
+        local_date(session.started_at, "date") if session.started_at else None,
         "Start the session.")
     add(s, "dose", "Dose administered", *_dose(session))
     add(s, "lot_number", "Lot number", session.lot_number,

@@ -22,6 +22,7 @@ from tracker.core.signing.forms import AddendumForm
 from tracker.core.signing.queries import record_addenda
 from tracker.core.signing.service import ensure_unsigned
 from tracker.core.users import CLINICIAN, LEAD, User
+from tracker.datetext import show_time
 from tracker.db import utcnow
 from tracker.dosing import queries, recording, services
 from tracker.dosing.discharge import discharge_gates, observation_minutes
@@ -49,7 +50,7 @@ from tracker.dosing.schedule import CHECK_STATUSES, vitals_schedule
 from tracker.dosing.vitals import classify_vitals
 from tracker.extensions import db
 from tracker.intention.readiness import readiness_gaps
-from tracker.timezones import to_local
+from tracker.timezones import clinic_style, to_local
 
 bp = Blueprint("dosing", __name__)
 
@@ -189,7 +190,7 @@ def _gates(record: DosingSession, forms: dict, flags: list, thresholds: dict) ->
                   and flag.source in (FlagSource.VITAL_ALERT, FlagSource.ADVERSE_EVENT)]
     return discharge_gates(record, at=at, thresholds=thresholds, open_flags=open_flags,
                            escort_name=escort, override_reason=reason,
-                           fmt=lambda t: to_local(t).strftime("%H:%M"))
+                           fmt=lambda t: show_time(to_local(t), clinic_style()))
 
 
 def _fields(form) -> dict:

@@ -17,6 +17,7 @@ from tracker.core.care_team import care_team_clinicians
 from tracker.core.records import audit, plain_row
 from tracker.core.sessions import DoseCheckOutcome, DosingSession, Medication, Route, SessionStatus
 from tracker.core.signing.service import content_hash, ensure_unsigned, sign
+from tracker.datetext import show_date, show_time
 from tracker.db import utcnow
 from tracker.dosing import queries
 from tracker.dosing.discharge import GateKey, discharge_gates, observation_minutes, unmet
@@ -25,7 +26,7 @@ from tracker.dosing.models import Discharge
 from tracker.extensions import db
 from tracker.intention.readiness import checklist_open
 from tracker.rules import Refused, check_version
-from tracker.timezones import to_local
+from tracker.timezones import clinic_style, to_local
 
 SESSION = "This dosing session"
 MAX_OBSERVATION_STORED = 1440  # the column's check: a day
@@ -34,7 +35,8 @@ GATE_FIELDS = {GateKey.ESCORT: "escort_name", GateKey.LAST_VITALS: "vitals_overr
 
 
 def _at(value: datetime) -> str:
-    return to_local(value).strftime("%H:%M on %a %d %b")
+    local, style = to_local(value), clinic_style()
+    return f"{show_time(local, style)} on {show_date(local, style, weekday=True)}"
 
 
 # --- the session ------------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField
+from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.core.forms import VersionField, choices
 from tracker.db import utcnow
-from tracker.fields import ClinicalText, LocalDateTimeField, not_in_future
+from tracker.fields import ClinicalText, LocalDateField, LocalDateTimeField, not_in_future
 from tracker.integration.models import GOAL_RATINGS, REPEATS, TASK_KINDS
 from tracker.integration.services import schedule_problems
 from tracker.timezones import clinic_today
@@ -88,9 +88,9 @@ class TaskForm(FlaskForm):
                                 validators=[Optional()], filters=[_strip], render_kw={"rows": 2})
     repeat = RadioField("How often", choices=choices(REPEATS), default="none",
                         validators=[InputRequired("Choose how often.")])
-    due_on = DateField("Due on (once)", validators=[Optional()])
-    starts_on = DateField("From (daily or weekly)", validators=[Optional()])
-    repeat_until = DateField("Until (daily or weekly)", validators=[Optional()])
+    due_on = LocalDateField("Due on (once)", validators=[Optional()])
+    starts_on = LocalDateField("From (daily or weekly)", validators=[Optional()])
+    repeat_until = LocalDateField("Until (daily or weekly)", validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

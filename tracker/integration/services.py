@@ -14,12 +14,13 @@ from sqlalchemy.orm import selectinload
 from tracker.core.records import audit, plain_row
 from tracker.core.sessions import DosingSession
 from tracker.core.signing.service import content_hash, ensure_unsigned, sign
+from tracker.datetext import show_date, show_time
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.integration.models import GOAL_RATINGS, Debrief, GoalProgress, IntegrationTask
 from tracker.intention.models import Goal, Intention
 from tracker.rules import Refused, Stale, check_version
-from tracker.timezones import to_local
+from tracker.timezones import clinic_style, to_local
 
 DEBRIEF = "This debrief"
 LONGEST_REPEAT_DAYS = 366
@@ -47,7 +48,8 @@ def hold_debrief(session: DosingSession, *, version: int, held_at: datetime,
         ensure_unsigned(debrief, DEBRIEF)
         check_version(debrief, version)
     if held_at < session.started_at:
-        local = to_local(session.started_at).strftime("%H:%M on %a %d %b")
+        started, style = to_local(session.started_at), clinic_style()
+        local = f"{show_time(started, style)} on {show_date(started, style)}"
         raise Refused(f"A debrief is held after the session, which started at {local}.",
                         field="held_at")
     debrief.held_at = held_at

@@ -10,7 +10,6 @@ from zoneinfo import available_timezones
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     EmailField,
     HiddenField,
@@ -34,8 +33,9 @@ from tracker.core.audit.models import OUTCOMES
 from tracker.core.audit.vocabulary import ACTIONS, RECORD_TYPES, action_label, record_type_label
 from tracker.core.forms import PHONE_PATTERN
 from tracker.core.users import CLINICIAN, LEAD
+from tracker.datetext import CLOCKS, DATE_ORDERS, DMY, H24
 from tracker.dosing.vitals import order_problems
-from tracker.fields import EmailAddress
+from tracker.fields import EmailAddress, LocalDateField
 
 CRISIS_TEXT_MAX = 2000
 
@@ -219,6 +219,12 @@ class SettingsForm(FlaskForm):
     name = StringField("Clinic name", [InputRequired(), Length(max=200)])
     timezone = SelectField("Time zone", choices=[],
                            description="Times are shown to everyone in this zone and typed in it.")
+    date_order = SelectField("Dates", choices=[SelectChoice(k, v) for k, v in DATE_ORDERS.items()],
+                             default=DMY,
+                             description="How every page writes a date and every form reads one.")
+    clock = SelectField("Times", choices=[SelectChoice(k, v) for k, v in CLOCKS.items()],
+                        default=H24,
+                        description="The clock of every page and form.")
     address = TextAreaField("Clinic address", [Optional(), Length(max=500)],
                             description="Printed on the REMS monitoring form and print views.",
                             render_kw={"rows": 3})
@@ -308,8 +314,8 @@ class AuditFilterForm(FlaskForm):
                               choices=_choices(RECORD_TYPES, record_type_label))
     outcome = SelectField("Outcome", default="", choices=[SelectChoice("", "Any")] + [
         SelectChoice(o, o.capitalize()) for o in OUTCOMES])
-    since = DateField("From", [Optional()])
-    until = DateField("To (inclusive)", [Optional()])
+    since = LocalDateField("From", [Optional()])
+    until = LocalDateField("To (inclusive)", [Optional()])
 
     def validate_since(self, field):
         _plausible_date(field)

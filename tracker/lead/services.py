@@ -15,6 +15,7 @@ from tracker.core.audit.service import record_event
 from tracker.core.clinic import DEFAULT_SETTINGS, Clinic
 from tracker.core.patients import CareTeamMember, Patient
 from tracker.core.users import CLINICIAN, LEAD, User
+from tracker.datetext import CLOCKS, DATE_ORDERS
 from tracker.dosing.vitals import order_problems
 from tracker.extensions import db
 from tracker.rules import Refused, Stale
@@ -231,8 +232,9 @@ def _check_dose_ranges(thresholds: dict[str, int]) -> None:
 
 def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timezone: str,
                            crisis_text: str, thresholds: dict[str, int], by: User,
-                           address: str | None = None, phone: str | None = None) -> bool:
-    """Save the clinic's name, zone, crisis text and thresholds (only values that differ from
+                           address: str | None = None, phone: str | None = None,
+                           date_order: str | None = None, clock: str | None = None) -> bool:
+    """Save the clinic's name, zone, date order and clock, crisis text and thresholds (only values that differ from
     the defaults are stored). Refuses a stale form. Returns False when nothing changed. The
     audit event names the change, never the values."""
     if str(clinic.version) != str(expected_version or ""):
@@ -244,9 +246,12 @@ def update_clinic_settings(clinic: Clinic, *, expected_version, name: str, timez
     if problems:
         raise Refused(" ".join(problems.values()))
     _check_dose_ranges(thresholds)
+    if (date_order and date_order not in DATE_ORDERS) or (clock and clock not in CLOCKS):
+        raise Refused("Choose the dates' order and the clock from the lists.")
     overrides = {k: int(v) for k, v in thresholds.items() if int(v) != DEFAULT_SETTINGS[k]}
     new = {"name": name.strip(), "timezone": timezone, "crisis_text": crisis_text.strip(),
            "address": (address or "").strip() or None, "phone": (phone or "").strip() or None,
+           "date_order": date_order or clinic.date_order, "clock": clock or clinic.clock,
            "settings": overrides}
     if all(getattr(clinic, k) == v for k, v in new.items() if k != "settings") \
             and (clinic.settings or {}) == overrides:

@@ -26,7 +26,8 @@ from tracker.lead.routes import bp
 
 def _saved_differences(form, clinic) -> list[tuple[str, str]]:
     """(label, value now saved) for each field where the saved value differs from the typed one."""
-    saved = {"name": clinic.name, "timezone": clinic.timezone, "crisis_text": clinic.crisis_text,
+    saved = {"name": clinic.name, "timezone": clinic.timezone, "date_order": clinic.date_order,
+             "clock": clinic.clock, "crisis_text": clinic.crisis_text,
              "address": clinic.address, "phone": clinic.phone, **clinic.thresholds}
     mgkg = {key for key, *_ in MGKG_FIELDS}
     return [(form[key].label.text, mgkg_text(value) if key in mgkg else str(value or ""))
@@ -52,6 +53,7 @@ def settings():
     clinic = _clinic()
     if request.method == "GET":
         form = SettingsForm(formdata=None, name=clinic.name, timezone=clinic.timezone,
+                            date_order=clinic.date_order, clock=clinic.clock,
                             crisis_text=clinic.crisis_text, version=clinic.version,
                             address=clinic.address, phone=clinic.phone,
                             **clinic.thresholds)
@@ -61,7 +63,7 @@ def settings():
         clinic, expected_version=form.version.data, name=form.name.data,
         timezone=form.timezone.data, crisis_text=form.crisis_text.data,
         thresholds=form.thresholds(), by=current_user, address=form.address.data,
-        phone=form.phone.data),
+        phone=form.phone.data, date_order=form.date_order.data, clock=form.clock.data),
         audit=Attempt("update", "clinic_settings", clinic.id))
     if outcome.saved:
         changed = outcome.value

@@ -22,6 +22,7 @@ from tracker.core.patients import Patient
 from tracker.core.preparation import preparation_text
 from tracker.core.reminders import ReminderPreference, digest_due, local_instant, unsubscribe_token
 from tracker.core.users import User
+from tracker.datetext import Style, show_date, show_time
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.portal import ics, queries
@@ -62,7 +63,8 @@ def compose_digest(pref: ReminderPreference, patient: Patient, clinic: Clinic, d
     parts, calendar = [], None
     if pref.sessions and (sessions := _sessions_tomorrow(patient, day, zone, now)):
         for s in sessions:
-            when = s.scheduled_at.astimezone(zone).strftime("%A %d %B at %H:%M")
+            local, style = s.scheduled_at.astimezone(zone), Style.of(clinic)
+            when = f"{show_date(local, style)} at {show_time(local, style)}"
             parts.append(f"Your dosing session is tomorrow, {when}, at {clinic.name}.")
         parts.append(PREPARATION + "The calendar entry is attached.")
         domain = current_app.config.get("ICS_UID_DOMAIN", "journey-tracker")
@@ -111,7 +113,7 @@ def queue_reminders(now: datetime | None = None) -> int:
                 body, calendar = digest
                 enqueue(key=f"digest:{patient.id}:{day.isoformat()}", kind=MessageKind.REMINDER,
                         clinic_id=clinic.id, recipient_id=account.id, to_address=account.email,
-                        subject=f"{clinic.name}: your reminders for {day.strftime('%a %d %b')}",
+                        subject=f"{clinic.name}: your reminders for {show_date(day, Style.of(clinic))}",
                         body=body, ics=calendar)
                 record_event("send_reminder", "patient", patient.id, patient_id=patient.id)
                 queued += 1

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     DecimalField,
     EmailField,
     HiddenField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
 from tracker.core.forms import PHONE_PATTERN, MultiCheckboxField, choices
 from tracker.core.patients import COURSE_KINDS, SEXES
 from tracker.db import utcnow
-from tracker.fields import ClinicalText, EmailAddress, LocalDateTimeField
+from tracker.fields import ClinicalText, EmailAddress, LocalDateField, LocalDateTimeField
 from tracker.timezones import clinic_today
 
 REASON_MAX = 2000
@@ -54,7 +53,7 @@ class PatientForm(FlaskForm):
                              render_kw={"autocomplete": "off"})
     family_name = StringField("Family name", [InputRequired(), Length(max=100)],
                               render_kw={"autocomplete": "off"})
-    date_of_birth = DateField("Date of birth", [InputRequired(), _plausible_birth_date],
+    date_of_birth = LocalDateField("Date of birth", [InputRequired(), _plausible_birth_date],
                               description="Year-month-day, for example 1985-03-14.")
     sex = SelectField("Sex", [Optional()], choices=choices(SEXES, "Not recorded"),
                       description="Asked on the Spravato REMS monitoring form.")
@@ -71,7 +70,7 @@ class PatientForm(FlaskForm):
     weight_kg = DecimalField("Weight (kg)", [Optional(), NumberRange(
         min=20, max=350, message="Enter a weight between 20 and 350 kg.")], places=1,
         description="Used to compute mg/kg doses.")
-    weighed_on = DateField("Weight measured on", [Optional()],
+    weighed_on = LocalDateField("Weight measured on", [Optional()],
                            description="Today if left empty when the weight is new or changed.")
     care_team = MultiCheckboxField("Also on the care team", coerce=int,
                                    description="You are on the care team yourself.")
@@ -93,7 +92,7 @@ class StatusChangeForm(FlaskForm):
 class CourseForm(FlaskForm):
     kind = SelectField("Kind", [InputRequired()],
                        choices=[SelectChoice(k, k.capitalize()) for k in COURSE_KINDS])
-    started_on = DateField("Start date", [InputRequired()])
+    started_on = LocalDateField("Start date", [InputRequired()])
     planned_sessions = IntegerField("Planned dosing sessions", [InputRequired(), NumberRange(
         min=1, max=60, message="Plan between 1 and 60 sessions.")], default=6)
 

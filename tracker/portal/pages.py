@@ -178,7 +178,7 @@ def chart_json(responses) -> str:
     series = defaultdict(list)
     for response in responses:
         series[response.instrument].append(
-            {"label": local_date(response.completed_at, "%d %b %Y"), "total": response.total,
+            {"label": local_date(response.completed_at, "date"), "total": response.total,
              "band": response.band})
     data = [{"code": code, "name": INSTRUMENTS[code].name, "max": INSTRUMENTS[code].max_total,
              "points": points} for code, points in series.items()]

@@ -66,8 +66,9 @@ def test_every_state_has_an_icon_beside_its_word_hidden_from_screen_readers(logi
     builders.journey(patient, clinician, 1)
     response = login_as(clinician).get(f"/patients/{patient.id}")
     html = response.get_data(as_text=True)
-    badges = re.findall(r'<span class="stage-badge">(<svg[^>]*>).*?</svg>\s*<span class="fw-semibold '
-                        r'[^"]*">([^<]+)</span>', html, re.S)
+    journey = html.split('id="journey-heading"')[1].split("</section>")[0]
+    badges = re.findall(r'<span class="state-badge [^"]*" data-state="[a-z_]+">(<svg[^>]*>).*?</svg>'
+                        r'<span>([^<]+)</span>', journey.split('class="stage-list"')[1], re.S)
     assert len(badges) == 8   # every stage of the session
     assert all('aria-hidden="true"' in svg for svg, _ in badges)
     assert {word.strip() for _, word in badges} <= set(STAGE_LABELS.values())

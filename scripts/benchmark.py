@@ -199,6 +199,31 @@ def data_size(app) -> dict:
         return {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables}
 
 
+def measured_clinic(app, lead_email: str, clinician_email: str) -> dict:
+    """The clinic whose pages are measured (in a network, the others only share the database):
+    both users must belong to it. Its own numbers of patients, sessions and clinicians."""
+    import sqlalchemy as sa
+
+    from tracker.extensions import db
+
+    with app.app_context():
+        clinics = {email: db.session.scalar(sa.text(
+            "SELECT clinic_id FROM user_account WHERE email = :email"), {"email": email})
+            for email in (lead_email, clinician_email)}
+        if len(set(clinics.values())) != 1:
+            raise SystemExit(f"The lead and the clinician belong to different clinics: {clinics}")
+        clinic_id = clinics[lead_email]
+        count = lambda sql: db.session.scalar(sa.text(sql), {"clinic": clinic_id})  # noqa: E731
+        return {"clinic_id": clinic_id,
+                "clinics_in_database": count("SELECT count(*) FROM clinic"),
+                "patients": count("SELECT count(*) FROM patient WHERE clinic_id = :clinic"),
+                "dosing_sessions": count(
+                    "SELECT count(*) FROM dosing_session s JOIN patient p ON p.id = s.patient_id "
+                    "WHERE p.clinic_id = :clinic"),
+                "clinicians": count("SELECT count(*) FROM user_account "
+                                    "WHERE clinic_id = :clinic AND role = 'clinician'")}
+
+
 def main() -> None:
     args = parse_args()
     from tracker.bench.bench_seed import BENCH_PASSWORD
@@ -207,6 +232,7 @@ def main() -> None:
     password = args.password or BENCH_PASSWORD
     app = build_app(args.database_url, jit=args.jit)
     size = data_size(app)
+    clinic = measured_clinic(app, args.lead, args.clinician)
     results = []
     clients = {}
     with app.app_context():
@@ -223,7 +249,7 @@ def main() -> None:
     report = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
               "database": dialect, "jit": args.jit if dialect == "postgresql" else None,
               "python": platform.python_version(),
-              "cpus": os.cpu_count(), "load_average": os.getloadavg(), "rows": size,
+              "cpus": os.cpu_count(), "load_average": os.getloadavg(), "rows": size, "clinic": clinic,
               "runs": args.runs, "pages": results}
     print_table(report)
     out = Path(args.out)
@@ -237,7 +263,11 @@ def print_table(report: dict) -> None:
     rows = report["rows"]
     print(f"\n{report['database']}: {rows['patient']:,} patients, {rows['dosing_session']:,} dosing "
           f"sessions, {report['runs']} runs per page, load average "
-          f"{', '.join(f'{x:.1f}' for x in report['load_average'])}\n")
+          f"{', '.join(f'{x:.1f}' for x in report['load_average'])}")
+    clinic = report["clinic"]
+    print(f"measured clinic {clinic['clinic_id']} of {clinic['clinics_in_database']}: "
+          f"{clinic['patients']:,} patients, {clinic['dosing_sessions']:,} dosing sessions, "
+          f"{clinic['clinicians']} clinicians\n")
     header = (f"| {'page':<34} | {'median ms':>9} | {'p95 ms':>7} | {'CPU median':>10} | "
               f"{'CPU p95':>7} | {'queries':>7} | {'status':>6} |")
     print(header)

@@ -68,7 +68,8 @@ class FollowUp(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        sa.Index("ix_follow_up_completed_at", "completed_at"),
+        sa.Index("ix_follow_up_completed_at", "completed_at",
+                 postgresql_include=["patient_id", "outcome"]),
         sa.Index("ix_follow_up_patient_completed", "patient_id", "completed_at"),
         sa.CheckConstraint("outcome <> 'completed' OR completed_at IS NOT NULL",
                            name="completed_has_time"),
@@ -96,7 +97,8 @@ class QuestionnaireResponse(db.Model):
         lazy="raise_on_sql", order_by="QuestionnaireAnswer.item", cascade="all")
 
     __table_args__ = (
-        sa.Index("ix_questionnaire_response_instrument_completed", "instrument", "completed_at"),
+        sa.Index("ix_questionnaire_response_instrument_completed", "instrument", "completed_at",
+                 postgresql_include=["patient_id"]),
         sa.UniqueConstraint("id", "instrument"),  # target of the answers' composite key
         sa.CheckConstraint(
             "(instrument = 'phq9' AND total BETWEEN 0 AND 27) OR "

@@ -139,13 +139,17 @@ class PatientItems:
     def __init__(self, scope: Scope, weeks: sa.FromClause, *, earliest_since):
         self.scope, self.weeks = scope, weeks
         w = weeks.c
+        # The clinic's own events only: in a network the window holds every clinic's, and
+        # the joins with the weeks below would otherwise handle them all.
+        clinic_patients = sa.select(Patient.id).where(Patient.clinic_id == scope.clinic_id)
         contacts = sa.union_all(*(
             sa.select(pid.label("patient_id"), at.label("at"))
-            .where(*conditions, at > earliest_since)
+            .where(*conditions, at > earliest_since, pid.in_(clinic_patients))
             for pid, at, conditions in p.contact_times())).cte("contacts")
         q = alias(QuestionnaireResponse, "window_phq9")
         phq9s = (sa.select(q.patient_id, q.completed_at.label("at"))
-                 .where(q.instrument == "phq9", q.completed_at > earliest_since).cte("phq9s"))
+                 .where(q.instrument == "phq9", q.completed_at > earliest_since,
+                        q.patient_id.in_(clinic_patients)).cte("phq9s"))
         self.contact = self._in_window(contacts, w.contact_since, "contact_weeks")
         self.phq9 = self._in_window(phq9s, w.phq9_since, "phq9_weeks")
         self.contact_latest = self._latest(contacts, "contact_latest")

@@ -123,7 +123,8 @@ class DosingSession(TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        sa.Index("ix_dosing_session_ended_at", "ended_at"),
+        sa.Index("ix_dosing_session_ended_at", "ended_at",
+                 postgresql_include=["patient_id", "status"]),
         sa.CheckConstraint("ended_at IS NULL OR started_at IS NULL OR ended_at >= started_at",
                            name="ends_after_start"),
         sa.CheckConstraint("dose_mg IS NULL OR (dose_mg > 0 AND dose_mg <= 1000)", name="dose_range"),
@@ -138,6 +139,8 @@ class DosingSession(TimestampMixin, db.Model):
         sa.CheckConstraint("dose_check IS NULL OR dose_check <> 'outside_usual' "
                            "OR dose_confirmed_at IS NOT NULL", name="outside_usual_confirmed"),
         sa.Index("ix_dosing_session_patient_scheduled", "patient_id", "scheduled_at"),
+        sa.Index("ix_dosing_session_patient_started", "patient_id", "started_at",
+                 postgresql_include=["status"]),
         sa.Index("ix_dosing_session_scheduled_at", "scheduled_at"),
         same_patient_key("course_id", "treatment_course"),
         sa.UniqueConstraint("id", "patient_id"),  # the target of the children's same_patient_key

@@ -78,7 +78,7 @@ class Debrief(TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        sa.Index("ix_debrief_held_at", "held_at"),
+        sa.Index("ix_debrief_held_at", "held_at", postgresql_include=["patient_id"]),
         sa.CheckConstraint("(signed_at IS NULL) = (signed_by_id IS NULL)", name="signature_whole"),
         same_patient_key("session_id", "dosing_session"),
         sa.UniqueConstraint("id", "patient_id"),  # the target of the tasks' same_patient_key

@@ -17,7 +17,7 @@ Revises: 0006_rems_form
 from alembic import op
 
 revision = "0013_network_indexes"
-down_revision = "0006_rems_form"
+down_revision = "0015_date_style"
 branch_labels = None
 depends_on = None
 

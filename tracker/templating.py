@@ -13,6 +13,8 @@ def local_datetime(value: datetime | None, form: str | None = None) -> str:
 
     `form`: None for "Mon 30 Nov 2026, 14:05"; "seconds" adds them; "date" leaves the weekday
     out; "time" is the time alone."""
+    if form not in (None, "seconds", "date", "time"):
+        raise ValueError(f"local_datetime takes None, 'seconds', 'date' or 'time', not {form!r}")
     if not value:
         return "—"
     local, style = to_local(value), clinic_style()
@@ -28,6 +30,9 @@ def local_time(value: datetime | None) -> str:
 def local_date(value: datetime | date | None, form: str | None = None) -> str:
     """A day ("Mon 30 Nov 2026"); `form` "date" leaves the weekday out, "day_month" the year
     too ("30 Nov")."""
+    if form not in (None, "date", "day_month"):
+        # the clinic's setting decides the pattern; a strftime pattern here would be ignored
+        raise ValueError(f"local_date takes None, 'date' or 'day_month', not {form!r}")
     if value is None:
         return "—"
     if isinstance(value, datetime):

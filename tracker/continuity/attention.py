@@ -24,7 +24,7 @@ the expressions and their cache key took about 6.5 ms of a 20 ms patient list.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -35,6 +35,7 @@ from tracker.continuity import care_rules, session_rules
 from tracker.continuity import predicates as p
 from tracker.continuity.groups import SessionItems, TaskItems
 from tracker.continuity.scope import local_midnight
+from tracker.core.bound_times import BoundScope
 from tracker.core.patients import Patient
 from tracker.core.sessions import DosingSession
 from tracker.extensions import db
@@ -51,31 +52,8 @@ ATTENTION_REASONS: dict[str, str] = {
 _IDS = "attention_ids"
 
 
-class _Instant:
-    """`now` while the conditions are built: `now - delta` is a named bound parameter, and
-    the delta is remembered so that each execution can give its value."""
-
-    def __init__(self, prefix: str, type_=None):
-        self.prefix, self.type_, self.offsets = prefix, type_, {}
-
-    def __sub__(self, delta: timedelta) -> sa.BindParameter:
-        name = f"{self.prefix}_{int(delta.total_seconds())}"
-        self.offsets[name] = delta
-        return sa.bindparam(name, type_=self.type_)
-
-
-@dataclass
-class _RuleScope:
-    """What the rules read of a Scope (tracker.continuity.scope), with `now` and `today` as
-    _Instant: the rules compare with `scope.now - hours` and `scope.today - days`."""
-
-    clinic_id: int
-    settings: dict[str, int]
-    now: _Instant = field(default_factory=lambda: _Instant("attention_now"))
-    today: _Instant = field(default_factory=lambda: _Instant("attention_today", sa.Date()))
-
-    def setting(self, key: str) -> int:
-        return self.settings[key]
+class _RuleScope(BoundScope):
+    """The rules' scope (see BoundScope), with the attention window's days for the tasks."""
 
     @property
     def first_day(self):   # overdue tasks: occurrences dated in the attention window
@@ -131,7 +109,7 @@ def _condition(reason: str, scope: _RuleScope) -> sa.ColumnElement[bool]:
 
 @lru_cache(maxsize=64)
 def _built_for(clinic_id: int, settings: tuple[tuple[str, int], ...]) -> _Built:
-    scope = _RuleScope(clinic_id, dict(settings))
+    scope = _RuleScope(clinic_id, dict(settings), "attention")
     conditions = {reason: _condition(reason, scope) for reason in ATTENTION_REASONS}
     flags = sa.select(Patient.id, *(sa.case((condition, 1), else_=0).label(reason)
                                     for reason, condition in conditions.items())
@@ -149,8 +127,7 @@ def _values(built: _Built, clinic, now) -> dict:
     tz = ZoneInfo(clinic.timezone)
     today = now.astimezone(tz).date()
     since = now - timedelta(days=built.scope.setting("lost_to_follow_up_days"))
-    values = {name: now - delta for name, delta in built.scope.now.offsets.items()}
-    values.update({name: today - delta for name, delta in built.scope.today.offsets.items()})
+    values = built.scope.values(now, today)
     values.update(attention_today_start=local_midnight(today, tz),
                   attention_tomorrow_start=local_midnight(today + timedelta(days=1), tz),
                   attention_enrolled_by=since.astimezone(tz).date())

@@ -71,6 +71,8 @@ def record_event(action: str, record_type: str, record_id: int | None = None, *,
         outcome=outcome,
     )
     session = db.session()
+    if session.get_transaction() is None:
+        session.begin()  # no SQL yet: the event belongs to this transaction, and its rollback
     session.info.setdefault(PENDING, []).append((_open_transactions(session), event))
     return event
 

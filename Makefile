@@ -17,7 +17,7 @@ export FLASK_APP := wsgi
 export FLASK_CONFIG ?= development
 
 .PHONY: install requirements lint run test test-pg test-browser check bench-seed benchmark \
-        audit-verify audit-checkpoint loadtest clean
+        audit-verify audit-checkpoint loadtest benchmark-throughput clean
 
 # uv installs in 1-2 s; pip (about 20 s) is the fallback. Both refuse a file without hashes.
 $(STAMP): $(REQS)
@@ -87,6 +87,12 @@ bench-seed: install
 
 benchmark: install
 	@$(BIN)/python scripts/benchmark.py
+
+# Requests/s of the busy pages under gunicorn against a bare Flask page, side by side (README:
+# "Throughput under gunicorn"). Needs wrk (`apt-get install -y wrk`) and DATABASE_URL naming a
+# PostgreSQL database that holds the demo clinic (`flask db upgrade && flask seed-demo`).
+benchmark-throughput: install
+	@$(BIN)/python scripts/benchmark.py --throughput $(THROUGHPUT_ARGS)
 
 # Two gunicorn instances on a private PostgreSQL under locust (README: "Several instances under
 # load"). locust lives in its own virtualenv, from requirements-load.txt, installed only here.

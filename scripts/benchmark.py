@@ -3,6 +3,11 @@
 
     .venv/bin/python scripts/benchmark.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/tracker_bench
     .venv/bin/python scripts/benchmark.py --database-url sqlite:///instance/bench.db --runs 30
+    .venv/bin/python scripts/benchmark.py --throughput --database-url postgresql+psycopg://...demo
+
+With --throughput (scripts/throughput.py, on a database holding the demo clinic) it serves the
+app and a bare Flask page under gunicorn side by side instead and reports each busy page's
+requests per second under wrk, and its ratio to the bare page's.
 
 Builds the app on that database, signs in through the real sign-in form (Flask's test
 client, in process: the times are server time, with no network), requests each page --runs
@@ -30,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "scripts"))  # throughput.py and loadtest.py beside this file
 
 
 def parse_args() -> argparse.Namespace:
@@ -45,6 +51,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--jit", action="store_true",
                         help="PostgreSQL: keep the server's JIT setting (default: jit=off, as "
                              "recommended for this app's short queries)")
+    parser.add_argument("--throughput", action="store_true",
+                        help="requests/s under gunicorn against a bare Flask page (demo clinic)")
+    import throughput
+    throughput.add_arguments(parser)
     args = parser.parse_args()
     if not args.database_url:
         parser.error("give --database-url or set DATABASE_URL")
@@ -226,6 +236,10 @@ def measured_clinic(app, lead_email: str, clinician_email: str) -> dict:
 
 def main() -> None:
     args = parse_args()
+    if args.throughput:
+        import throughput
+        throughput.main(args)
+        return
     from tracker.bench.bench_seed import BENCH_PASSWORD
     from tracker.extensions import db
 

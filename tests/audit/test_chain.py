@@ -17,9 +17,9 @@ from tracker.extensions import db
 @pytest.fixture
 def events(clinic):
     user = make.user(clinic, "clinician")
-    ids = [record_event("read", "patient", n, user=user).id for n in range(1, 21)]
-    db.session.commit()
-    return ids
+    recorded = [record_event("read", "patient", n, user=user) for n in range(1, 21)]
+    db.session.commit()  # events are numbered, chained and given their ids at the commit
+    return [event.id for event in recorded]
 
 
 @pytest.fixture

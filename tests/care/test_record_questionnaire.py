@@ -57,6 +57,7 @@ def test_item9_raises_one_flag_and_it_is_returned(clinician, patient):
         ("phq9_item9", response.id, patient.id, session.id)
     assert "Nearly every day" in flag.summary
     assert _count(SafetyFlag) == 1
+    db.session.commit()  # as the view does: the audit events are written at the commit
     actions = db.session.execute(sa.select(AuditEvent.action, AuditEvent.record_type)
                                  .order_by(AuditEvent.id)).all()
     assert actions == [("create", "questionnaire_response"), ("raise_flag", "safety_flag")]

@@ -143,3 +143,18 @@ def test_empty_and_unknown(clinic, now):
     assert attention_map([987654], clinic, now) == {987654: []}
     with pytest.raises(KeyError):
         attention_condition("nonsense", clinic, now)
+
+
+def test_one_statement_built_per_clinic_answers_at_every_time(clinic, clinician, now):
+    """The conditions are built once per clinic and thresholds, with the times as bound
+    parameters: the same statement must answer for each `now` it is given."""
+    p = make.patient(clinic, clinicians=[clinician])
+    course = make.course(p, started_on=(now - 60 * D).date())
+    b.session(course, clinician, now - D)  # ended a day ago: its debrief is not late yet
+    assert attention_map([p.id], clinic, now)[p.id] == []
+    assert attention_map([p.id], clinic, now + 3 * D)[p.id] == ["late_debrief"]
+    # past the attention window, and no contact for more than 30 days
+    assert attention_map([p.id], clinic, now + 40 * D)[p.id] == ["no_contact"]
+    assert attention_map([p.id], clinic, now)[p.id] == []
+    later = sa.select(Patient.id).where(attention_condition("late_debrief", clinic, now + 3 * D))
+    assert db.session.scalars(later).all() == [p.id]

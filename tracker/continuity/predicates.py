@@ -130,8 +130,9 @@ def task_occurrences(clinic_id: int, first_day: date, last_day: date, *,
     occurrences, not with days x tasks."""
     t1, t2 = alias(IntegrationTask, "task_once"), alias(IntegrationTask, "task_repeating")
     p1, p2 = alias(Patient, "once_patient"), alias(Patient, "repeating_patient")
-    whose1 = [p1.clinic_id == clinic_id] + ([t1.patient_id == patient_id] if patient_id else [])
-    whose2 = [p2.clinic_id == clinic_id] + ([t2.patient_id == patient_id] if patient_id else [])
+    one = patient_id is not None   # an id, or a bound parameter (a statement built once)
+    whose1 = [p1.clinic_id == clinic_id] + ([t1.patient_id == patient_id] if one else [])
+    whose2 = [p2.clinic_id == clinic_id] + ([t2.patient_id == patient_id] if one else [])
     one_off = (sa.select(t1.id.label("task_id"), t1.patient_id, t1.debrief_id, t1.title,
                          t1.due_on.label("day"))
                .join(p1, p1.id == t1.patient_id)

@@ -11,7 +11,7 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.integration.goal_progress import GoalLine, goal_history, goal_lines
 from tracker.patients import queries
-from tracker.patients.journey import SessionJourney, journey_rows, session_journeys
+from tracker.patients.journey import SessionJourney, journey_statement, session_journeys
 from tracker.timezones import clinic_today, to_local
 
 # Line colours with at least 3:1 contrast on white, and a dash pattern each, so the three
@@ -63,7 +63,7 @@ def load_chart(patient: Patient, clinic) -> Chart:
     now = utcnow()
     today = clinic_today()
     journeys = session_journeys(db.session.execute(
-        journey_rows(patient.id, clinic=clinic, now=now, today=today)).all(), clinic=clinic)
+        *journey_statement(patient.id, clinic=clinic, now=now, today=today)).all(), clinic=clinic)
     scores = db.session.execute(queries.score_points(patient.id)).all()
     account = db.session.get(User, patient.user_id) if patient.user_id else None
     goal_rows = db.session.execute(goal_history(patient.id)).all()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from tracker.care.models import FollowUp, QuestionnaireResponse
 from tracker.continuity import predicates
-from tracker.continuity.scope import Scope
 from tracker.continuity.stages import (
     SESSION_STAGES,
     STAGE_LABELS,
@@ -24,6 +24,7 @@ from tracker.continuity.stages import (
     session_stage_columns,
     shown_state,
 )
+from tracker.core.bound_times import BoundScope
 from tracker.core.patients import TreatmentCourse
 from tracker.core.sessions import DosingSession
 from tracker.core.users import User
@@ -37,16 +38,35 @@ FIRST_TASK_DAY = date(2000, 1, 1)
 def journey_rows(patient_id: int, *, clinic, now: datetime, today: date) -> sa.Select:
     """One row per dosing session of the patient, newest first, with every stage's state (from
     the continuity rules) and the details the chart shows beside it."""
+    stmt, values = journey_statement(patient_id, clinic=clinic, now=now, today=today)
+    return stmt.params(values)
+
+
+def journey_statement(patient_id: int, *, clinic, now: datetime,
+                      today: date) -> tuple[sa.Select, dict]:
+    """journey_rows as a statement built once per clinic and thresholds, and the values of
+    its bound parameters for this patient, now and today (execute the one with the other)."""
+    stmt, scope = _journey_for(clinic.id, tuple(sorted(clinic.thresholds.items())))
+    return stmt, {**scope.values(now, today), "chart_patient_id": patient_id}
+
+
+@lru_cache(maxsize=64)
+def _journey_for(clinic_id: int, settings: tuple) -> tuple[sa.Select, BoundScope]:
+    scope = BoundScope(clinic_id, dict(settings), "chart")
+    return _journey_select(sa.bindparam("chart_patient_id", type_=sa.Integer()), clinic_id, scope), scope
+
+
+def _journey_select(patient_id, clinic_id: int, scope: BoundScope) -> sa.Select:
     S, Int, D, T, F = DosingSession, Intention, Debrief, IntegrationTask, FollowUp
     guide = aliased(User)
-    scope = Scope.for_clinic(clinic, now, today, today)
+    now, today = scope.now - timedelta(0), scope.today - timedelta(0)
     stages = session_stage_columns(patient_id, scope)
     ref = sa.func.coalesce(S.ended_at, S.started_at, S.scheduled_at)
 
     tasks = (sa.select(T.debrief_id.label("debrief_id"), sa.func.count(T.id).label("tasks"))
              .where(T.active.is_(True), T.patient_id == patient_id, T.debrief_id.is_not(None))
              .group_by(T.debrief_id).subquery("plan"))
-    occ = predicates.task_occurrences(clinic.id, FIRST_TASK_DAY, today, patient_id=patient_id,
+    occ = predicates.task_occurrences(clinic_id, FIRST_TASK_DAY, today, patient_id=patient_id,
                                       name="plan_days")
     occurrences = (sa.select(occ.c.debrief_id, sa.func.count().label("due"),
                              sa.func.count(sa.case((occ.c.outcome == "done", 1))).label("done"))

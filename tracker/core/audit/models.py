@@ -35,7 +35,7 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
-    # Position in the chain, given under the head's lock: a missing number is a deleted event.
+    # Position in the chain, given at commit under the head's lock: a gap is a deleted event.
     seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
     occurred_at: Mapped[datetime]
     clinic_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clinic.id"))
@@ -60,8 +60,10 @@ class AuditEvent(db.Model):
 
 
 class AuditChainHead(db.Model):
-    """One row: the newest event's hash. Updating it first serialises writers (a row lock on
-    PostgreSQL, the write lock on SQLite), so two app instances never fork the chain."""
+    """One row: the newest event's hash. A committing transaction updates it first (a row
+    lock on PostgreSQL, the write lock on SQLite), so two app instances never fork the chain;
+    the events of a transaction are chained at its commit (service._chain_pending), so the
+    lock is held for the commit's few statements only."""
 
     __tablename__ = "audit_chain_head"
 

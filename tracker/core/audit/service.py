@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from tracker.core.audit.keys import same, sign
 from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
@@ -30,15 +31,18 @@ def event_hash(prev_hash: str, fields: dict, key: bytes | None = None) -> str:
     return sign(prev_hash + canonical(fields), key)
 
 
-def _lock_head() -> tuple[str, int]:
+PENDING = "tracker.audit.pending"  # Session.info key: [(open transactions, event), ...]
+
+
+def _lock_head(session) -> tuple[str, int]:
     """Take the chain's lock for this transaction; return the newest hash and sequence number."""
-    head = db.session.execute(
+    head = session.execute(
         sa.update(AuditChainHead).where(AuditChainHead.id == 1)
         .values(last_hash=AuditChainHead.last_hash)
         .returning(AuditChainHead.last_hash, AuditChainHead.last_seq)
     ).first()
     if head is None:
-        db.session.execute(sa.insert(AuditChainHead).values(id=1, last_hash=GENESIS_HASH, last_seq=0))
+        session.execute(sa.insert(AuditChainHead).values(id=1, last_hash=GENESIS_HASH, last_seq=0))
         return GENESIS_HASH, 0
     return head.last_hash, head.last_seq
 
@@ -48,30 +52,75 @@ def record_event(action: str, record_type: str, record_id: int | None = None, *,
                  clinic_id: int | None = None) -> AuditEvent:
     """Add an audit event to the current transaction (it commits or rolls back with the change
     it describes). `user` defaults to the signed-in user; `clinic_id` names the clinic of an
-    event that has no user (a failed sign-in with an unknown email on a clinic's page)."""
+    event that has no user (a failed sign-in with an unknown email on a clinic's page).
+
+    The event is numbered, chained and written when the transaction commits (`_chain_pending`),
+    so the chain's lock is held for the few statements of the commit only, not for the rest
+    of the request (a chart's dozen queries): two workers no longer wait on each other for a
+    whole page. Its `id` is given then; a savepoint rolled back drops the events recorded in
+    it, and a rollback all of the transaction's."""
     if user is None and current_user and current_user.is_authenticated:
         user = current_user
-    prev, last_seq = _lock_head()
-    fields = {
-        "seq": last_seq + 1,
-        "occurred_at": utcnow(),
-        "clinic_id": user.clinic_id if user is not None else clinic_id,
-        "user_id": user.id if user is not None else None,
-        "role": user.role if user is not None else None,
-        "action": action,
-        "record_type": record_type,
-        "record_id": record_id,
-        "patient_id": patient_id,
-        "ip_address": request.remote_addr if has_request_context() else None,
-        "outcome": outcome,
-    }
-    digest = event_hash(prev, fields)
-    event = AuditEvent(**fields, prev_hash=prev, hash=digest)
-    db.session.add(event)
-    db.session.flush()
-    db.session.execute(sa.update(AuditChainHead).where(AuditChainHead.id == 1)
-                       .values(last_hash=digest, last_event_id=event.id, last_seq=fields["seq"]))
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        clinic_id=user.clinic_id if user is not None else clinic_id,
+        user_id=user.id if user is not None else None,
+        role=user.role if user is not None else None,
+        action=action, record_type=record_type, record_id=record_id, patient_id=patient_id,
+        ip_address=request.remote_addr if has_request_context() else None,
+        outcome=outcome,
+    )
+    session = db.session()
+    if session.get_transaction() is None:
+        session.begin()  # no SQL yet: the event belongs to this transaction, and its rollback
+    session.info.setdefault(PENDING, []).append((_open_transactions(session), event))
     return event
+
+
+def _open_transactions(session) -> tuple:
+    """The transaction an event is recorded in, with its enclosing ones (savepoints)."""
+    found, transaction = [], session.get_nested_transaction() or session.get_transaction()
+    while transaction is not None:
+        found.append(transaction)
+        transaction = transaction.parent
+    return tuple(found)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _chain_pending(session) -> None:
+    """On the outermost commit: lock the head, number and chain the transaction's events in
+    the order they were recorded, write them, move the head."""
+    if session.in_nested_transaction():
+        return  # a savepoint's commit: its events wait for the transaction's
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    events = [event for _transactions, event in pending]
+    prev, seq = _lock_head(session)
+    for event in events:
+        seq += 1
+        event.seq = seq
+        event.prev_hash = prev
+        event.hash = prev = event_hash(prev, {name: getattr(event, name) for name in HASHED_FIELDS})
+    session.add_all(events)  # the ORM inserts in this order, so ids follow the chain
+    session.flush()
+    session.execute(sa.update(AuditChainHead).where(AuditChainHead.id == 1)
+                    .values(last_hash=prev, last_event_id=events[-1].id, last_seq=seq))
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session, previous_transaction) -> None:
+    pending = session.info.get(PENDING)
+    if pending:
+        session.info[PENDING] = [(transactions, event) for transactions, event in pending
+                                 if previous_transaction not in transactions
+                                 and previous_transaction.parent is not None]
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _drop_at_end(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,9 @@ def test_a_session_from_start_to_debrief(page, live_server, sign_in, axe, clinic
     axe(page)
     page.get_by_label("Emotions").fill("Relief, some sadness.")
     page.get_by_label("Insights").fill("The inner critic is loud in the mornings.")
-    page.get_by_label("Progress on: Walk outside three mornings a week").fill("Walked twice.")
+    walk = page.get_by_role("group", name="Progress on: Walk outside three mornings a week")
+    walk.get_by_label("Some progress").check()
+    walk.get_by_label("Note (optional)").fill("Walked twice.")
     page.get_by_role("button", name="Save the debrief").click()
     expect(page.get_by_role("status").filter(has_text="The debrief is saved.")).to_be_visible()
 

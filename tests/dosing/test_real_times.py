@@ -82,7 +82,9 @@ def test_intention_then_start_within_the_minute_is_on_time(login_as, clinic, cli
                                            today=date.today())).all()
     assert session_journeys(rows, clinic=clinic)[0].state("intention") == "compliant"
     chart = client.get(f"/patients/{patient.id}").get_data(as_text=True)
-    intention_row = re.search(r"1\. Intention</th>\s*<td>(.*?)</td>", chart, re.S).group(1)
+    intention_row = re.search(r'<span class="stage-name">1\. Intention</span>\s*'
+                              r'<span class="stage-badge">(.*?)<span class="stage-detail', chart,
+                              re.S).group(1)
     assert re.sub(r"<[^>]+>", "", intention_row).strip() == "On time"
 
 

@@ -23,7 +23,7 @@ def test_notes_survive_down_and_up_and_ratings_become_words(empty_database_url):
 
     app = create_app(Config)
     with app.app_context():
-        upgrade(revision=REVISION)
+        upgrade()  # to the head: the factories write today's models
         clinic = make.clinic()
         clinician = make.user(clinic, "clinician", email="c@test.example")
         patient = make.patient(clinic, clinicians=[clinician])
@@ -45,7 +45,7 @@ def test_notes_survive_down_and_up_and_ratings_become_words(empty_database_url):
                 return dict(conn.execute(sa.select(progress.c.goal_id, progress.c.note)).all())
 
         db.session.remove()
-        downgrade(revision=PREVIOUS)
+        downgrade(revision=PREVIOUS)  # through the later migrations, then this one
         assert notes() == {walk.id: "Walked twice.", call.id: "Rated: Some progress",
                            cook.id: "Cooked."}
         assert "carried_from_id" not in {c["name"] for c in sa.inspect(db.engine).get_columns("goal")}

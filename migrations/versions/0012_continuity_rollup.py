@@ -1,5 +1,5 @@
 """the continuity dashboard's summary tables: items with their settled states, counts per
-clinic-local day and clinician, and which clinics have them built (with which settings)
+clinic-local day (and month) and clinician, and which clinics have them built (with which settings)
 
 Derived data only: empty after this migration (the dashboard computes from the records until
 `flask continuity-rollup` builds a clinic's tables).
@@ -50,18 +50,20 @@ def upgrade():
         batch_op.create_index('ix_continuity_item_clinic_base', ['clinic_id', 'base_at'], unique=False)
         batch_op.create_index('ix_continuity_item_clinic_day', ['clinic_id', 'day'], unique=False)
         batch_op.create_index(batch_op.f('ix_continuity_item_patient_id'), ['patient_id'], unique=False)
-    op.create_table('continuity_day',
-    sa.Column('clinic_id', sa.Integer(), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('clinician_id', sa.Integer(), nullable=False),
-    *(sa.Column(f'{rule}__{state}', sa.Integer(), server_default='0', nullable=False)
-      for rule in RULES for state in STATES),
-    sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f('fk_continuity_day_clinic_id_clinic')),
-    sa.PrimaryKeyConstraint('clinic_id', 'day', 'clinician_id', name=op.f('pk_continuity_day'))
-    )
+    for table, period in (('continuity_day', 'day'), ('continuity_month', 'month')):
+        op.create_table(table,
+        sa.Column('clinic_id', sa.Integer(), nullable=False),
+        sa.Column(period, sa.Date(), nullable=False),
+        sa.Column('clinician_id', sa.Integer(), nullable=False),
+        *(sa.Column(f'{rule}__{state}', sa.Integer(), server_default='0', nullable=False)
+          for rule in RULES for state in STATES),
+        sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f(f'fk_{table}_clinic_id_clinic')),
+        sa.PrimaryKeyConstraint('clinic_id', period, 'clinician_id', name=op.f(f'pk_{table}'))
+        )
 
 
 def downgrade():
+    op.drop_table('continuity_month')
     op.drop_table('continuity_day')
     with op.batch_alter_table('continuity_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_continuity_item_patient_id'))

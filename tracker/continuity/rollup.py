@@ -47,6 +47,7 @@ from tracker.continuity.rollup_models import (
     ContinuityItem,
     ContinuityRollup,
     continuity_day,
+    continuity_month,
     count_column,
 )
 from tracker.continuity.rules import RULES
@@ -256,19 +257,35 @@ def _insert_items(items: list[dict]) -> None:
         db.session.execute(sa.insert(ContinuityItem), items[i:i + 5000])
 
 
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _by_month(day_totals: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+    months: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (day, clinician), counts in day_totals.items():
+        month = months[_month(day), clinician]
+        for column, n in counts.items():
+            month[column] += n
+    return months
+
+
 def rebuild(clinic) -> int:
     """Build (or build again) one clinic's tables from its records; returns the item count."""
-    db.session.execute(sa.delete(ContinuityItem).where(ContinuityItem.clinic_id == clinic.id))
-    db.session.execute(sa.delete(continuity_day).where(continuity_day.c.clinic_id == clinic.id))
+    for table in (ContinuityItem.__table__, continuity_day, continuity_month):
+        db.session.execute(sa.delete(table).where(table.c.clinic_id == clinic.id))
     db.session.execute(sa.delete(ContinuityRollup).where(ContinuityRollup.clinic_id == clinic.id))
     items = compute_items(clinic)
     _insert_items(items)
     zeros = {count_column(r, state): 0 for r in RULE_ORDER for state in STATES}
-    # every row with every column: an executemany takes its columns from the first row
-    rows = [{"clinic_id": clinic.id, "day": day, "clinician_id": clinician, **zeros, **counts}
-            for (day, clinician), counts in _day_totals(items).items()]
-    for i in range(0, len(rows), 2000):
-        db.session.execute(sa.insert(continuity_day), rows[i:i + 2000])
+    days = _day_totals(items)
+    for table, period, totals in ((continuity_day, "day", days),
+                                  (continuity_month, "month", _by_month(days))):
+        # every row with every column: an executemany takes its columns from the first row
+        rows = [{"clinic_id": clinic.id, period: key, "clinician_id": clinician, **zeros, **counts}
+                for (key, clinician), counts in totals.items()]
+        for i in range(0, len(rows), 2000):
+            db.session.execute(sa.insert(table), rows[i:i + 2000])
     db.session.add(ContinuityRollup(clinic_id=clinic.id, settings_key=_key_of_clinic(clinic),
                                     built_at=utcnow()))
     db.session.flush()
@@ -276,24 +293,27 @@ def rebuild(clinic) -> int:
 
 
 def _upsert_increments(clinic_id: int, deltas: dict[tuple, dict[str, int]]) -> None:
-    """Add `deltas` to the day totals, in one statement per row (atomic under concurrency:
-    INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n), in key order (no deadlock)."""
+    """Add `deltas` (per day) to the day and month totals, in one statement per row (atomic
+    under concurrency: INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n), in key order
+    (no deadlock between two refreshes)."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    c = continuity_day.c
-    for (day, clinician), counts in sorted(deltas.items()):
-        counts = {k: v for k, v in counts.items() if v}
-        if not counts:
-            continue
-        stmt = insert(continuity_day).values(clinic_id=clinic_id, day=day,
-                                             clinician_id=clinician, **counts)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[c.clinic_id, c.day, c.clinician_id],
-            set_={k: c[k] + stmt.excluded[k] for k in counts})
-        db.session.execute(stmt)
+    for table, period, totals in ((continuity_day, "day", deltas),
+                                  (continuity_month, "month", _by_month(deltas))):
+        c = table.c
+        for (key, clinician), counts in sorted(totals.items()):
+            counts = {k: v for k, v in counts.items() if v}
+            if not counts:
+                continue
+            stmt = insert(table).values(clinic_id=clinic_id, clinician_id=clinician,
+                                        **{period: key}, **counts)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[c.clinic_id, c[period], c.clinician_id],
+                set_={k: c[k] + stmt.excluded[k] for k in counts})
+            db.session.execute(stmt)
 
 
 def refresh_patients(patient_ids) -> None:
@@ -438,57 +458,143 @@ def _clinician_key(clinician_id: int):
     return None if clinician_id == NO_CLINICIAN else clinician_id
 
 
+BEGINNING = date(1900, 1, 1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _split(first: date, last: date) -> tuple[tuple | None, list[tuple]]:
+    """[first, last] as the whole months inside it (the first and last month starts, or None)
+    and the days left over at either end."""
+    start = first if first.day == 1 else _next_month(first)
+    end = _next_month(last) if _next_month(last) - timedelta(days=1) == last else _month(last)
+    if start >= end:   # no whole month: months are the starts in [start, end)
+        return None, [(first, last)]
+    days = ([(first, start - timedelta(days=1))] if first < start else []) + (
+        [(end, last)] if end <= last else [])
+    return (start, end - timedelta(days=1)), days
+
+
+def _sums(scope: Scope, parts, columns: list[str], *, by_clinician: bool) -> list:
+    """Sums of `columns` per part (label, first day, last day), and per clinician if asked:
+    whole months from continuity_month, the other days from continuity_day."""
+    ranges: dict[str, list] = {"month": [], "day": []}
+    for label, first, last in parts:
+        months, days = _split(first, last)
+        if months:
+            ranges["month"].append((label, *months))
+        ranges["day"] += [(label, *d) for d in days]
+    selects = []
+    for table, period in ((continuity_day, "day"), (continuity_month, "month")):
+        if not ranges[period]:
+            continue
+        rows = [sa.select(sa.literal(label, sa.Integer).label("label"),
+                          sa.literal(lo, sa.Date).label("lo"), sa.literal(hi, sa.Date).label("hi"))
+                for label, lo, hi in ranges[period]]
+        bounds = (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte(f"{period}_parts")
+        t = table.c
+        clinician = [] if scope.clinician_id is None else [t.clinician_id == scope.clinician_id]
+        selects.append(sa.select(bounds.c.label, t.clinician_id, *(t[k] for k in columns))
+                       .join(bounds, sa.and_(t[period] >= bounds.c.lo, t[period] <= bounds.c.hi))
+                       .where(t.clinic_id == scope.clinic_id, *clinician))
+    if not selects:
+        return []
+    u = (selects[0] if len(selects) == 1 else sa.union_all(*selects)).subquery("parts")
+    keys = [u.c.label] + ([u.c.clinician_id] if by_clinician else [])
+    return db.session.execute(sa.select(*keys, *(sa.func.sum(u.c[k]) for k in columns))
+                              .group_by(*keys)).all()
+
+
+ANCHORED_COLUMNS = [(r, s, count_column(r, s)) for r in RULE_ORDER if r not in SNAPSHOT_RULES
+                    for s in STATES]
+SNAPSHOT_COLUMNS = [(r, s, count_column(r, s)) for r in SNAPSHOT_RULES for s in STATES]
+
+
 def count(scope: Scope, weeks) -> tuple:
     """The same (Summary, trend) as queries._count, from the tables."""
     from tracker.continuity.queries import Counts, Summary
 
-    c, i = continuity_day.c, ContinuityItem
-    clinician = [] if scope.clinician_id is None else [c.clinician_id == scope.clinician_id]
-    item_clinician = [] if scope.clinician_id is None else [i.clinician_id == scope.clinician_id]
-    anchored = [r for r in RULE_ORDER if r not in SNAPSHOT_RULES]
-    snapshot_columns = [count_column(r, s) for r in SNAPSHOT_RULES for s in STATES]
-    all_columns = [count_column(r, s) for r in RULE_ORDER for s in STATES]
-
-    rows = [sa.select(sa.literal(w.index, sa.Integer).label("week"),
-                      sa.literal(w.first_day, sa.Date).label("first_day"),
-                      sa.literal(w.last_day, sa.Date).label("last_day")) for w in weeks]
-    buckets = (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte("buckets")
-    per_bucket = db.session.execute(
-        sa.select(buckets.c.week, c.clinician_id, *(sa.func.sum(c[k]).label(k) for k in all_columns))
-        .join(buckets, sa.and_(c.day >= buckets.c.first_day, c.day <= buckets.c.last_day))
-        .where(c.clinic_id == scope.clinic_id, c.day >= scope.first_day, c.day <= scope.last_day,
-               *clinician)
-        .group_by(buckets.c.week, c.clinician_id)).all()
-    before = db.session.execute(
-        sa.select(c.clinician_id, *(sa.func.sum(c[k]).label(k) for k in snapshot_columns))
-        .where(c.clinic_id == scope.clinic_id, c.day < scope.first_day, *clinician)
-        .group_by(c.clinician_id)).all()
-
     summary = Summary()
     trend = {k: defaultdict(Counts) for k in RULES}
     last_week = weeks[-1].index
-    # anchored rules: the stored states summed over the bucket's days
-    for row in per_bucket:
-        m = row._mapping
-        cid = _clinician_key(row.clinician_id)
-        for rule in anchored:
-            for state in STATES:
-                n = m[count_column(rule, state)]
-                if n:
-                    trend[rule][row.week].add(state, n)
-                    summary.totals[rule].add(state, n)
-                    summary.clinician_counts(cid)[rule].add(state, n)
-    # ... less those whose timed deadline is still ahead: pending now
+    anchored = [k for _, _, k in ANCHORED_COLUMNS]
+    snapshot = [k for _, _, k in SNAPSHOT_COLUMNS]
+
+    # anchored rules: the stored states summed over the days of each bucket, of each clinician
+    per_week = {row[0]: row[1:] for row in _sums(
+        scope, [(w.index, w.first_day, w.last_day) for w in weeks], anchored + snapshot,
+        by_clinician=False)}
+    for week, values in per_week.items():
+        for (rule, state, _), n in zip(ANCHORED_COLUMNS, values, strict=False):
+            if n:
+                trend[rule][week].add(state, n)
+    for _, clinician_id, *values in _sums(scope, [(0, scope.first_day, scope.last_day)],
+                                          anchored, by_clinician=True):
+        cid = _clinician_key(clinician_id)
+        for (rule, state, _), n in zip(ANCHORED_COLUMNS, values, strict=True):
+            if n:
+                summary.totals[rule].add(state, n)
+                summary.clinician_counts(cid)[rule].add(state, n)
+    _timed_pending(scope, weeks, summary, trend)
+
+    # patient-level rules: the boundaries up to each bucket's last day (its as_of), less, for
+    # the last bucket judged as of now (the period ends today), today's boundaries still ahead
+    ahead: dict = defaultdict(lambda: defaultdict(int))
+    if scope.now < local_midnight(weeks[-1].last_day + timedelta(days=1), scope.tz):
+        i = ContinuityItem
+        item_clinician = [] if scope.clinician_id is None else [i.clinician_id == scope.clinician_id]
+        for clinician_id, states, sign in db.session.execute(
+                sa.select(i.clinician_id, i.states, i.sign)
+                .where(i.clinic_id == scope.clinic_id, i.kind == BOUNDARY,
+                       i.day == weeks[-1].last_day, i.base_at > scope.now, *item_clinician)):
+            for rule in SNAPSHOT_RULES:
+                code = states[POSITION[rule]]
+                if code != "-":
+                    ahead[clinician_id][count_column(rule, CODE_STATES[code])] += sign
+    up_to = _sums(scope, [(0, BEGINNING, scope.last_day),
+                          (1, BEGINNING, scope.first_day - timedelta(days=1))],
+                  snapshot, by_clinician=True)
+    running = [0] * len(snapshot)
+    for label, clinician_id, *values in up_to:
+        if label == 1:
+            running = [a + (b or 0) for a, b in zip(running, values, strict=True)]
+            continue
+        cid = _clinician_key(clinician_id)
+        for (rule, state, k), n in zip(SNAPSHOT_COLUMNS, values, strict=True):
+            n = (n or 0) - ahead[clinician_id][k]
+            if n:
+                summary.totals[rule].add(state, n)
+                summary.clinician_counts(cid)[rule].add(state, n)
+    for w in weeks:
+        values = per_week.get(w.index)
+        if values:
+            running = [a + (b or 0) for a, b in
+                       zip(running, values[len(anchored):], strict=True)]
+        for j, (rule, state, k) in enumerate(SNAPSHOT_COLUMNS):
+            n = running[j] - (sum(cols[k] for cols in ahead.values())
+                              if w.index == last_week else 0)
+            if n:
+                trend[rule][w.index].add(state, n)
+    return summary, trend
+
+
+def _timed_pending(scope: Scope, weeks, summary, trend) -> None:
+    """Move the items whose timed deadline is still ahead of now from their stored state to
+    pending (TIMED_PENDING): the few items of the last days, read through two indexes."""
+    i = ContinuityItem
     today = scope.today
     widest = max(timedelta(**{unit: scope.setting(key)}) for key, unit in TIMED_PENDING.values())
     task_days = scope.setting("task_overdue_flag_days")
+    where = [i.clinic_id == scope.clinic_id, i.day >= scope.first_day, i.day <= scope.last_day,
+             *([] if scope.clinician_id is None else [i.clinician_id == scope.clinician_id])]
+    columns = (i.kind, i.day, i.clinician_id, i.states, i.base_at)
+    recent = [*db.session.execute(sa.select(*columns).where(
+                  *where, i.base_at > scope.now - widest, i.kind.in_(("s", "f")))),
+              *db.session.execute(sa.select(*columns).where(
+                  *where, i.day >= today - timedelta(days=task_days), i.kind == "t"))]
     first_days = [w.first_day for w in weeks]
-    recent = db.session.execute(
-        sa.select(i.kind, i.day, i.clinician_id, i.states, i.base_at)
-        .where(i.clinic_id == scope.clinic_id, i.day >= scope.first_day, i.day <= scope.last_day,
-               sa.or_(sa.and_(i.kind.in_(("s", "f")), i.base_at > scope.now - widest),
-                      sa.and_(i.kind == "t", i.day >= today - timedelta(days=task_days))),
-               *item_clinician))
     for kind, day, clinician_id, states, base_at in recent:
         week = weeks[bisect_right(first_days, day) - 1].index
         cid = _clinician_key(clinician_id)
@@ -506,42 +612,3 @@ def count(scope: Scope, weeks) -> tuple:
                                summary.clinician_counts(cid)[rule]):
                     counts.add(old, -1)
                     counts.add(PENDING, 1)
-    # patient-level rules: the boundaries up to each bucket's last day (its as_of), less, for a
-    # bucket judged as of now (the period ends today), today's boundaries still to come
-    running: dict = defaultdict(lambda: defaultdict(int))
-    for row in before:
-        for k in snapshot_columns:
-            running[row.clinician_id][k] += row._mapping[k] or 0
-    by_week: dict = defaultdict(list)
-    for row in per_bucket:
-        by_week[row.week].append(row)
-    last_end = local_midnight(weeks[-1].last_day + timedelta(days=1), scope.tz)
-    for w in weeks:
-        for row in by_week[w.index]:
-            for k in snapshot_columns:
-                running[row.clinician_id][k] += row._mapping[k] or 0
-        at_week = {cid: dict(cols) for cid, cols in running.items()}
-        if w.index == last_week and scope.now < last_end:
-            for clinician_id, states, sign in db.session.execute(
-                    sa.select(i.clinician_id, i.states, i.sign)
-                    .where(i.clinic_id == scope.clinic_id, i.kind == BOUNDARY,
-                           i.day == weeks[-1].last_day, i.base_at > scope.now, *item_clinician)):
-                cols = at_week.setdefault(clinician_id, defaultdict(int))
-                for rule in SNAPSHOT_RULES:
-                    code = states[POSITION[rule]]
-                    if code != "-":
-                        k = count_column(rule, CODE_STATES[code])
-                        cols[k] = cols.get(k, 0) - sign
-        for clinician_id, cols in at_week.items():
-            cid = _clinician_key(clinician_id)
-            for rule in SNAPSHOT_RULES:
-                for state in STATES:
-                    n = cols.get(count_column(rule, state), 0)
-                    if n:
-                        trend[rule][w.index].add(state, n)
-                        if w.index == last_week:
-                            summary.totals[rule].add(state, n)
-                            summary.clinician_counts(cid)[rule].add(state, n)
-                        else:
-                            summary.clinician_counts(cid)
-    return summary, trend

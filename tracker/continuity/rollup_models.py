@@ -58,11 +58,19 @@ class ContinuityItem(db.Model):
     )
 
 
-continuity_day = sa.Table(
-    "continuity_day", db.metadata,
-    sa.Column("clinic_id", sa.Integer, sa.ForeignKey("clinic.id"), primary_key=True),
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("clinician_id", sa.Integer, primary_key=True),
-    *(sa.Column(count_column(rule, state), sa.Integer, nullable=False, server_default="0")
-      for rule in RULE_ORDER for state in STATES),
-)
+def _totals_table(name: str, period: str) -> sa.Table:
+    """Counts per clinic, `period` (a clinic-local day, or the first day of a month) and
+    clinician (0: none), one column per rule and state: anchored items by their state once time
+    has run out, patient-level boundaries by their sum."""
+    return sa.Table(
+        name, db.metadata,
+        sa.Column("clinic_id", sa.Integer, sa.ForeignKey("clinic.id"), primary_key=True),
+        sa.Column(period, sa.Date, primary_key=True),
+        sa.Column("clinician_id", sa.Integer, primary_key=True),
+        *(sa.Column(count_column(rule, state), sa.Integer, nullable=False, server_default="0")
+          for rule in RULE_ORDER for state in STATES),
+    )
+
+
+continuity_day = _totals_table("continuity_day", "day")
+continuity_month = _totals_table("continuity_month", "month")

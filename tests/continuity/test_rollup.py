@@ -140,3 +140,16 @@ def test_other_settings_or_a_course_filter_read_the_records(two):
     clinic.settings = {**(clinic.settings or {}), "debrief_within_hours": 48}
     db.session.commit()
     assert not rollup.usable(Scope.for_clinic(clinic, NOW, TODAY - 29 * D, TODAY))
+
+
+@pytest.mark.parametrize("days", [1, 12, 30, 200, 731])
+def test_the_hand_counted_clinic_from_the_tables(world, days):
+    """The clinic whose counts are known by hand (conftest.py, test_rules.py EXPECTED): the
+    tables give the rules' numbers for periods ending today and ending 5 days ago, with each
+    clinician filter."""
+    rollup.rebuild(world.clinic)
+    db.session.commit()
+    for last in (TODAY, TODAY - 5 * D):
+        for who in (None, world.A.id, world.B.id, NO_CLINICIAN):
+            _agree(Scope.for_clinic(world.clinic, NOW, last - (days - 1) * D, last,
+                                    clinician_id=who))

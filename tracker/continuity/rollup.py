@@ -271,7 +271,13 @@ def _by_month(day_totals: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, 
 
 
 def rebuild(clinic) -> int:
-    """Build (or build again) one clinic's tables from its records; returns the item count."""
+    """Build (or build again) one clinic's tables from its records; returns the item count.
+
+    On PostgreSQL the item table is locked against refreshes (SHARE ROW EXCLUSIVE; refreshes
+    take ROW EXCLUSIVE, which they share with each other): a commit that changes a patient's
+    records meanwhile waits, then refreshes that patient over the rebuilt rows."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("LOCK TABLE continuity_item IN SHARE ROW EXCLUSIVE MODE"))
     for table in (ContinuityItem.__table__, continuity_day, continuity_month):
         db.session.execute(sa.delete(table).where(table.c.clinic_id == clinic.id))
     db.session.execute(sa.delete(ContinuityRollup).where(ContinuityRollup.clinic_id == clinic.id))
@@ -324,6 +330,9 @@ def refresh_patients(patient_ids) -> None:
         return
     from tracker.core.clinic import Clinic
 
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:   # before reading which tables are built: a rebuild may be under way
+        db.session.execute(sa.text("LOCK TABLE continuity_item IN ROW EXCLUSIVE MODE"))
     # every clinic the patients' items are in now, or were in (a patient may change clinic)
     clinic_ids = set(db.session.scalars(sa.select(Patient.clinic_id).where(Patient.id.in_(ids))))
     clinic_ids |= set(db.session.scalars(sa.select(ContinuityItem.clinic_id).distinct()
@@ -334,7 +343,7 @@ def refresh_patients(patient_ids) -> None:
         return
     # one refresh of a patient at a time (rows locked in id order): two transactions
     # refreshing one patient would otherwise both subtract the same old items
-    if db.session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         db.session.execute(sa.select(Patient.id).where(Patient.id.in_(ids))
                            .order_by(Patient.id).with_for_update())
     clinics = {c.id: c for c in db.session.scalars(sa.select(Clinic).where(Clinic.id.in_(built)))}

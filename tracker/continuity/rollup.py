@@ -35,6 +35,7 @@ import json
 from bisect import bisect_right
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -378,6 +379,7 @@ def mark_patient(session, patient_id) -> None:
     session.info.setdefault(MARKED, set()).add(patient_id)
 
 
+@cache
 def _watched():
     from tracker.care.models import FollowUp
     from tracker.core.flags import SafetyFlag
@@ -387,6 +389,11 @@ def _watched():
 
     return (DosingSession, Intention, Debrief, IntegrationTask, TaskCompletion, FollowUp,
             QuestionnaireResponse, RemsForm, SafetyFlag, CareTeamMember, TreatmentCourse)
+
+
+@cache
+def _watched_tables() -> frozenset:
+    return frozenset(model.__table__ for model in _watched())
 
 
 def _after_flush(session, _context) -> None:
@@ -408,10 +415,9 @@ def _on_execute(state) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = state.statement.table
-    watched = {model.__table__ for model in _watched()}
     if table is Patient.__table__:
         column = table.c.id
-    elif table in watched:
+    elif table in _watched_tables():
         column = table.c.patient_id
     else:
         return

@@ -153,3 +153,35 @@ def test_the_hand_counted_clinic_from_the_tables(world, days):
         for who in (None, world.A.id, world.B.id, NO_CLINICIAN):
             _agree(Scope.for_clinic(world.clinic, NOW, last - (days - 1) * D, last,
                                     clinician_id=who))
+
+
+def test_writes_by_statement_keep_the_tables_current(two):
+    """A patient's task mark (an upsert statement) and a flag's acknowledgement (an UPDATE
+    statement) bypass the unit of work: they mark their patient too. (Real time: both
+    services stamp utcnow().)"""
+    from tracker.care.services import acknowledge_flag
+    from tracker.db import utcnow
+    from tracker.portal.services import mark_occurrence
+
+    clinic, first = two[0].clinic, two[0]
+    now = utcnow()
+    today = Scope.for_clinic(clinic, now, TODAY, TODAY).today
+    rollup.rebuild(clinic)
+    db.session.commit()
+    task = b.task(first.patient, first.clinician, due_on=today - 2 * D)
+    flag = b.flag(first.patient, now - 3 * D, by=first.clinician)
+    db.session.commit()
+
+    def totals():
+        scope = Scope.for_clinic(clinic, utcnow(), today - 29 * D, today)
+        _agree(scope)
+        return rollup.count(scope, queries.weeks_of(scope))[0].totals
+
+    assert totals()["tasks_not_overdue"].pending == 1
+    mark_occurrence(first.patient, task, today - 2 * D, "done", today=today)
+    db.session.commit()
+    assert totals()["tasks_not_overdue"].compliant == 1
+    assert totals()["flags_acknowledged"].missing == 1
+    acknowledge_flag(flag, note="Called the patient", by=first.clinician)
+    db.session.commit()
+    assert totals()["flags_acknowledged"].late == 1

@@ -16,15 +16,17 @@ What is stored (tracker/continuity/rollup_models.py), for each clinic built with
   the end of the pending time, the last PHQ-9 or contact). Each interval is stored as two
   boundaries (+1 where it starts, -1 where it ends), so the number of patients in a state as of
   the end of day D is the sum of the boundaries up to D.
-- `continuity_day`: the sum of both per clinic-local day and clinician, one column per rule
-  and state. A period's counts are sums over its days; the patient-level counts as of a day's
-  end are the sums of all days up to it.
+- `continuity_day` and `continuity_month`: the sum of both per clinic-local day (and per
+  month) and clinician, one column per rule and state. A period's counts are sums over its
+  whole months and the days left at either end; the patient-level counts as of a day's end are
+  the sums of all days up to it (read the same way).
 
 Kept current in the same transaction as every change: the records a rule reads belong to one
 patient, so a flush that adds, changes or deletes any of them marks the patient, and before the
 transaction commits each marked patient's items are computed again (the live rules restricted
-to that patient) and the day totals adjusted by the difference (refresh_patients). A change of
-the clinic's thresholds or time zone makes its tables unusable (settings_key) until rebuilt;
+to that patient) and the day and month totals adjusted by the difference (refresh_patients).
+A change of the clinic's thresholds or time zone makes its tables unusable (settings_key) until
+rebuilt;
 until then, and for the course-status filter (not a dimension of the tables), the dashboard
 computes from the records as before. tests/continuity/test_rollup.py compares the two on random
 journeys at random instants.

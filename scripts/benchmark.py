@@ -48,6 +48,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--lead", default="bench-lead1@bench.example")
     parser.add_argument("--clinician", default="bench-clinician1@bench.example")
     parser.add_argument("--password", default=None, help="default: the bench-seed password")
+    parser.add_argument("--periods", action="store_true",
+                        help="time only the lead's dashboard, over the last 30 days, 3 months, "
+                             "6 months, 1 year and 2 years (issue 13)")
     parser.add_argument("--jit", action="store_true",
                         help="PostgreSQL: keep the server's JIT setting (default: jit=off, as "
                              "recommended for this app's short queries)")
@@ -198,6 +201,34 @@ def targets(app, lead_email: str, clinician_email: str):
     return pages
 
 
+PERIODS = (("30 days", 30), ("3 months", 91), ("6 months", 182), ("1 year", 365),
+           ("2 years", 730))
+
+
+def period_targets(app, lead_email: str):
+    """The lead's dashboard over each of PERIODS, ending today in the clinic's zone."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    import sqlalchemy as sa
+    from flask import url_for
+
+    from tracker.core.clinic import Clinic
+    from tracker.core.users import User
+    from tracker.db import utcnow
+    from tracker.extensions import db
+
+    with app.app_context():
+        zone = db.session.scalar(sa.select(Clinic.timezone).join(User, User.clinic_id == Clinic.id)
+                                 .where(User.email == lead_email))
+    today = utcnow().astimezone(ZoneInfo(zone)).date()
+    with app.test_request_context():
+        return [(f"Lead dashboard, {name}", lead_email,
+                 url_for("lead.dashboard", start=(today - timedelta(days=days - 1)).isoformat(),
+                         end=today.isoformat()))
+                for name, days in PERIODS]
+
+
 def data_size(app) -> dict:
     import sqlalchemy as sa
 
@@ -252,7 +283,9 @@ def main() -> None:
     with app.app_context():
         engine = db.engine
         dialect = engine.dialect.name
-    for name, email, url in targets(app, args.lead, args.clinician):
+    pages = (period_targets(app, args.lead) if args.periods
+             else targets(app, args.lead, args.clinician))
+    for name, email, url in pages:
         client = clients.get(email) or clients.setdefault(email, sign_in(app, email, password))
         with app.app_context():
             engine = db.engine

@@ -76,6 +76,8 @@ def register_extensions(app: Flask) -> None:
     from tracker.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from tracker.continuity import rollup  # the dashboard's summary tables, kept current
+    rollup.listen(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)

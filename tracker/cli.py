@@ -15,12 +15,37 @@ def register(app) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(continuity_rollup)
     from tracker.notify.commands import notify_cli  # the email outbox's worker
     app.cli.add_command(notify_cli)
     if app.config.get("ENV_NAME") != "production":  # demo and synthetic data: never in production
         app.cli.add_command(seed_demo)
         from tracker.bench.bench_seed import bench_seed  # the benchmark's synthetic clinic network
         app.cli.add_command(bench_seed)
+
+
+@click.command("continuity-rollup")
+@click.option("--clinic", "clinic_ids", type=int, multiple=True,
+              help="Only this clinic (by id); repeat for several. Default: every clinic.")
+def continuity_rollup(clinic_ids):
+    """Build the continuity dashboard's summary tables from the records (again).
+
+    Needed once per clinic (after `flask db upgrade` adds the tables, or a bulk import such as
+    bench-seed), and after a change of the clinic's thresholds or time zone: until then the
+    dashboard computes from the records. Every change through the app keeps them current."""
+    import time
+
+    from tracker.continuity import rollup
+    from tracker.core.clinic import Clinic
+
+    query = sa.select(Clinic).order_by(Clinic.id)
+    if clinic_ids:
+        query = query.where(Clinic.id.in_(clinic_ids))
+    for clinic in db.session.scalars(query).all():
+        started = time.perf_counter()
+        n = rollup.rebuild(clinic)
+        db.session.commit()
+        click.echo(f"{clinic.name}: {n:,} items in {time.perf_counter() - started:.0f} s")
 
 
 @click.command("create-user")

@@ -5,6 +5,12 @@ from tracker.care.models import (  # noqa: F401
     QuestionnaireAssignment,
     QuestionnaireResponse,
 )
+from tracker.continuity.rollup_models import (  # noqa: F401
+    ContinuityItem,
+    ContinuityRollup,
+    continuity_day,
+    continuity_month,
+)
 from tracker.core.audit.models import AuditChainHead, AuditEvent  # noqa: F401
 from tracker.core.clinic import Clinic  # noqa: F401
 from tracker.core.flags import SafetyFlag  # noqa: F401

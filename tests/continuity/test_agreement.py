@@ -7,7 +7,7 @@ ways, and rolls back; the clinic, clinician and patient (committed once) stay.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +16,16 @@ from hypothesis import strategies as st
 
 from tests import factories as make
 from tests.continuity import builders as b
+from tests.continuity.journeys import (
+    NOW,
+    TODAY,
+    D,
+    H,
+    build_session,
+    flag_specs,
+    past,
+    session_specs,
+)
 from tracker.care.queries import follow_up_schedule
 from tracker.continuity import predicates
 from tracker.continuity.attention import attention_map
@@ -29,9 +39,6 @@ from tracker.integration.models import Debrief
 from tracker.integration.occurrences import occurrence_dates
 from tracker.patients.journey import journey_rows, session_journeys
 
-NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
-TODAY = NOW.date()   # also the local date in New York at 11:00
-D, H, M = timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)
 FIRST_DAY, LAST_DAY = TODAY - 90 * D, TODAY + 15 * D   # every item the journeys can make
 
 # No shrinking: each example costs database work, and an unshrunk failure still names it.
@@ -39,96 +46,6 @@ EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True,
                     phases=[Phase.explicit, Phase.generate],
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
-
-task_specs = st.tuples(
-    st.sampled_from(["none", "daily", "weekly"]),
-    st.integers(-35, 5),                     # first day, from today
-    st.integers(0, 20),                      # how many days it repeats
-    st.integers(-100, 100),                  # created, hours from the debrief's signing
-    st.lists(st.tuples(st.integers(0, 20),   # which occurrence is marked
-                       st.integers(0, 15),   # days after that occurrence
-                       st.sampled_from(["done", "skipped"])), max_size=3),
-)
-session_specs = st.fixed_dictionaries({
-    "day": st.integers(-50, 5),
-    "hour": st.integers(0, 23),
-    "phase": st.sampled_from(["scheduled", "started", "ended", "ended", "cancelled"]),
-    "intention": st.none() | st.integers(-3000, 300),   # minutes from the start
-    "checklist": st.none() | st.integers(-3000, 300),
-    "override": st.booleans(),
-    "signed": st.none() | st.integers(0, 60),            # hours after the end
-    "debrief": st.none() | st.tuples(st.integers(0, 100), st.none() | st.integers(0, 150)),
-    "tasks": st.lists(task_specs, max_size=2),
-    "follow_up": st.none() | st.tuples(st.integers(0, 30), st.booleans()),
-    "phq9": st.none() | st.integers(0, 20),              # days before the start
-    "medication": st.sampled_from(["ketamine", "esketamine"]),
-    "rems": st.none() | st.integers(0, 300),              # REMS form submitted, hours after the end
-})
-flag_specs = st.tuples(st.integers(0, 60), st.none() | st.integers(0, 60))
-
-
-def _past(moment: datetime) -> datetime | None:
-    """An event only happened if its time has come."""
-    return moment if moment <= NOW else None
-
-
-def _build_session(w, spec) -> None:
-    at = NOW.replace(hour=spec["hour"]) + spec["day"] * D
-    phase = spec["phase"]
-    if phase in ("started", "ended") and at > NOW - 41 * M:
-        phase = "scheduled"
-    started = phase in ("started", "ended")
-    s = b.session(w.course, w.clinician, at, started=started, ended=phase == "ended",
-                  status="cancelled" if phase == "cancelled" else None,
-                  override="Escort waiting outside" if spec["override"] and started else None,
-                  medication=spec["medication"] if started else None)
-    if spec["intention"] is not None and _past(at + spec["intention"] * M):
-        checklist = spec["checklist"]
-        checklist_at = _past(at + checklist * M) if checklist is not None else None
-        b.intention(s, w.clinician, at + spec["intention"] * M, checklist_at=checklist_at,
-                    complete=checklist_at is not None)
-    if spec["phq9"] is not None and _past(at - spec["phq9"] * D):
-        b.phq9(w.patient, w.clinician, at - spec["phq9"] * D)
-    if phase != "ended":
-        return
-    end = s.ended_at
-    if spec["medication"] == "esketamine":
-        submitted = spec["rems"]
-        b.rems_form(s, w.clinician, submitted_at=_past(end + submitted * H)
-                    if submitted is not None else None)
-    if spec["signed"] is not None and _past(end + spec["signed"] * H):
-        s.signed_at, s.signed_by_id = end + spec["signed"] * H, w.clinician.id
-    if spec["debrief"] is not None and _past(end + spec["debrief"][0] * H):
-        held, signed = spec["debrief"]
-        signed_at = _past(end + (held + signed) * H) if signed is not None else None
-        d = b.debrief(s, w.clinician, end + held * H, signed_at)
-        for task in spec["tasks"]:
-            _build_task(w, d, task, signed_at or end + held * H)
-    if spec["follow_up"] is not None and _past(end + spec["follow_up"][0] * D):
-        days, booked = spec["follow_up"]
-        b.follow_up(w.patient, w.clinician, end + days * D, completed_at=end + days * D,
-                    session=s if booked else None)
-    db.session.flush()
-
-
-def _build_task(w, debrief, spec, reference: datetime) -> None:
-    repeat, first, length, created_hours, marks = spec
-    created = min(reference + created_hours * H, NOW)
-    start = TODAY + first * D
-    t = b.task(w.patient, w.clinician, debrief=debrief, created_at=created, due_on=start,
-               repeat=repeat, starts_on=start,
-               repeat_until=start + length * D if repeat != "none" else None)
-    days = occurrence_dates(starts_on=t.starts_on, due_on=t.due_on, repeat=t.repeat,
-                            repeat_until=t.repeat_until)
-    marked = set()
-    for index, after, outcome in marks:
-        if index < len(days) and days[index] not in marked:
-            day = days[index]
-            marked_at = datetime.combine(day, datetime.min.time(), UTC) + after * D + 9 * H
-            if _past(marked_at):
-                marked.add(day)
-                b.mark(t, day, marked_at, outcome)
-
 
 def _dashboard(clinic) -> dict[tuple[str, int], str]:
     """(rule, session id) -> state, from the dashboard's drill-down of every rule."""
@@ -157,11 +74,11 @@ def w(clinic, clinician):
 def test_the_chart_the_list_and_the_dashboard_agree(w, sessions, flags):
     try:
         for spec in sessions:
-            _build_session(w, spec)
+            build_session(w, spec)
         for days_ago, ack in flags:
             raised = NOW - days_ago * D
             b.flag(w.patient, raised, by=w.clinician,
-                   acknowledged_at=_past(raised + ack * H) if ack is not None else None)
+                   acknowledged_at=past(raised + ack * H) if ack is not None else None)
         dashboard = _dashboard(w.clinic)
         journeys = session_journeys(db.session.execute(journey_rows(
             w.patient.id, clinic=w.clinic, now=NOW, today=TODAY)).all(), clinic=w.clinic)

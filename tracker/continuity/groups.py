@@ -30,6 +30,10 @@ def _clinician_filter(scope: Scope, clinician_column) -> list:
     return []
 
 
+def _patient_filter(scope: Scope, patient_id) -> list:
+    return [] if scope.patient_id is None else [patient_id == scope.patient_id]
+
+
 def _course_filter(scope: Scope, patient_id) -> list:
     if not scope.course_status:
         return []
@@ -73,7 +77,7 @@ class SessionItems:
                                       s.scheduled_at < self.weeks.c.end))
         ).where(Patient.clinic_id == scope.clinic_id, self.is_item,
                 s.scheduled_at >= scope.start, s.scheduled_at < scope.end,
-                *_clinician_filter(scope, s.clinician_id))
+                *_clinician_filter(scope, s.clinician_id), *_patient_filter(scope, s.patient_id))
         if scope.course_status:
             stmt = stmt.join(TreatmentCourse, TreatmentCourse.id == s.course_id).where(
                 TreatmentCourse.status == scope.course_status)
@@ -86,7 +90,8 @@ class TaskItems:
 
     def __init__(self, scope: Scope, weeks: sa.FromClause | None, *, name: str = "task_days"):
         self.scope, self.weeks = scope, weeks
-        self.occ = p.task_occurrences(scope.clinic_id, scope.first_day, scope.last_day, name=name)
+        self.occ = p.task_occurrences(scope.clinic_id, scope.first_day, scope.last_day, name=name,
+                                      patient_id=scope.patient_id)
         self.primary = p.primary_clinicians()
         self.week = weeks.c.week if weeks is not None else None
         self.patient_id = self.occ.c.patient_id
@@ -121,6 +126,7 @@ class FlagItems:
                 .outerjoin(self.primary, self.primary.c.patient_id == f.patient_id)
                 .where(Patient.clinic_id == scope.clinic_id, f.raised_at >= scope.start,
                        f.raised_at < scope.end, *_clinician_filter(scope, self.clinician_id),
+                       *_patient_filter(scope, f.patient_id),
                        *_course_filter(scope, f.patient_id)))
 
 

@@ -203,10 +203,18 @@ def trend(scope: Scope, weeks: list[Week]) -> dict[str, dict[int, Counts]]:
     return _count(scope, weeks)[1]
 
 
-def overview(scope: Scope) -> tuple[Summary, list[Week], dict[str, dict[int, Counts]]]:
-    """The dashboard: totals, per clinician and per week, from one pass per kind of item."""
+def overview(scope: Scope, *, live: bool = False
+             ) -> tuple[Summary, list[Week], dict[str, dict[int, Counts]]]:
+    """The dashboard: totals, per clinician and per week. From the summary tables when they
+    can answer (rollup.py: the same numbers, at a cost that hardly grows with the period),
+    else (or `live`) from one pass per kind of item over the records."""
+    from tracker.continuity import rollup
+
     weeks = weeks_of(scope)
-    summary_, trend_ = _count(scope, weeks)
+    if not live and rollup.usable(scope):
+        summary_, trend_ = rollup.count(scope, weeks)
+    else:
+        summary_, trend_ = _count(scope, weeks)
     return summary_, weeks, trend_
 
 

@@ -30,6 +30,7 @@ class Scope:
     last_day: date
     clinician_id: int | None = None
     course_status: str | None = None
+    patient_id: int | None = None   # one patient's items only (the summary tables' refresh)
     start: datetime = field(init=False)
     end: datetime = field(init=False)
 

@@ -27,7 +27,10 @@ def register(app) -> None:
 @click.command("continuity-rollup")
 @click.option("--clinic", "clinic_ids", type=int, multiple=True,
               help="Only this clinic (by id); repeat for several. Default: every clinic.")
-def continuity_rollup(clinic_ids):
+@click.option("--stale", is_flag=True,
+              help="Only clinics whose tables are missing or were built under other settings "
+                   "(what the tracker-rollup timer runs).")
+def continuity_rollup(clinic_ids, stale):
     """Build the continuity dashboard's summary tables from the records (again).
 
     Needed once per clinic (after `flask db upgrade` adds the tables, or a bulk import such as
@@ -42,6 +45,8 @@ def continuity_rollup(clinic_ids):
     if clinic_ids:
         query = query.where(Clinic.id.in_(clinic_ids))
     for clinic in db.session.scalars(query).all():
+        if stale and not rollup.stale(clinic):
+            continue
         started = time.perf_counter()
         n = rollup.rebuild(clinic)
         db.session.commit()
@@ -97,6 +102,12 @@ def seed_demo(if_empty):
             return
         raise click.ClickException("The database already holds data; seed-demo only fills an empty one.")
     summary = seed_demo_clinic()
+    db.session.commit()
+    from tracker.continuity import rollup
+    from tracker.core.clinic import Clinic
+
+    for clinic in db.session.scalars(sa.select(Clinic)).all():
+        rollup.rebuild(clinic)  # the dashboard reads its summary tables from the first visit
     db.session.commit()
     click.echo(summary)
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_continuity_rollup'
-down_revision = '0006_rems_form'
+down_revision = '0013_network_indexes'
 branch_labels = None
 depends_on = None
 

@@ -185,3 +185,20 @@ def test_writes_by_statement_keep_the_tables_current(two):
     acknowledge_flag(flag, note="Called the patient", by=first.clinician)
     db.session.commit()
     assert totals()["flags_acknowledged"].late == 1
+
+
+def test_the_timer_rebuilds_only_a_clinic_whose_settings_changed(app, two):
+    clinic = two[0].clinic
+    runner = app.test_cli_runner()
+    assert rollup.stale(clinic)                      # never built
+    assert "items in" in runner.invoke(args=["continuity-rollup", "--stale"]).output
+    assert not rollup.stale(clinic)
+    assert runner.invoke(args=["continuity-rollup", "--stale"]).output == ""   # nothing to do
+    clinic.settings = {**(clinic.settings or {}), "debrief_within_hours": 48}
+    db.session.commit()
+    assert rollup.stale(clinic)
+    assert not rollup.usable(Scope.for_clinic(clinic, NOW, TODAY - 29 * D, TODAY))
+    runner.invoke(args=["continuity-rollup", "--stale"])
+    db.session.expire_all()
+    assert not rollup.stale(clinic)
+    _agree(Scope.for_clinic(clinic, NOW, TODAY - 29 * D, TODAY))   # rebuilt = the records

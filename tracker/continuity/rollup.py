@@ -461,6 +461,14 @@ def listen(session_class) -> None:
 
 # --- reading ------------------------------------------------------------------------------------
 
+def stale(clinic) -> bool:
+    """The clinic's tables are missing, or were built under other thresholds or another time
+    zone (the dashboard then computes from the records until they are rebuilt)."""
+    key = db.session.scalar(sa.select(ContinuityRollup.settings_key)
+                            .where(ContinuityRollup.clinic_id == clinic.id))
+    return key != _key_of_clinic(clinic)
+
+
 def usable(scope: Scope) -> bool:
     """The tables can answer this scope: built for the clinic with its current settings, no
     course-status filter (not a dimension of the tables), a period that ends by today."""

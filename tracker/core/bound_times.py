@@ -43,6 +43,7 @@ class BoundScope:
     prefix: str
     now: BoundTime = field(init=False)
     today: BoundTime = field(init=False)
+    patient_id = None   # every patient of the clinic (Scope.patient_id narrows a summary refresh)
 
     def __post_init__(self):
         self.now = BoundTime(f"{self.prefix}_now")

@@ -28,12 +28,13 @@ from tests.continuity.journeys import (
 )
 from tracker.care.queries import follow_up_schedule
 from tracker.continuity import predicates
-from tracker.continuity.attention import attention_map
+from tracker.continuity.attention import ATTENTION_REASONS, attention_condition, attention_map
 from tracker.continuity.predicates import PENDING
 from tracker.continuity.queries import rule_items
 from tracker.continuity.rules import RULES, STATES
 from tracker.continuity.scope import Scope
 from tracker.continuity.stages import NOT_APPLICABLE, SESSION_STAGES
+from tracker.core.patients import Patient
 from tracker.extensions import db
 from tracker.integration.models import Debrief
 from tracker.integration.occurrences import occurrence_dates
@@ -113,6 +114,12 @@ def test_the_chart_the_list_and_the_dashboard_agree(w, sessions, flags):
 
         # the list: a reason applies exactly when the dashboard has a missing item behind it
         reasons = set(attention_map([w.patient.id], w.clinic, NOW)[w.patient.id])
+        # the list's filter (as the clinician: their care team; else the clinic) agrees
+        for viewer in (w.clinician, None):
+            filtered = {reason for reason in ATTENTION_REASONS if db.session.scalar(
+                sa.select(Patient.id).where(Patient.id == w.patient.id, attention_condition(
+                    reason, w.clinic, NOW, viewer=viewer)))}
+            assert filtered == reasons, viewer
         window = timedelta(days=w.clinic.setting("attention_window_days"))
         ended = {j.session_id: j.ended_at for j in journeys}
         late_debrief = any(state == "missing" and ended[sid] >= NOW - window

@@ -21,6 +21,12 @@ Speed: the conditions are built once per clinic and thresholds (`_built`), with 
 time-dependent bound (now, now minus a threshold, today, today's local midnight, ...) a named
 bound parameter; each request only computes those values (`_values`) and executes. Building
 the expressions and their cache key took about 6.5 ms of a 20 ms patient list.
+
+A clinic network: each subquery is filtered to the candidate patients inside it (the page's
+listed ids; the viewing clinician's care team; else the clinic's patients). Correlated on the
+patient alone, PostgreSQL ran each EXISTS as one hashed subplan over every clinic's rows (all
+the open flags, all the debriefs of the window, ...), so a clinic's list slowed down with the
+size of the whole network.
 """
 from __future__ import annotations
 
@@ -36,8 +42,9 @@ from tracker.continuity import predicates as p
 from tracker.continuity.groups import SessionItems, TaskItems
 from tracker.continuity.scope import local_midnight
 from tracker.core.bound_times import BoundScope
-from tracker.core.patients import Patient
+from tracker.core.patients import CareTeamMember, Patient
 from tracker.core.sessions import DosingSession
+from tracker.core.users import CLINICIAN
 from tracker.extensions import db
 
 ATTENTION_REASONS: dict[str, str] = {
@@ -50,6 +57,7 @@ ATTENTION_REASONS: dict[str, str] = {
 }
 
 _IDS = "attention_ids"
+_VIEWER = "attention_viewer"
 
 
 class _RuleScope(BoundScope):
@@ -66,21 +74,22 @@ class _RuleScope(BoundScope):
 
 @dataclass(frozen=True)
 class _Built:
-    conditions: dict[str, sa.ColumnElement[bool]]
+    conditions: dict[tuple[str, str], sa.ColumnElement[bool]]   # (candidates, reason)
     flags: sa.Select              # Patient.id and one 0/1 column per reason, for _IDS
     scope: _RuleScope
 
 
-def _condition(reason: str, scope: _RuleScope) -> sa.ColumnElement[bool]:
-    """A predicate on Patient (EXISTS subqueries on Patient.id) true when `reason` applies."""
+def _condition(reason: str, scope: _RuleScope, among) -> sa.ColumnElement[bool]:
+    """A predicate on Patient (EXISTS subqueries on Patient.id) true when `reason` applies.
+    `among(patient_id_column)` filters each subquery to the candidate patients (see _AMONG)."""
     pid, now = Patient.id, scope.now
     window = timedelta(days=scope.setting("attention_window_days"))
     if reason == "safety_flag":
-        return p.open_flag(pid)
+        return p.open_flag(pid, among=among)
     if reason == "session_today":
         s = p.alias(DosingSession, "today_session")
         return sa.exists().where(
-            s.patient_id == pid, s.status != "cancelled",
+            s.patient_id == pid, among(s.patient_id), s.status != "cancelled",
             s.scheduled_at >= sa.bindparam("attention_today_start"),
             s.scheduled_at < sa.bindparam("attention_tomorrow_start"))
     if reason == "late_debrief":
@@ -88,31 +97,50 @@ def _condition(reason: str, scope: _RuleScope) -> sa.ColumnElement[bool]:
         g = SessionItems(scope, None, session=p.alias(DosingSession, "ended_session"))
         state = session_rules.debrief_signed(g, scope).state
         return g.select_for_patient(pid, sa.literal(1)).where(
-            g.is_item, g.s.ended_at >= now - window, state == p.MISSING).exists()
+            among(g.s.patient_id), g.is_item, g.s.ended_at >= now - window,
+            state == p.MISSING).exists()
     if reason == "rems_overdue":
         # rems_submitted: missing, for an esketamine session ended within the window
         g = SessionItems(scope, None, session=p.alias(DosingSession, "rems_session"))
         state = session_rules.rems_submitted(g, scope).state
         return g.select_for_patient(pid, sa.literal(1)).where(
-            g.is_item, g.s.ended_at >= now - window, state == p.MISSING).exists()
+            among(g.s.patient_id), g.is_item, g.s.ended_at >= now - window,
+            state == p.MISSING).exists()
     if reason == "overdue_tasks":
         # tasks_not_overdue: missing, for an occurrence dated within the window
-        g = TaskItems(scope, None, name="attention_days")
+        g = TaskItems(scope, None, name="attention_days", among=among)
         state = care_rules.tasks_not_overdue(g, scope).state
         return pid.in_(sa.select(g.occ.c.patient_id).where(state == p.MISSING))
     # no_contact
     since = now - timedelta(days=scope.setting("lost_to_follow_up_days"))
     return sa.and_(Patient.status == "active",
-                   p.enrolled_by(pid, sa.bindparam("attention_enrolled_by", type_=sa.Date())),
-                   ~p.contact_between(pid, since, now - timedelta(0)))
+                   p.enrolled_by(pid, sa.bindparam("attention_enrolled_by", type_=sa.Date()),
+                                 among=among),
+                   ~p.contact_between(pid, since, now - timedelta(0), among=among))
+
+
+def _among_listed(column) -> sa.ColumnElement[bool]:
+    return column.in_(sa.bindparam(_IDS, expanding=True))
+
+
+def _among_care_team(column) -> sa.ColumnElement[bool]:
+    return column.in_(sa.select(CareTeamMember.patient_id)
+                      .where(CareTeamMember.clinician_id == sa.bindparam(_VIEWER)))
+
+
+def _among_clinic(clinic_id: int):
+    return lambda column: column.in_(sa.select(Patient.id).where(Patient.clinic_id == clinic_id))
 
 
 @lru_cache(maxsize=64)
 def _built_for(clinic_id: int, settings: tuple[tuple[str, int], ...]) -> _Built:
     scope = _RuleScope(clinic_id, dict(settings), "attention")
-    conditions = {reason: _condition(reason, scope) for reason in ATTENTION_REASONS}
-    flags = sa.select(Patient.id, *(sa.case((condition, 1), else_=0).label(reason)
-                                    for reason, condition in conditions.items())
+    among = {"clinic": _among_clinic(clinic_id), "care_team": _among_care_team}
+    conditions = {(kind, reason): _condition(reason, scope, among[kind])
+                  for kind in among for reason in ATTENTION_REASONS}
+    flags = sa.select(Patient.id, *(sa.case((_condition(reason, scope, _among_listed), 1),
+                                            else_=0).label(reason)
+                                    for reason in ATTENTION_REASONS)
                       ).where(Patient.id.in_(sa.bindparam(_IDS, expanding=True)))
     return _Built(conditions, flags, scope)
 
@@ -134,13 +162,18 @@ def _values(built: _Built, clinic, now) -> dict:
     return values
 
 
-def attention_condition(reason: str, clinic, now) -> sa.ColumnElement[bool]:
+def attention_condition(reason: str, clinic, now, viewer=None) -> sa.ColumnElement[bool]:
     """A predicate on Patient (EXISTS subqueries on Patient.id) true when `reason` applies
-    at `now` (aware UTC), with the clinic's thresholds. Raises KeyError for an unknown reason."""
+    at `now` (aware UTC), with the clinic's thresholds, for a list of the clinic's patients;
+    of `viewer`'s care-team patients when `viewer` is a clinician (the subqueries then read
+    only those patients' records). Raises KeyError for an unknown reason."""
     if reason not in ATTENTION_REASONS:
         raise KeyError(f"unknown attention reason {reason!r}")
     built = _built(clinic)
-    return built.conditions[reason].params(_values(built, clinic, now))
+    values = _values(built, clinic, now)
+    if viewer is not None and viewer.role == CLINICIAN:
+        return built.conditions["care_team", reason].params({**values, _VIEWER: viewer.id})
+    return built.conditions["clinic", reason].params(values)
 
 
 def attention_map(patient_ids: list[int], clinic, now) -> dict[int, list[str]]:

@@ -88,10 +88,11 @@ class TaskItems:
     """Occurrences of the clinic's live integration tasks dated in the period (`occ`).
     Clinician: the patient's primary care-team clinician."""
 
-    def __init__(self, scope: Scope, weeks: sa.FromClause | None, *, name: str = "task_days"):
+    def __init__(self, scope: Scope, weeks: sa.FromClause | None, *, name: str = "task_days",
+                 among=None):
         self.scope, self.weeks = scope, weeks
         self.occ = p.task_occurrences(scope.clinic_id, scope.first_day, scope.last_day, name=name,
-                                      patient_id=scope.patient_id)
+                                      patient_id=scope.patient_id, among=among)
         self.primary = p.primary_clinicians()
         self.week = weeks.c.week if weeks is not None else None
         self.patient_id = self.occ.c.patient_id

@@ -29,6 +29,17 @@ from tracker.core.sqltime import alias, shift_date, shift_time
 from tracker.core.states import COMPLIANT, LATE, MISSING, PENDING, STATES, state_case  # noqa: F401  (the rules' vocabulary, re-exported)
 from tracker.integration.models import Debrief, IntegrationTask, TaskCompletion
 
+
+def _among(among, patient_id_column) -> list:
+    """[the filter `among` (a function of a patient id column) gives], or [] without one.
+
+    A correlated EXISTS is often run by PostgreSQL as one hashed subplan over the whole table,
+    every clinic's rows; a filter on the candidate patients inside the subquery keeps that
+    work to those patients (tracker.continuity.attention passes the listed ids, or the
+    viewer's patients)."""
+    return [] if among is None else [among(patient_id_column)]
+
+
 # --- people -----------------------------------------------------------------------------------
 
 
@@ -86,12 +97,14 @@ def contact_times(use: str = "window") -> list[tuple]:
             (d.patient_id, d.held_at, [])]
 
 
-def contact_between(patient_id, since, until=None) -> sa.ColumnElement[bool]:
-    """A completed contact in (since, until]; no upper bound if `until` is None."""
+def contact_between(patient_id, since, until=None, *, among=None) -> sa.ColumnElement[bool]:
+    """A completed contact in (since, until]; no upper bound if `until` is None. `among`, when
+    given, is a patient filter placed inside each subquery (see tracker.continuity.attention)."""
     tests = []
     for pid, at, conditions in contact_times():
         window = [at > since] + ([at <= until] if until is not None else [])
-        tests.append(sa.exists().where(pid == patient_id, *conditions, *window))
+        tests.append(sa.exists().where(pid == patient_id, *conditions, *window,
+                                       *_among(among, pid)))
     return sa.or_(*tests)
 
 
@@ -105,10 +118,11 @@ def last_contact_before(patient_id, until) -> sa.ColumnElement:
                    else_=c)
 
 
-def enrolled_by(patient_id, day) -> sa.Exists:
+def enrolled_by(patient_id, day, *, among=None) -> sa.Exists:
     """The patient has a treatment course that started on or before `day`."""
     c = alias(TreatmentCourse, "enrolled_course")
-    return sa.exists().where(c.patient_id == patient_id, c.started_on <= day)
+    return sa.exists().where(c.patient_id == patient_id, c.started_on <= day,
+                             *_among(among, c.patient_id))
 
 
 # --- integration tasks ------------------------------------------------------------------------
@@ -116,9 +130,11 @@ def enrolled_by(patient_id, day) -> sa.Exists:
 
 
 def task_occurrences(clinic_id: int, first_day: date, last_day: date, *,
-                     patient_id: int | None = None, name: str = "task_days") -> sa.Subquery:
+                     patient_id: int | None = None, name: str = "task_days",
+                     among=None) -> sa.Subquery:
     """Every occurrence of the clinic's live integration tasks dated in [first_day, last_day]
-    (of one patient, if `patient_id` is given): (task_id, patient_id, debrief_id, title, day,
+    (of one patient, if `patient_id` is given; of the patients `among` lets through, if
+    given): (task_id, patient_id, debrief_id, title, day,
     marked_at, outcome). A one-off task occurs on its due date; a daily one every day from its
     start to its end; a weekly one on its start's weekday (the same dates as
     tracker.integration.occurrences.occurrence_dates, which tests hold equal). marked_at and
@@ -133,6 +149,8 @@ def task_occurrences(clinic_id: int, first_day: date, last_day: date, *,
     one = patient_id is not None   # an id, or a bound parameter (a statement built once)
     whose1 = [p1.clinic_id == clinic_id] + ([t1.patient_id == patient_id] if one else [])
     whose2 = [p2.clinic_id == clinic_id] + ([t2.patient_id == patient_id] if one else [])
+    whose1 += _among(among, t1.patient_id)
+    whose2 += _among(among, t2.patient_id)
     one_off = (sa.select(t1.id.label("task_id"), t1.patient_id, t1.debrief_id, t1.title,
                          t1.due_on.label("day"))
                .join(p1, p1.id == t1.patient_id)
@@ -169,6 +187,7 @@ def task_occurrences(clinic_id: int, first_day: date, last_day: date, *,
 
 
 
-def open_flag(patient_id) -> sa.Exists:
+def open_flag(patient_id, *, among=None) -> sa.Exists:
     f = alias(SafetyFlag, "open_flag")
-    return sa.exists().where(f.patient_id == patient_id, f.acknowledged_at.is_(None))
+    return sa.exists().where(f.patient_id == patient_id, f.acknowledged_at.is_(None),
+                             *_among(among, f.patient_id))

@@ -39,7 +39,8 @@ def patient_list(user, *, search: str = "", status: str = "", attention: str = "
         stmt = stmt.where(Patient.status == status)
     if attention:
         reasons = list(ATTENTION_REASONS) if attention == ANY_ATTENTION else [attention]
-        stmt = stmt.where(sa.or_(*(attention_condition(r, clinic, now) for r in reasons)))
+        stmt = stmt.where(sa.or_(*(attention_condition(r, clinic, now, viewer=user)
+                                    for r in reasons)))
     return stmt.order_by(Patient.family_name, Patient.given_name, Patient.id)
 
 

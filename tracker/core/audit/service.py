@@ -34,15 +34,25 @@ def event_hash(prev_hash: str, fields: dict, key: bytes | None = None) -> str:
 PENDING = "tracker.audit.pending"  # Session.info key: [(open transactions, event), ...]
 
 
-def _lock_head(session) -> tuple[str, int]:
+_HEAD = AuditChainHead.__table__
+_EVENTS = AuditEvent.__table__
+# Built once: Core statements on the tables, not the ORM's unit of work (a flush and an
+# ORM-enabled UPDATE cost about 2.5 ms of a 5.5 ms audited page; these run in well under 1).
+_LOCK_HEAD = (sa.update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=_HEAD.c.last_hash)
+              .returning(_HEAD.c.last_hash, _HEAD.c.last_seq))
+_MOVE_HEAD = (sa.update(_HEAD).where(_HEAD.c.id == 1)
+              .values(last_hash=sa.bindparam("new_hash"), last_seq=sa.bindparam("new_seq"),
+                      last_event_id=sa.bindparam("new_event_id")))
+_STORED = (*HASHED_FIELDS, "prev_hash", "hash")
+_INSERT_ONE = sa.insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_MANY = sa.insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+
+
+def _lock_head(connection) -> tuple[str, int]:
     """Take the chain's lock for this transaction; return the newest hash and sequence number."""
-    head = session.execute(
-        sa.update(AuditChainHead).where(AuditChainHead.id == 1)
-        .values(last_hash=AuditChainHead.last_hash)
-        .returning(AuditChainHead.last_hash, AuditChainHead.last_seq)
-    ).first()
+    head = connection.execute(_LOCK_HEAD).first()
     if head is None:
-        session.execute(sa.insert(AuditChainHead).values(id=1, last_hash=GENESIS_HASH, last_seq=0))
+        connection.execute(sa.insert(_HEAD).values(id=1, last_hash=GENESIS_HASH, last_seq=0))
         return GENESIS_HASH, 0
     return head.last_hash, head.last_seq
 
@@ -96,16 +106,24 @@ def _chain_pending(session) -> None:
     if not pending:
         return
     events = [event for _transactions, event in pending]
-    prev, seq = _lock_head(session)
+    connection = session.connection()
+    prev, seq = _lock_head(connection)
+    rows = []
     for event in events:
         seq += 1
         event.seq = seq
         event.prev_hash = prev
         event.hash = prev = event_hash(prev, {name: getattr(event, name) for name in HASHED_FIELDS})
-    session.add_all(events)  # the ORM inserts in this order, so ids follow the chain
-    session.flush()
-    session.execute(sa.update(AuditChainHead).where(AuditChainHead.id == 1)
-                    .values(last_hash=prev, last_event_id=events[-1].id, last_seq=seq))
+        rows.append({name: getattr(event, name) for name in _STORED})
+    # inserted in chain order, so ids follow the chain; the events stay transient objects
+    # (written as rows, never changed), with the id they were given
+    if len(rows) == 1:
+        ids = [connection.execute(_INSERT_ONE, rows[0]).scalar_one()]
+    else:
+        ids = connection.execute(_INSERT_MANY, rows).scalars().all()
+    for event, event_id in zip(events, ids, strict=True):
+        event.id = event_id
+    connection.execute(_MOVE_HEAD, {"new_hash": prev, "new_seq": seq, "new_event_id": ids[-1]})
 
 
 @sa.event.listens_for(Session, "after_soft_rollback")

@@ -248,6 +248,7 @@ def drilldown(rule: Rule, state: str, scope: Scope) -> sa.Select:
     stmt = (sa.select(items, Patient.given_name, Patient.family_name, Patient.record_number,
                       User.full_name.label("clinician_name"))
             .join(Patient, Patient.id == items.c.patient_id)
+            .where(Patient.clinic_id == scope.clinic_id)   # see _names_join
             .outerjoin(User, User.id == items.c.clinician_id)
             .order_by(items.c.anchor.desc(), items.c.item_id.desc(), items.c.patient_id))
     return stmt if state == ALL_ITEMS else stmt.where(items.c.state == state)
@@ -279,7 +280,7 @@ def most_urgent(rule: Rule, states: tuple[str, ...], scope: Scope, limit: int = 
     stmt = (sa.select(items, Patient.given_name, Patient.family_name, Patient.record_number,
                       *per_state)
             .join(Patient, Patient.id == items.c.patient_id)
-            .where(items.c.state.in_(states))
+            .where(Patient.clinic_id == scope.clinic_id, items.c.state.in_(states))
             .order_by(items.c.due_at.is_(None), items.c.due_at, items.c.anchor,
                       items.c.item_id, items.c.patient_id)
             .limit(limit))

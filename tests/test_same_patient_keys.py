@@ -31,7 +31,8 @@ def journeys(clinic, clinician, patient, patient2):
             patient_id=p.id, instrument="gad7", completed_at=utcnow(), total=3, band="Minimal",
             source="clinician", entered_by_id=clinician.id).returning(sa.column("id"))).scalar_one()
         found[p.id] = dict(patient=p.id, course=course.id, session=bare.id, debrief=debrief.id,
-                           task=task.id, response=response_id, user=clinician.id)
+                           task=task.id, response=response_id, user=clinician.id,
+                           clinic=clinic.id)
     db.session.flush()
     return found[patient.id], found[patient2.id]
 
@@ -42,7 +43,8 @@ def _now():
 
 # table -> (column naming the parent, the parent's name in `journeys`, the row's other values)
 CHILDREN = {
-    "dosing_session": ("course_id", "course", lambda j: dict(scheduled_at=_now())),
+    "dosing_session": ("course_id", "course", lambda j: dict(scheduled_at=_now(),
+                                                             clinic_id=j["clinic"])),
     "status_change": ("course_id", "course", lambda j: dict(
         from_status="active", to_status="paused", reason="Travel", changed_by_id=j["user"])),
     "intention": ("session_id", "session", lambda j: dict(
@@ -143,3 +145,20 @@ def test_sqlite_enforces_foreign_keys(app):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL always enforces them")
     assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar_one() == 1
+
+
+def test_a_session_names_its_patients_clinic_and_no_other(journeys, clinic, patient):
+    """The session's copy of the clinic (what a clinic's lists and the dashboard filter on) is
+    set from the patient when a session is added, and the database refuses any other."""
+    mine, _other = journeys
+    table = db.metadata.tables["dosing_session"]
+    assert db.session.scalar(sa.select(table.c.clinic_id).where(table.c.id == mine["session"])) \
+        == patient.clinic_id == clinic.id
+    elsewhere = make.clinic(name="Another clinic")
+    values = dict(course_id=mine["course"], patient_id=mine["patient"], scheduled_at=_now())
+    with pytest.raises(IntegrityError):
+        _insert("dosing_session", {**values, "clinic_id": elsewhere.id})
+    row_id = _insert("dosing_session", {**values, "clinic_id": clinic.id})
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.update(table).where(table.c.id == row_id)
+                           .values(clinic_id=elsewhere.id))

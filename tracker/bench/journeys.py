@@ -135,6 +135,7 @@ class JourneyMaker:
             signed = signed if signed < now else None
         override = None
         row = rows.add(sessions.DosingSession, id=sid, course_id=course, patient_id=pid,
+                       clinic_id=self.clinic_id,
                        scheduled_at=at,
                        started_at=started, ended_at=ended, clinician_id=clinician,
                        room=f"Room {rng.randint(1, 4)}", medication="ketamine", route="iv",

@@ -70,12 +70,13 @@ class SessionItems:
 
     def select(self, *columns) -> sa.Select:
         s, scope = self.s, self.scope
+        # the session's own copy of its clinic: the period is one range of
+        # (clinic_id, scheduled_at), however many clinics the database holds
         stmt = self._with_stages(
             sa.select(*columns).select_from(s)
-            .join(Patient, Patient.id == s.patient_id)
             .join(self.weeks, sa.and_(s.scheduled_at >= self.weeks.c.start,
                                       s.scheduled_at < self.weeks.c.end))
-        ).where(Patient.clinic_id == scope.clinic_id, self.is_item,
+        ).where(s.clinic_id == scope.clinic_id, self.is_item,
                 s.scheduled_at >= scope.start, s.scheduled_at < scope.end,
                 *_clinician_filter(scope, s.clinician_id), *_patient_filter(scope, s.patient_id))
         if scope.course_status:

@@ -79,6 +79,7 @@ class Patient(TimestampMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.UniqueConstraint("clinic_id", "record_number"),
+        sa.UniqueConstraint("clinic_id", "id"),  # the target of a session's (clinic, patient) key
         sa.CheckConstraint("weight_kg IS NULL OR (weight_kg >= 20 AND weight_kg <= 350)",
                            name="weight_plausible"),
         sa.Index("ix_patient_clinic_family_name", "clinic_id", "family_name", "given_name"),

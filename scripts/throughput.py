@@ -5,8 +5,8 @@
 
 The database holds the demo clinic (`flask db upgrade && flask seed-demo`). Two gunicorn
 servers run at once, with the same settings (gunicorn.conf.py, then `--worker-class sync
---workers 2 --max-requests 0` on the command line for both): the app (wsgi:app,
-FLASK_CONFIG=production, a random SECRET_KEY, the AUDIT_KEY the database's chain was signed
+--workers 2 --max-requests 0` on the command line for both): the app (scripts/floor_app.py:
+the app of wsgi.py with three reference pages added, FLASK_CONFIG=production, a random SECRET_KEY, the AUDIT_KEY the database's chain was signed
 with) and scripts/bare_flask.py (2 KB of fixed HTML). `wrk` (Debian: `apt-get install -y wrk`)
 drives one of them at a time over loopback for --seconds, with --connections connections on
 --threads threads, the signed-in session cookie and the User-Agent that signed in (Flask-Login's
@@ -16,7 +16,9 @@ on either side of it, so a change in the machine's other load during the run tou
 
 Pages: the clinician's patient list and the chart of patient@demo.test (as therapist@), that
 patient's busiest dosing session page (most vitals), and the patient's own journey page
-(portal, as patient@). Each is requested once before and once after its run: both must be 200
+(portal, as patient@); then the three reference pages of scripts/floor_app.py (signed in; the
+page frame; the frame after an audit write and commit), which show what any page of the app
+costs before its own work. Each is requested once before and once after its run: both must be 200
 with the page's own marker (not the sign-in page), and wrk's count of non-2xx/3xx answers must
 be 0, or the run fails. Workers are not recycled (--max-requests 0) so that neither server pays
 for re-importing itself during a run: the figures are steady state.
@@ -150,9 +152,16 @@ def find_pages(database_url: str) -> list[dict]:
                 {"page": "Patient's journey (portal)", "who": PATIENT,
                  "path": url_for("portal.journey"), "marker": patient.given_name},
             ]
+        # the reference pages of scripts/floor_app.py: what any page costs before its own work
+        pages += [{"page": name, "who": CLINICIAN, "path": f"/bench/floor/{path}",
+                   "marker": "Reference page"} for name, path in FLOOR_PAGES]
         db.session.remove()
         db.engine.dispose()
     return pages
+
+
+FLOOR_PAGES = (("Floor: signed in", "signed-in"), ("Floor: page frame", "page"),
+               ("Floor: frame + audit write", "audited"))
 
 
 def audit_key() -> str:
@@ -179,7 +188,10 @@ def start_servers(procs, folder: Path, args) -> tuple[str, str]:
     app_port, bare_port = free_port(), free_port()
     env = app_env(args.database_url, FLASK_CONFIG="production", SECRET_KEY=secrets.token_hex(32),
                   AUDIT_KEY=audit_key())
-    procs.start("app", gunicorn_command("wsgi:app", app_port, folder / "app.ctl", args),
+    # the app with the reference pages added (scripts/floor_app.py): the same code serves the
+    # busy pages
+    procs.start("app", gunicorn_command("floor_app:app", app_port, folder / "app.ctl", args,
+                                        ("--pythonpath", f"{ROOT},{ROOT / 'scripts'}")),
                 env, folder / "app.log")
     procs.start("bare", gunicorn_command("bare_flask:app", bare_port, folder / "bare.ctl", args,
                                          ("--pythonpath", str(ROOT / "scripts"))),

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from tracker.extensions import db
+from tracker.read_only import end_reads
 from tracker.security import UnsafeInput
 
 MESSAGES = {
@@ -91,8 +92,13 @@ def register(app, on_refusal=None) -> None:
         Closing rolls back whatever is still open. When PostgreSQL goes away after the view
         has answered (a restart, a failover), that ROLLBACK fails on a dead connection, and an
         error raised from a teardown turns the finished answer into the server's bare 500.
-        The connection is invalidated either way, so the answer stands and a line is logged."""
+        The connection is invalidated either way, so the answer stands and a line is logged.
+
+        A transaction that only read is committed instead (tracker.read_only: a ROLLBACK
+        makes psycopg forget its prepared statements)."""
         try:
+            if error is None:
+                end_reads(db.session())
             db.session.remove()
         except DATABASE_GONE as gone:
             app.logger.warning("database connection lost while closing the request's session: %s",

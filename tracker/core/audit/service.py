@@ -13,6 +13,7 @@ from tracker.core.audit.keys import same, sign
 from tracker.core.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.read_only import holds_writes
 
 HASHED_FIELDS = ("seq", "occurred_at", "clinic_id", "user_id", "role", "action", "record_type",
                  "record_id", "patient_id", "ip_address", "outcome")
@@ -32,6 +33,13 @@ def event_hash(prev_hash: str, fields: dict, key: bytes | None = None) -> str:
 
 
 PENDING = "tracker.audit.pending"  # Session.info key: [(open transactions, event), ...]
+
+
+@holds_writes
+def _has_pending_events(session) -> bool:
+    """Events wait for the commit: a request that recorded one and did not commit ends with a
+    rollback, which drops them (tracker.read_only)."""
+    return bool(session.info.get(PENDING))
 
 
 _HEAD = AuditChainHead.__table__

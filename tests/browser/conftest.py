@@ -11,6 +11,7 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests import factories as make
@@ -68,7 +69,11 @@ def live_server(_server, app):
 
 @pytest.fixture
 def page(page):
+    # Actions and assertions wait as long: expect() otherwise gives up after 5 s, which a page
+    # rendered while the other test process loads both cores can take (seen in a fresh-clone
+    # run: the audit trail's assertions, passing alone and in every other run).
     page.set_default_timeout(10_000)
+    expect.set_options(timeout=10_000)
     return page
 
 

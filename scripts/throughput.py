@@ -6,9 +6,9 @@
 The database holds the demo clinic (`flask db upgrade && flask seed-demo`). Two gunicorn
 servers run at once, with the same settings (gunicorn.conf.py, then `--worker-class sync
 --workers 2 --max-requests 0` on the command line for both): the app (scripts/floor_app.py:
-the app of wsgi.py with three reference pages added, FLASK_CONFIG=production, a random SECRET_KEY, the AUDIT_KEY the database's chain was signed
-with) and scripts/bare_flask.py (2 KB of fixed HTML). `wrk` (Debian: `apt-get install -y wrk`)
-drives one of them at a time over loopback for --seconds, with --connections connections on
+the app of wsgi.py with three reference pages added; FLASK_CONFIG=production, a random
+SECRET_KEY, the AUDIT_KEY the database's chain was signed with) and scripts/bare_flask.py
+(2 KB of fixed HTML). `wrk` (Debian: `apt-get install -y wrk`) drives one of them at a time over loopback for --seconds, with --connections connections on
 --threads threads, the signed-in session cookie and the User-Agent that signed in (Flask-Login's
 "strong" session protection ties the cookie to it). The bare page is measured before the first
 page, between pages and after the last; each page's ratio is to the mean of the two bare runs
@@ -18,9 +18,9 @@ Pages: the clinician's patient list and the chart of patient@demo.test (as thera
 patient's busiest dosing session page (most vitals), and the patient's own journey page
 (portal, as patient@); then the three reference pages of scripts/floor_app.py (signed in; the
 page frame; the frame after an audit write and commit), which show what any page of the app
-costs before its own work. Each is requested once before and once after its run: both must be 200
-with the page's own marker (not the sign-in page), and wrk's count of non-2xx/3xx answers must
-be 0, or the run fails. Workers are not recycled (--max-requests 0) so that neither server pays
+costs before its own work. Each is requested once before and once after its run: both must be
+200 with the page's own marker (not the sign-in page), and wrk's count of non-2xx/3xx answers
+must be 0, or the run fails. Workers are not recycled (--max-requests 0) so that neither server pays
 for re-importing itself during a run: the figures are steady state.
 
 Each run also reports the CPU used per request by the server (gunicorn's master and workers,

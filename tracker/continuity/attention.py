@@ -81,7 +81,8 @@ class _Built:
 
 def _condition(reason: str, scope: _RuleScope, among) -> sa.ColumnElement[bool]:
     """A predicate on Patient (EXISTS subqueries on Patient.id) true when `reason` applies.
-    `among(patient_id_column)` filters each subquery to the candidate patients (see _AMONG)."""
+    `among(patient_id_column)` filters each subquery to the candidate patients (one of the
+    _among_* functions below)."""
     pid, now = Patient.id, scope.now
     window = timedelta(days=scope.setting("attention_window_days"))
     if reason == "safety_flag":
@@ -141,7 +142,7 @@ def _built_for(clinic_id: int, settings: tuple[tuple[str, int], ...]) -> _Built:
     flags = sa.select(Patient.id, *(sa.case((_condition(reason, scope, _among_listed), 1),
                                             else_=0).label(reason)
                                     for reason in ATTENTION_REASONS)
-                      ).where(Patient.id.in_(sa.bindparam(_IDS, expanding=True)))
+                      ).where(_among_listed(Patient.id))
     return _Built(conditions, flags, scope)
 
 

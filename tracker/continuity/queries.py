@@ -248,7 +248,7 @@ def drilldown(rule: Rule, state: str, scope: Scope) -> sa.Select:
     stmt = (sa.select(items, Patient.given_name, Patient.family_name, Patient.record_number,
                       User.full_name.label("clinician_name"))
             .join(Patient, Patient.id == items.c.patient_id)
-            .where(Patient.clinic_id == scope.clinic_id)   # see _names_join
+            .where(Patient.clinic_id == scope.clinic_id)   # the items' clinic: a narrower join
             .outerjoin(User, User.id == items.c.clinician_id)
             .order_by(items.c.anchor.desc(), items.c.item_id.desc(), items.c.patient_id))
     return stmt if state == ALL_ITEMS else stmt.where(items.c.state == state)

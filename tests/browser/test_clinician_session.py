@@ -64,7 +64,10 @@ def test_a_session_from_start_to_debrief(page, live_server, sign_in, axe, clinic
     expect(page.locator("#dose-check")).to_contain_text("Outside the usual range: confirmed")
     expect(page.locator("#dose-check")).to_contain_text("Prescriber ordered 1.2.")
 
-    # Notes: type, press Enter; the note is saved and the cursor is back in the box.
+    # Notes: type, press Enter; the note is saved and the cursor is back in the box. Enter
+    # saves once session.js has run: wait for the page (reloaded by the save above) to load,
+    # or under load a newline went into the box instead (seen in a CI run).
+    page.wait_for_load_state("load")
     box = page.locator("#note-text")
     box.fill("Eyes closed, breathing slowly.")
     box.press("Enter")

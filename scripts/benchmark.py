@@ -51,6 +51,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--periods", action="store_true",
                         help="time only the lead's dashboard, over the last 30 days, 3 months, "
                              "6 months, 1 year and 2 years (issue 13)")
+    parser.add_argument("--drilldowns", action="store_true",
+                        help="every rule's drill-down (missing items) and CSV export, last 30 days")
     parser.add_argument("--jit", action="store_true",
                         help="PostgreSQL: keep the server's JIT setting (default: jit=off, as "
                              "recommended for this app's short queries)")
@@ -163,6 +165,9 @@ def _p95(ordered: list[float]) -> float:
     return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
 
 
+TYPICAL_SESSIONS = 28
+
+
 def targets(app, lead_email: str, clinician_email: str):
     """(name, role email, url) of each page to measure; skips pages whose endpoint is absent."""
     import sqlalchemy as sa
@@ -195,9 +200,40 @@ def targets(app, lead_email: str, clinician_email: str):
                     .where(CareTeamMember.clinician_id == clinician_id)
                     .group_by(DosingSession.patient_id)
                     .order_by(sa.func.count().desc(), DosingSession.patient_id).limit(1))
+                counts = (sa.select(DosingSession.patient_id, sa.func.count().label("n"))
+                          .join(CareTeamMember, CareTeamMember.patient_id == DosingSession.patient_id)
+                          .where(CareTeamMember.clinician_id == clinician_id)
+                          .group_by(DosingSession.patient_id).subquery())
+                # the same size of chart in any database: the busiest differs from one seed
+                # to the next (46 sessions in one clinic's, 66 in the network's)
+                typical = db.session.scalar(
+                    sa.select(counts.c.patient_id)
+                    .order_by(sa.func.abs(counts.c.n - TYPICAL_SESSIONS), counts.c.patient_id)
+                    .limit(1))
             if busiest:
                 pages.append(("Patient chart (busiest patient)", clinician_email,
                               url_for("patients.chart", patient_id=busiest)))
+            if typical:
+                pages.append((f"Patient chart ({TYPICAL_SESSIONS} sessions)", clinician_email,
+                              url_for("patients.chart", patient_id=typical)))
+    return pages
+
+
+def drilldown_targets(app, lead_email: str):
+    """Each continuity rule's drill-down of its missing items, and its CSV export of all its
+    items: the pages that read the journey tables (sessions, tasks, follow-ups, flags,
+    questionnaires) item by item for one clinic, so a network's other clinics would show."""
+    from flask import url_for
+
+    from tracker.continuity.rules import ALL_ITEMS, MISSING, RULES
+
+    pages = []
+    with app.test_request_context():
+        for key, rule in RULES.items():
+            pages.append((f"Drill-down: {rule.label[:40]}", lead_email,
+                          url_for("lead.drilldown", rule=key, state=MISSING)))
+            pages.append((f"CSV: {rule.label[:40]}", lead_email,
+                          url_for("lead.drilldown_csv", rule=key, state=ALL_ITEMS)))
     return pages
 
 
@@ -284,6 +320,7 @@ def main() -> None:
         engine = db.engine
         dialect = engine.dialect.name
     pages = (period_targets(app, args.lead) if args.periods
+             else drilldown_targets(app, args.lead) if args.drilldowns
              else targets(app, args.lead, args.clinician))
     for name, email, url in pages:
         client = clients.get(email) or clients.setdefault(email, sign_in(app, email, password))
@@ -315,14 +352,14 @@ def print_table(report: dict) -> None:
     print(f"measured clinic {clinic['clinic_id']} of {clinic['clinics_in_database']}: "
           f"{clinic['patients']:,} patients, {clinic['dosing_sessions']:,} dosing sessions, "
           f"{clinic['clinicians']} clinicians\n")
-    header = (f"| {'page':<34} | {'median ms':>9} | {'p95 ms':>7} | {'CPU median':>10} | "
+    header = (f"| {'page':<48} | {'median ms':>9} | {'p95 ms':>7} | {'CPU median':>10} | "
               f"{'CPU p95':>7} | {'queries':>7} | {'status':>6} |")
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for r in report["pages"]:
         queries = (str(r["queries_min"]) if r["queries_min"] == r["queries_max"]
                    else f"{r['queries_min']}-{r['queries_max']}")
-        print(f"| {r['page']:<34} | {r['median_ms']:>9} | {r['p95_ms']:>7} | "
+        print(f"| {r['page']:<48} | {r['median_ms']:>9} | {r['p95_ms']:>7} | "
               f"{r['cpu_median_ms']:>10} | {r['cpu_p95_ms']:>7} | {queries:>7} | "
               f"{','.join(map(str, r['statuses'])):>6} |")
 

@@ -28,7 +28,8 @@ def journeys(clinic, clinician, patient, patient2):
         debrief = make.debrief(debriefed, clinician)
         task = make.task(p, clinician, debrief=debrief)
         response_id = db.session.execute(sa.insert(db.metadata.tables["questionnaire_response"]).values(
-            patient_id=p.id, instrument="gad7", completed_at=utcnow(), total=3, band="Minimal",
+            patient_id=p.id, clinic_id=clinic.id, instrument="gad7", completed_at=utcnow(),
+            total=3, band="Minimal",
             source="clinician", entered_by_id=clinician.id).returning(sa.column("id"))).scalar_one()
         found[p.id] = dict(patient=p.id, course=course.id, session=bare.id, debrief=debrief.id,
                            task=task.id, response=response_id, user=clinician.id,
@@ -57,19 +58,20 @@ CHILDREN = {
         rated_at=_now(), moaas=5, recorded_by_id=j["user"])),
     "adverse_event": ("session_id", "session", lambda j: dict(
         occurred_at=_now(), kind="nausea", severity="mild", recorded_by_id=j["user"])),
-    "debrief": ("session_id", "session", lambda j: dict(held_at=_now(), clinician_id=j["user"])),
+    "debrief": ("session_id", "session", lambda j: dict(held_at=_now(), clinician_id=j["user"],
+                                                        clinic_id=j["clinic"])),
     "integration_task": ("debrief_id", "debrief", lambda j: dict(
         title="Walk", kind="movement", starts_on=date.today(),
-        due_on=date.today() + timedelta(days=1), created_by_id=j["user"])),
+        due_on=date.today() + timedelta(days=1), created_by_id=j["user"], clinic_id=j["clinic"])),
     "task_completion": ("task_id", "task", lambda j: dict(
         occurrence_on=date.today(), outcome="done")),
     "reflection.task_id": ("task_id", "task", lambda j: dict(text="It helped.")),
     "reflection.session_id": ("session_id", "session", lambda j: dict(text="It helped.")),
     "follow_up": ("session_id", "session", lambda j: dict(
-        kind="check_in", scheduled_at=_now(), created_by_id=j["user"])),
+        kind="check_in", scheduled_at=_now(), created_by_id=j["user"], clinic_id=j["clinic"])),
     "questionnaire_response": ("session_id", "session", lambda j: dict(
         instrument="phq9", completed_at=_now(), total=4, band="Minimal", source="patient",
-        entered_by_id=j["user"])),
+        entered_by_id=j["user"], clinic_id=j["clinic"])),
     "questionnaire_assignment": ("response_id", "response", lambda j: dict(
         instrument="gad7", assigned_by_id=j["user"])),
     "safety_flag": ("session_id", "session", lambda j: dict(
@@ -147,18 +149,70 @@ def test_sqlite_enforces_foreign_keys(app):
     assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar_one() == 1
 
 
-def test_a_session_names_its_patients_clinic_and_no_other(journeys, clinic, patient):
-    """The session's copy of the clinic (what a clinic's lists and the dashboard filter on) is
-    set from the patient when a session is added, and the database refuses any other."""
+# table -> (its row in `journeys` (None: added here through the ORM), a valid row's values)
+CLINIC_COPIES = {
+    "treatment_course": ("course", lambda j: dict(kind="booster", started_on=date.today())),
+    "dosing_session": ("session", lambda j: dict(course_id=j["course"], scheduled_at=_now())),
+    "debrief": ("debrief", lambda j: dict(session_id=j["session"], held_at=_now(),
+                                          clinician_id=j["user"])),
+    "integration_task": ("task", lambda j: dict(
+        title="Walk", kind="movement", starts_on=date.today(), due_on=date.today(),
+        created_by_id=j["user"])),
+    "follow_up": (None, lambda j: dict(kind="check_in", scheduled_at=_now(),
+                                       created_by_id=j["user"])),
+    "questionnaire_response": ("response", lambda j: dict(
+        instrument="phq9", completed_at=_now(), total=4, band="Minimal", source="patient",
+        entered_by_id=j["user"])),
+    "care_team_member": (None, lambda j: dict(clinician_id=j["other_clinician"],
+                                              is_primary=False)),
+}
+
+
+@pytest.mark.parametrize("table_name", CLINIC_COPIES)
+def test_a_record_names_its_patients_clinic_and_no_other(journeys, clinic, patient, table_name):
+    """A journey row's copy of the clinic (what a clinic's lists and the continuity rules
+    filter on) is set from the patient when the row is added through the ORM, and the database
+    refuses any other clinic, on insert and on update."""
+    from tracker.db import ClinicCopy
+
     mine, _other = journeys
-    table = db.metadata.tables["dosing_session"]
-    assert db.session.scalar(sa.select(table.c.clinic_id).where(table.c.id == mine["session"])) \
+    mine = {**mine, "other_clinician": make.user(clinic, "clinician").id}
+    table = db.metadata.tables[table_name]
+    key, values = CLINIC_COPIES[table_name]
+    if key is None:  # added here through the ORM, without naming the clinic
+        model = next(m.class_ for m in db.Model.registry.mappers
+                     if m.local_table is table)
+        assert issubclass(model, ClinicCopy)
+        row = model(patient_id=mine["patient"], **values(mine))
+        db.session.add(row)
+        db.session.flush()
+        row_id = row.id
+    else:
+        row_id = mine[key]
+    assert db.session.scalar(sa.select(table.c.clinic_id).where(table.c.id == row_id)) \
         == patient.clinic_id == clinic.id
     elsewhere = make.clinic(name="Another clinic")
-    values = dict(course_id=mine["course"], patient_id=mine["patient"], scheduled_at=_now())
+    fresh = dict(values(mine), patient_id=mine["patient"])
+    if table_name == "debrief":  # one debrief per session: the bare session's
+        fresh["session_id"] = mine["session"]
     with pytest.raises(IntegrityError):
-        _insert("dosing_session", {**values, "clinic_id": elsewhere.id})
-    row_id = _insert("dosing_session", {**values, "clinic_id": clinic.id})
+        _insert(table_name, {**fresh, "clinic_id": elsewhere.id})
+    if table_name != "care_team_member":  # the ORM's row above holds the one (patient, clinician)
+        _insert(table_name, {**fresh, "clinic_id": clinic.id})
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.execute(sa.update(table).where(table.c.id == row_id)
                            .values(clinic_id=elsewhere.id))
+
+
+def test_every_copy_of_the_clinic_is_held_to_the_patients():
+    """Each ClinicCopy table is held by same_clinic_key and tested above. (The audit trail's
+    clinic_id and patient_id are the event's: who acted where, on whom; not a copy.)"""
+    from tracker.db import ClinicCopy
+
+    copies = {m.local_table.name for m in db.Model.registry.mappers
+              if issubclass(m.class_, ClinicCopy)}
+    for name in copies:
+        keys = {tuple(c.name for c in fk.columns)
+                for fk in db.metadata.tables[name].foreign_key_constraints}
+        assert ("clinic_id", "patient_id") in keys, name
+    assert copies == set(CLINIC_COPIES)

@@ -69,6 +69,21 @@ def same_patient_key(column: str, parent: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint([column, "patient_id"], [f"{parent}.id", f"{parent}.patient_id"])
 
 
+def same_clinic_key() -> sa.ForeignKeyConstraint:
+    """The foreign key (clinic_id, patient_id) -> patient (clinic_id, id) of a `ClinicCopy`
+    row: the database holds the copy equal to the patient's clinic, on insert and update."""
+    return sa.ForeignKeyConstraint(["clinic_id", "patient_id"], ["patient.clinic_id", "patient.id"])
+
+
+class ClinicCopy:
+    """A row of a patient's record that names the patient's clinic, so that one clinic's rows
+    of a period are one index range (clinic_id first), whatever the other clinics of the
+    database hold. Filled from the patient when the row is added (the before_flush hook in
+    tracker.core.patients); the model declares `same_clinic_key()` in its table args."""
+
+    clinic_id: Mapped[int] = mapped_column()
+
+
 class Base(DeclarativeBase):
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),

@@ -93,6 +93,7 @@ class JourneyMaker:
         team = [primary] + ([rng.choice(self.clinicians)] if self.chance(0.3) else [])
         for i, cid in enumerate(dict.fromkeys(team)):
             rows.add(patients.CareTeamMember, id=self.ids(patients.CareTeamMember), patient_id=pid,
+                     clinic_id=self.clinic_id,
                      clinician_id=cid, is_primary=i == 0, added_at=first - 10 * D, added_by_id=None)
         induction = self._course(rows, pid, "induction", first - 3 * D,
                                  "completed" if n_sessions > 6 or last < now - 30 * D else "active")
@@ -113,6 +114,7 @@ class JourneyMaker:
     def _course(self, rows, pid, kind, start: datetime, status) -> int:
         cid = self.ids(patients.TreatmentCourse)
         rows.add(patients.TreatmentCourse, id=cid, patient_id=pid, kind=kind,
+                 clinic_id=self.clinic_id,
                  started_on=start.date(), planned_sessions=6 if kind == "induction" else 12,
                  status=status,
                  status_reason=None if status in ("active", "completed") else "Stepped down.",
@@ -237,6 +239,7 @@ class JourneyMaker:
         signed = signed if signed and signed < now else None
         did = self.ids(integration.Debrief)
         rows.add(integration.Debrief, id=did, session_id=sid, patient_id=pid, held_at=held,
+                 clinic_id=self.clinic_id,
                  clinician_id=clinician, emotions="Calm; a little raw; hopeful.",
                  insights="Saw that avoidance costs more than the feeling it avoids.",
                  what_surfaced="A picture of standing at the shore at dawn.",
@@ -260,6 +263,7 @@ class JourneyMaker:
         until = (starts + D * rng.randint(14, 28) if repeat == "weekly" else
                  starts + D * rng.randint(4, 7) if repeat == "daily" else None)
         rows.add(integration.IntegrationTask, id=tid, patient_id=pid, debrief_id=did, title=title,
+                 clinic_id=self.clinic_id,
                  kind=kind, instructions="Ten minutes, any time of day.", starts_on=starts,
                  due_on=due, repeat=repeat, repeat_until=until, active=True, cancel_reason=None,
                  created_by_id=clinician, created_at=created, updated_at=created)
@@ -296,6 +300,7 @@ class JourneyMaker:
         else:
             completed = at if outcome == "completed" else None
         rows.add(care.FollowUp, id=self.ids(care.FollowUp), patient_id=pid, session_id=sid,
+                 clinic_id=self.clinic_id,
                  kind=rng.choice(["integration", "check_in"]), scheduled_at=at,
                  clinician_id=clinician, outcome=outcome, completed_at=completed,
                  note=None, created_by_id=clinician, created_at=ended, version=1)
@@ -315,6 +320,7 @@ class JourneyMaker:
         band = ("minimal" if total < 5 else "mild" if total < 10 else "moderate" if total < 15
                 else "moderately severe" if total < 20 else "severe")
         rows.add(care.QuestionnaireResponse, id=rid, patient_id=pid, instrument="phq9",
+                 clinic_id=self.clinic_id,
                  completed_at=when, total=total, band=band,
                  source=rng.choice(["patient", "clinician"]),
                  entered_by_id=clinician, session_id=sid)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, same_patient_key, utcnow
+from tracker.db import Choice, ClinicCopy, same_clinic_key, same_patient_key, utcnow
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -47,7 +47,7 @@ INSTRUMENT_CODES = tuple(Instrument)
 RESPONSE_SOURCES = tuple(ResponseSource)
 
 
-class FollowUp(db.Model):
+class FollowUp(ClinicCopy, db.Model):
     __tablename__ = "follow_up"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,11 +74,13 @@ class FollowUp(db.Model):
         sa.CheckConstraint("outcome <> 'completed' OR completed_at IS NOT NULL",
                            name="completed_has_time"),
         sa.Index("ix_follow_up_patient_scheduled", "patient_id", "scheduled_at"),
+        sa.Index("ix_follow_up_clinic_completed", "clinic_id", "completed_at"),
         same_patient_key("session_id", "dosing_session"),
+        same_clinic_key(),
     )
 
 
-class QuestionnaireResponse(db.Model):
+class QuestionnaireResponse(ClinicCopy, db.Model):
     """One completed PHQ-9, GAD-7 or PCL-5, scored by the app (tracker.care.scoring)."""
 
     __tablename__ = "questionnaire_response"
@@ -106,8 +108,11 @@ class QuestionnaireResponse(db.Model):
             "(instrument = 'pcl5' AND total BETWEEN 0 AND 80)", name="total_range"),
         sa.Index("ix_questionnaire_response_patient_instrument", "patient_id", "instrument",
                  "completed_at"),
+        sa.Index("ix_questionnaire_response_clinic_instrument", "clinic_id", "instrument",
+                 "completed_at"),
         same_patient_key("session_id", "dosing_session"),
         sa.UniqueConstraint("id", "patient_id"),  # the target of the assignments' same_patient_key
+        same_clinic_key(),
     )
 
 

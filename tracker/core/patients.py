@@ -7,9 +7,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin, same_patient_key, utcnow
+from tracker.db import Choice, ClinicCopy, TimestampMixin, same_clinic_key, same_patient_key, utcnow
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -72,9 +72,13 @@ class Patient(TimestampMixin, db.Model):
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     care_team: Mapped[list[CareTeamMember]] = relationship(
-        back_populates="patient", lazy="raise_on_sql", order_by="CareTeamMember.id")
+        back_populates="patient", lazy="raise_on_sql", order_by="CareTeamMember.id",
+        primaryjoin="CareTeamMember.patient_id == Patient.id",
+        foreign_keys="CareTeamMember.patient_id")
     courses: Mapped[list[TreatmentCourse]] = relationship(
-        back_populates="patient", lazy="raise_on_sql", order_by="TreatmentCourse.started_on.desc()")
+        back_populates="patient", lazy="raise_on_sql", order_by="TreatmentCourse.started_on.desc()",
+        primaryjoin="TreatmentCourse.patient_id == Patient.id",
+        foreign_keys="TreatmentCourse.patient_id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -97,7 +101,7 @@ class Patient(TimestampMixin, db.Model):
         return f"<Patient {self.id}>"
 
 
-class CareTeamMember(db.Model):
+class CareTeamMember(ClinicCopy, db.Model):
     """A clinician on a patient's care team: the clinician may see and change that record."""
 
     __tablename__ = "care_team_member"
@@ -109,13 +113,21 @@ class CareTeamMember(db.Model):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    patient: Mapped[Patient] = relationship(back_populates="care_team")
+    patient: Mapped[Patient] = relationship(back_populates="care_team",
+                                            primaryjoin="CareTeamMember.patient_id == Patient.id",
+                                            foreign_keys=[patient_id])
     clinician: Mapped[User] = relationship(foreign_keys=[clinician_id], lazy="joined")
 
-    __table_args__ = (sa.UniqueConstraint("patient_id", "clinician_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("patient_id", "clinician_id"),
+        # each patient's primary clinician, for one clinic's patients (the continuity rules)
+        sa.Index("ix_care_team_member_clinic_primary", "clinic_id", "is_primary", "patient_id",
+                 "clinician_id"),
+        same_clinic_key(),
+    )
 
 
-class TreatmentCourse(TimestampMixin, db.Model):
+class TreatmentCourse(ClinicCopy, TimestampMixin, db.Model):
     """An induction series, maintenance or booster course: the episode of care."""
 
     __tablename__ = "treatment_course"
@@ -130,7 +142,9 @@ class TreatmentCourse(TimestampMixin, db.Model):
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    patient: Mapped[Patient] = relationship(back_populates="courses")
+    patient: Mapped[Patient] = relationship(back_populates="courses",
+                                            primaryjoin="TreatmentCourse.patient_id == Patient.id",
+                                            foreign_keys=[patient_id])
     sessions: Mapped[list[DosingSession]] = relationship(
         back_populates="course", lazy="raise_on_sql", order_by="DosingSession.scheduled_at",
         primaryjoin="DosingSession.course_id == TreatmentCourse.id")
@@ -138,6 +152,9 @@ class TreatmentCourse(TimestampMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("planned_sessions BETWEEN 1 AND 60", name="planned_sessions_range"),
         sa.UniqueConstraint("id", "patient_id"),  # the target of the children's same_patient_key
+        # each patient's first course, for one clinic's patients (the continuity rules)
+        sa.Index("ix_treatment_course_clinic_patient", "clinic_id", "patient_id", "started_on"),
+        same_clinic_key(),
     )
 
 
@@ -158,3 +175,17 @@ class StatusChange(db.Model):
     changed_by: Mapped[User] = relationship(lazy="joined")
 
     __table_args__ = (same_patient_key("course_id", "treatment_course"),)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _copy_the_clinic(session, _flush_context, _instances) -> None:
+    """A new row of a patient's record that names its clinic (tracker.db.ClinicCopy) takes
+    its patient's; the key (clinic_id, patient_id) -> patient refuses any other."""
+    for obj in session.new:
+        if isinstance(obj, ClinicCopy) and obj.clinic_id is None:
+            with session.no_autoflush:
+                patient = getattr(obj, "patient", None)
+                if patient is None and obj.patient_id is not None:
+                    patient = session.get(Patient, obj.patient_id)
+            if patient is not None:
+                obj.clinic_id = patient.clinic_id

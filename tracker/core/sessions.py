@@ -9,9 +9,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin, same_patient_key
+from tracker.db import Choice, ClinicCopy, TimestampMixin, same_clinic_key, same_patient_key
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -60,7 +60,7 @@ ROUTES = {Route.IV: "IV infusion", Route.IM: "Intramuscular", Route.INTRANASAL: 
 SESSION_STATUSES = tuple(SessionStatus)
 
 
-class DosingSession(TimestampMixin, db.Model):
+class DosingSession(ClinicCopy, TimestampMixin, db.Model):
     """The hub of the four stages. Its in-session record is signed, then read-only."""
 
     __tablename__ = "dosing_session"
@@ -68,10 +68,6 @@ class DosingSession(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    # The patient's clinic, copied (and held equal by the key (clinic_id, patient_id) ->
-    # patient) so that a clinic's sessions of a period are one index range, whatever the
-    # other clinics of the database hold. Set from the patient when a session is added.
-    clinic_id: Mapped[int] = mapped_column()
     scheduled_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -148,7 +144,8 @@ class DosingSession(TimestampMixin, db.Model):
                  postgresql_include=["status"]),
         sa.Index("ix_dosing_session_scheduled_at", "scheduled_at"),
         sa.Index("ix_dosing_session_clinic_scheduled", "clinic_id", "scheduled_at"),
-        sa.ForeignKeyConstraint(["clinic_id", "patient_id"], ["patient.clinic_id", "patient.id"]),
+        sa.Index("ix_dosing_session_clinic_ended", "clinic_id", "ended_at"),
+        same_clinic_key(),
         same_patient_key("course_id", "treatment_course"),
         sa.UniqueConstraint("id", "patient_id"),  # the target of the children's same_patient_key
     )
@@ -163,17 +160,3 @@ class DosingSession(TimestampMixin, db.Model):
             return None
         # rounded as the dose check rounds it (tracker.dosing.doses.mg_per_kg)
         return (self.dose_mg / self.weight_kg).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-@sa.event.listens_for(Session, "before_flush")
-def _copy_the_clinic(session, _flush_context, _instances) -> None:
-    """A new session's clinic is its patient's (the composite key refuses any other)."""
-    from tracker.core.patients import Patient
-
-    for obj in session.new:
-        if isinstance(obj, DosingSession) and obj.clinic_id is None:
-            with session.no_autoflush:
-                patient = obj.patient if obj.patient is not None else (
-                    session.get(Patient, obj.patient_id) if obj.patient_id is not None else None)
-            if patient is not None:
-                obj.clinic_id = patient.clinic_id

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Choice, TimestampMixin, same_patient_key, utcnow
+from tracker.db import Choice, ClinicCopy, TimestampMixin, same_clinic_key, same_patient_key, utcnow
 from tracker.extensions import db
 
 if TYPE_CHECKING:  # names for the annotations; the mapper resolves them by name
@@ -47,7 +47,7 @@ REPEATS = {"none": "Once", "daily": "Daily", "weekly": "Weekly"}
 TASK_OUTCOMES = tuple(MarkOutcome)
 
 
-class Debrief(TimestampMixin, db.Model):
+class Debrief(ClinicCopy, TimestampMixin, db.Model):
     """The conversation after a session; signed like the in-session record."""
 
     __tablename__ = "debrief"
@@ -80,8 +80,10 @@ class Debrief(TimestampMixin, db.Model):
     __table_args__ = (
         sa.Index("ix_debrief_held_at", "held_at", postgresql_include=["patient_id"]),
         sa.CheckConstraint("(signed_at IS NULL) = (signed_by_id IS NULL)", name="signature_whole"),
+        sa.Index("ix_debrief_clinic_held", "clinic_id", "held_at"),
         same_patient_key("session_id", "dosing_session"),
         sa.UniqueConstraint("id", "patient_id"),  # the target of the tasks' same_patient_key
+        same_clinic_key(),
     )
 
     @property
@@ -127,7 +129,7 @@ class GoalProgress(db.Model):
         return GOAL_RATINGS.get(self.rating) if self.rating is not None else None
 
 
-class IntegrationTask(TimestampMixin, db.Model):
+class IntegrationTask(ClinicCopy, TimestampMixin, db.Model):
     """A task of the integration plan; once, or repeating daily/weekly until a date."""
 
     __tablename__ = "integration_task"
@@ -160,8 +162,11 @@ class IntegrationTask(TimestampMixin, db.Model):
             "(repeat <> 'none' AND repeat_until IS NOT NULL AND repeat_until >= starts_on)",
             name="schedule_whole"),
         sa.Index("ix_integration_task_due_on", "due_on"),
+        sa.Index("ix_integration_task_clinic_due", "clinic_id", "due_on"),
+        sa.Index("ix_integration_task_clinic_repeat_until", "clinic_id", "repeat_until"),
         same_patient_key("debrief_id", "debrief"),
         sa.UniqueConstraint("id", "patient_id"),  # the target of same_patient_key("task_id", ...)
+        same_clinic_key(),
     )
 
 

@@ -94,17 +94,15 @@ class TaskItems:
         self.scope, self.weeks = scope, weeks
         self.occ = p.task_occurrences(scope.clinic_id, scope.first_day, scope.last_day, name=name,
                                       patient_id=scope.patient_id, among=among)
-        self.primary = p.primary_clinicians()
         self.week = weeks.c.week if weeks is not None else None
         self.patient_id = self.occ.c.patient_id
-        self.clinician_id = self.primary.c.clinician_id
+        self.clinician_id = p.primary_clinician_of(self.occ.c.patient_id)
 
     def select(self, *columns) -> sa.Select:
         occ = self.occ
         return (sa.select(*columns).select_from(occ)
                 .join(self.weeks, sa.and_(occ.c.day >= self.weeks.c.first_day,
                                           occ.c.day <= self.weeks.c.last_day))
-                .outerjoin(self.primary, self.primary.c.patient_id == occ.c.patient_id)
                 .where(*_clinician_filter(self.scope, self.clinician_id),
                        *_course_filter(self.scope, occ.c.patient_id)))
 
@@ -115,9 +113,8 @@ class FlagItems:
     def __init__(self, scope: Scope, weeks: sa.FromClause):
         self.scope, self.weeks = scope, weeks
         self.f = SafetyFlag
-        self.primary = p.primary_clinicians()
         self.week, self.patient_id = weeks.c.week, self.f.patient_id
-        self.clinician_id = self.primary.c.clinician_id
+        self.clinician_id = p.primary_clinician_of(self.f.patient_id)
 
     def select(self, *columns) -> sa.Select:
         f, scope = self.f, self.scope
@@ -125,7 +122,6 @@ class FlagItems:
                 .join(Patient, Patient.id == f.patient_id)
                 .join(self.weeks, sa.and_(f.raised_at >= self.weeks.c.start,
                                           f.raised_at < self.weeks.c.end))
-                .outerjoin(self.primary, self.primary.c.patient_id == f.patient_id)
                 .where(Patient.clinic_id == scope.clinic_id, f.raised_at >= scope.start,
                        f.raised_at < scope.end, *_clinician_filter(scope, self.clinician_id),
                        *_patient_filter(scope, f.patient_id),
@@ -147,17 +143,17 @@ class PatientItems:
     def __init__(self, scope: Scope, weeks: sa.FromClause, *, earliest_since):
         self.scope, self.weeks = scope, weeks
         w = weeks.c
-        # The clinic's own events only: in a network the window holds every clinic's, and
-        # the joins with the weeks below would otherwise handle them all.
-        clinic_patients = sa.select(Patient.id).where(Patient.clinic_id == scope.clinic_id)
+        # The clinic's own events only (each table's copy of the clinic, first in its time
+        # index): in a network the window holds every clinic's, and the joins with the weeks
+        # below would otherwise handle them all.
         contacts = sa.union_all(*(
             sa.select(pid.label("patient_id"), at.label("at"))
-            .where(*conditions, at > earliest_since, pid.in_(clinic_patients))
-            for pid, at, conditions in p.contact_times())).cte("contacts")
+            .where(*conditions, at > earliest_since)
+            for pid, at, conditions in p.contact_times(clinic_id=scope.clinic_id))).cte("contacts")
         q = alias(QuestionnaireResponse, "window_phq9")
         phq9s = (sa.select(q.patient_id, q.completed_at.label("at"))
-                 .where(q.instrument == "phq9", q.completed_at > earliest_since,
-                        q.patient_id.in_(clinic_patients)).cte("phq9s"))
+                 .where(q.clinic_id == scope.clinic_id, q.instrument == "phq9",
+                        q.completed_at > earliest_since).cte("phq9s"))
         self.contact = self._in_window(contacts, w.contact_since, "contact_weeks")
         self.phq9 = self._in_window(phq9s, w.phq9_since, "phq9_weeks")
         self.contact_latest = self._latest(contacts, "contact_latest")
@@ -165,14 +161,16 @@ class PatientItems:
         tc, ds = alias(TreatmentCourse, "first_course"), alias(DosingSession, "first_dose")
         active = alias(Patient, "active_patient")
         in_scope = sa.and_(active.clinic_id == scope.clinic_id, active.status == "active")
+        # the clinic's own courses (one index range: (clinic_id, patient_id, started_on))
         self.courses = (sa.select(tc.patient_id, sa.func.min(tc.started_on).label("first"))
                         .join(active, sa.and_(active.id == tc.patient_id, in_scope))
+                        .where(tc.clinic_id == scope.clinic_id)
                         .group_by(tc.patient_id).subquery("first_courses"))
         self.doses = (sa.select(ds.patient_id, sa.func.min(ds.started_at).label("first"))
                       .join(active, sa.and_(active.id == ds.patient_id, in_scope))
                       .where(ds.started_at.is_not(None), ds.status != "cancelled")
                       .group_by(ds.patient_id).subquery("first_doses"))
-        self.primary = p.primary_clinicians()
+        self.primary = p.primary_clinicians(scope.clinic_id)
         self.week, self.patient_id = w.week, Patient.id
         self.clinician_id = self.primary.c.clinician_id
         self.first_course, self.first_dose = self.courses.c.first, self.doses.c.first

@@ -23,9 +23,9 @@ from tracker.care.predicates import (  # noqa: F401
     follow_up_within,
 )
 from tracker.core.flags import SafetyFlag
-from tracker.core.patients import CareTeamMember, Patient, TreatmentCourse
+from tracker.core.patients import CareTeamMember, TreatmentCourse
 from tracker.core.sessions import DosingSession
-from tracker.core.sqltime import alias, shift_date, shift_time
+from tracker.core.sqltime import alias, latest_of, shift_date, shift_time
 from tracker.core.states import COMPLIANT, LATE, MISSING, PENDING, STATES, state_case  # noqa: F401  (the rules' vocabulary, re-exported)
 from tracker.integration.models import Debrief, IntegrationTask, TaskCompletion
 
@@ -44,13 +44,25 @@ def _among(among, patient_id_column) -> list:
 
 
 
-def primary_clinicians() -> sa.Subquery:
-    """(patient_id, clinician_id): each patient's primary care-team clinician (the lowest id
-    if several are marked), set-based."""
+def primary_clinicians(clinic_id) -> sa.Subquery:
+    """(patient_id, clinician_id): each of the clinic's patients' primary care-team clinician
+    (the lowest id if several are marked), set-based, from the clinic's own care-team rows
+    (one index range: in a network, grouping every clinic's care teams cost a flags export
+    200 ms where the clinic alone took 15)."""
     m = alias(CareTeamMember, "primary_member")
     return (sa.select(m.patient_id, sa.func.min(m.clinician_id).label("clinician_id"))
-            .where(m.is_primary.is_(True)).group_by(m.patient_id)
+            .where(m.clinic_id == clinic_id, m.is_primary.is_(True)).group_by(m.patient_id)
             .subquery("primary_clinicians"))
+
+
+def primary_clinician_of(patient_id) -> sa.ScalarSelect:
+    """The patient's primary care-team clinician (the lowest id if several are marked), for
+    one item: an index probe per item. For items that a state filter thins out (a
+    drill-down), PostgreSQL misjudged how many remain and re-ran a grouped
+    `primary_clinicians` once per item (2 s for a month's overdue tasks in a network)."""
+    m = alias(CareTeamMember, "item_primary")
+    return (sa.select(sa.func.min(m.clinician_id))
+            .where(m.patient_id == patient_id, m.is_primary.is_(True)).scalar_subquery())
 
 
 def has_course_with_status(patient_id, status: str) -> sa.Exists:
@@ -87,14 +99,18 @@ def last_phq9_before(patient_id, until) -> sa.ScalarSelect:
 
 
 
-def contact_times(use: str = "window") -> list[tuple]:
+def contact_times(use: str = "window", clinic_id=None) -> list[tuple]:
     """What counts as a contact with a patient: (patient_id, when, conditions) per kind: a
-    completed follow-up, an ended dosing session (not cancelled), a held debrief."""
+    completed follow-up, an ended dosing session (not cancelled), a held debrief. With
+    `clinic_id`, the conditions keep that clinic's rows (each table's own copy of it)."""
     f, s, d = (alias(FollowUp, f"{use}_follow_up"), alias(DosingSession, f"{use}_session"),
                alias(Debrief, f"{use}_debrief"))
-    return [(f.patient_id, f.completed_at, [f.outcome == "completed"]),
-            (s.patient_id, s.ended_at, [s.status != "cancelled"]),
-            (d.patient_id, d.held_at, [])]
+
+    def clinic(table) -> list:
+        return [] if clinic_id is None else [table.clinic_id == clinic_id]
+    return [(f.patient_id, f.completed_at, [f.outcome == "completed", *clinic(f)]),
+            (s.patient_id, s.ended_at, [s.status != "cancelled", *clinic(s)]),
+            (d.patient_id, d.held_at, clinic(d))]
 
 
 def contact_between(patient_id, since, until=None, *, among=None) -> sa.ColumnElement[bool]:
@@ -110,12 +126,8 @@ def contact_between(patient_id, since, until=None, *, among=None) -> sa.ColumnEl
 
 def last_contact_before(patient_id, until) -> sa.ColumnElement:
     """The latest completed contact at or before `until` (for display)."""
-    a, b, c = (sa.select(sa.func.max(at)).where(pid == patient_id, *conditions, at <= until)
-               .scalar_subquery() for pid, at, conditions in contact_times("last"))
-    # The latest of three values that may each be NULL (GREATEST is not portable).
-    best_ab = sa.case((a.is_(None), b), (b.is_(None), a), (a >= b, a), else_=b)
-    return sa.case((best_ab.is_(None), c), (c.is_(None), best_ab), (best_ab >= c, best_ab),
-                   else_=c)
+    return latest_of(*(sa.select(sa.func.max(at)).where(pid == patient_id, *conditions, at <= until)
+                       .scalar_subquery() for pid, at, conditions in contact_times("last")))
 
 
 def enrolled_by(patient_id, day, *, among=None) -> sa.Exists:
@@ -145,15 +157,15 @@ def task_occurrences(clinic_id: int, first_day: date, last_day: date, *,
     task itself (a recursive CTE that steps 1 or 7 days), so the work grows with the
     occurrences, not with days x tasks."""
     t1, t2 = alias(IntegrationTask, "task_once"), alias(IntegrationTask, "task_repeating")
-    p1, p2 = alias(Patient, "once_patient"), alias(Patient, "repeating_patient")
     one = patient_id is not None   # an id, or a bound parameter (a statement built once)
-    whose1 = [p1.clinic_id == clinic_id] + ([t1.patient_id == patient_id] if one else [])
-    whose2 = [p2.clinic_id == clinic_id] + ([t2.patient_id == patient_id] if one else [])
+    # the task's own copy of its clinic: the period is one range of (clinic_id, due_on) or
+    # (clinic_id, repeat_until), however many clinics the database holds
+    whose1 = [t1.clinic_id == clinic_id] + ([t1.patient_id == patient_id] if one else [])
+    whose2 = [t2.clinic_id == clinic_id] + ([t2.patient_id == patient_id] if one else [])
     whose1 += _among(among, t1.patient_id)
     whose2 += _among(among, t2.patient_id)
     one_off = (sa.select(t1.id.label("task_id"), t1.patient_id, t1.debrief_id, t1.title,
                          t1.due_on.label("day"))
-               .join(p1, p1.id == t1.patient_id)
                .where(*whose1, t1.active.is_(True), t1.repeat == "none",
                       t1.due_on >= first_day, t1.due_on <= last_day))
     daily = t2.repeat == "daily"
@@ -162,7 +174,6 @@ def task_occurrences(clinic_id: int, first_day: date, last_day: date, *,
                       t2.debrief_id.label("debrief_id"), t2.title.label("title"),
                       start.label("day"), sa.case((daily, 1), else_=7).label("step"),
                       t2.repeat_until.label("until"))
-            .join(p2, p2.id == t2.patient_id)
             .where(*whose2, t2.active.is_(True), t2.repeat != "none",
                    t2.repeat_until >= first_day, t2.starts_on <= last_day))
     steps = seed.cte(name, recursive=True)

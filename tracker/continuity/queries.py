@@ -245,13 +245,31 @@ def drilldown(rule: Rule, state: str, scope: Scope) -> sa.Select:
     if state not in STATES and state != ALL_ITEMS:
         raise KeyError(state)
     items = rule_items(rule, scope).subquery()
+    # the clinician's name looked up per row shown (a key probe), not joined: PostgreSQL,
+    # misjudging how many items a state keeps, joined every user of the database to each
+    clinician_name = (sa.select(User.full_name).where(User.id == items.c.clinician_id)
+                      .scalar_subquery().label("clinician_name"))
     stmt = (sa.select(items, Patient.given_name, Patient.family_name, Patient.record_number,
-                      User.full_name.label("clinician_name"))
+                      clinician_name)
             .join(Patient, Patient.id == items.c.patient_id)
             .where(Patient.clinic_id == scope.clinic_id)   # the items' clinic: a narrower join
-            .outerjoin(User, User.id == items.c.clinician_id)
             .order_by(items.c.anchor.desc(), items.c.item_id.desc(), items.c.patient_id))
     return stmt if state == ALL_ITEMS else stmt.where(items.c.state == state)
+
+
+def page_with_total(stmt: sa.Select, page: int, per_page: int) -> tuple[list, int]:
+    """One page of `stmt`'s rows and how many rows it has in all, in one statement: the
+    total is a window over the whole result (counted before LIMIT), so the items are found
+    once, not once to count and again for the page. A page past the end has no row to carry
+    the total; only then is it counted on its own."""
+    counted = stmt.add_columns(sa.func.count().over().label("total_rows"))
+    rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        return rows, rows[0].total_rows
+    if page == 1:
+        return [], 0
+    return [], db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def _patient_facts(scope: Scope) -> dict[int, dict]:
              for pid in db.session.scalars(sa.select(Patient.id).where(*active, *only(Patient.id)))}
     if not facts:
         return facts
-    primary = p.primary_clinicians()
+    primary = p.primary_clinicians(scope.clinic_id)
     for pid, clinician in db.session.execute(
             sa.select(primary.c.patient_id, primary.c.clinician_id)
             .join(Patient, Patient.id == primary.c.patient_id)

@@ -46,6 +46,31 @@ class shift_date(FunctionElement):
         super().__init__(day, amount)
 
 
+class latest_of(FunctionElement):
+    """The latest of several timestamps, NULLs ignored (NULL if all are): GREATEST on
+    PostgreSQL, which evaluates each argument once (a correlated subquery repeated in a CASE
+    is run once per repetition); on SQLite, whose max() is NULL if any argument is, the max
+    of each argument coalesced with the others."""
+
+    type = UTCDateTime()
+    name = "latest_of"
+    inherit_cache = True
+
+
+@compiles(latest_of)
+def _latest_of_default(element, compiler, **kw):
+    return f"GREATEST({', '.join(compiler.process(c, **kw) for c in element.clauses)})"
+
+
+@compiles(latest_of, "sqlite")
+def _latest_of_sqlite(element, compiler, **kw):
+    values = [compiler.process(c, **kw) for c in element.clauses]
+    if len(values) == 1:
+        return values[0]
+    rotations = [values[i:] + values[:i] for i in range(len(values))]
+    return f"max({', '.join('coalesce(' + ', '.join(r) + ')' for r in rotations)})"
+
+
 def _args(element, compiler, **kw):
     when, amount = list(element.clauses)
     return compiler.process(when, **kw), compiler.process(amount, **kw)

@@ -3,7 +3,6 @@ behind every number (a page, and a streamed CSV export). Leads only, their own c
 Routes on the `lead` blueprint (imported at the bottom of tracker/lead/routes.py)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
@@ -81,10 +80,8 @@ def drilldown(rule, state):
                                state=state, states=DRILLDOWN_LABELS), 400
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     per_page = current_app.config["PAGE_SIZE"]
-    stmt = queries.drilldown(rule_def, state, _scope(form))
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    rows, total = queries.page_with_total(queries.drilldown(rule_def, state, _scope(form)),
+                                          page, per_page)
     record_event("list", f"continuity:{rule}"[:40], None)  # a list of patients' records
     db.session.commit()
     return render_template(

@@ -23,6 +23,9 @@ class Config:
         f"sqlite:///{BASE_DIR / 'instance' / 'tracker.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL's planner: the cost of a page read by key, relative to a sequential one (set
+    # on the app's connections; see tracker/__init__.py). 1.1: SSD or data in memory.
+    PG_RANDOM_PAGE_COST = float(os.environ.get("PG_RANDOM_PAGE_COST") or 1.1)
     # Shared rate-limit state across app instances; memory:// is per process.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -615,11 +615,16 @@ def _timed_pending(scope: Scope, weeks, summary, trend) -> None:
     where = [i.clinic_id == scope.clinic_id, i.day >= scope.first_day, i.day <= scope.last_day,
              *([] if scope.clinician_id is None else [i.clinician_id == scope.clinician_id])]
     columns = (i.kind, i.day, i.clinician_id, i.states, i.base_at)
-    # two selects, each served by its own index, in one statement
+    # Two selects, each served by its own index, in one statement. The recent bounds are
+    # written into the SQL (literal_execute), not bound: a statement psycopg has prepared gets
+    # PostgreSQL's generic plan, which cannot see that they are the narrow conditions, and
+    # read the whole period by day instead (2 years: 207 ms rather than 8).
+    since = sa.bindparam("since", scope.now - widest, type_=i.base_at.type, literal_execute=True)
+    from_day = sa.bindparam("from_day", today - timedelta(days=task_days), type_=sa.Date(),
+                            literal_execute=True)
     recent = db.session.execute(sa.union_all(
-        sa.select(*columns).where(*where, i.base_at > scope.now - widest, i.kind.in_(("s", "f"))),
-        sa.select(*columns).where(*where, i.day >= today - timedelta(days=task_days),
-                                  i.kind == "t"))).all()
+        sa.select(*columns).where(*where, i.base_at > since, i.kind.in_(("s", "f"))),
+        sa.select(*columns).where(*where, i.day >= from_day, i.kind == "t"))).all()
     first_days = [w.first_day for w in weeks]
     for kind, day, clinician_id, states, base_at in recent:
         week = weeks[bisect_right(first_days, day) - 1].index

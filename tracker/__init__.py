@@ -44,7 +44,12 @@ def create_app(config=None) -> Flask:
         # read all of a clinic's 90,000 debriefs (80 ms) to find the 2,000 of a month's
         # sessions, rather than look each up by key (5 ms).
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        settings = f"-c jit=off -c random_page_cost={app.config['PG_RANDOM_PAGE_COST']}"
+        # max_parallel_workers_per_gather=0: a page's statements run in milliseconds, and
+        # starting parallel workers for one of them cost more than it saved (a drill-down's
+        # 4 ms statement took 9 once its tables were big enough to plan it in parallel), while
+        # taking cores from the other requests.
+        settings = (f"-c jit=off -c random_page_cost={app.config['PG_RANDOM_PAGE_COST']} "
+                    "-c max_parallel_workers_per_gather=0")
         options["connect_args"] = {**options.get("connect_args", {}), "options": settings}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

@@ -239,37 +239,53 @@ def rule_items(rule: Rule, scope: Scope) -> sa.Select:
     ).where(c.state.is_not(None))
 
 
-def drilldown(rule: Rule, state: str, scope: Scope) -> sa.Select:
-    """The items of one rule in one state (ALL_ITEMS: every state), with the patient's and
-    clinician's names, newest first (the page and the CSV export read the same statement)."""
+def _in_state(rule: Rule, state: str, scope: Scope) -> sa.Subquery:
     if state not in STATES and state != ALL_ITEMS:
         raise KeyError(state)
     items = rule_items(rule, scope).subquery()
-    # the clinician's name looked up per row shown (a key probe), not joined: PostgreSQL,
+    stmt = sa.select(items)
+    return (stmt if state == ALL_ITEMS else stmt.where(items.c.state == state)).subquery("chosen")
+
+
+def _newest_first(items) -> tuple:
+    return items.c.anchor.desc(), items.c.item_id.desc(), items.c.patient_id
+
+
+def _named(items, scope: Scope) -> sa.Select:
+    """`items` with the patient's and the clinician's names, newest first."""
+    # the clinician's name looked up per row (a key probe), not joined: PostgreSQL,
     # misjudging how many items a state keeps, joined every user of the database to each
     clinician_name = (sa.select(User.full_name).where(User.id == items.c.clinician_id)
                       .scalar_subquery().label("clinician_name"))
-    stmt = (sa.select(items, Patient.given_name, Patient.family_name, Patient.record_number,
+    return (sa.select(items, Patient.given_name, Patient.family_name, Patient.record_number,
                       clinician_name)
             .join(Patient, Patient.id == items.c.patient_id)
             .where(Patient.clinic_id == scope.clinic_id)   # the items' clinic: a narrower join
-            .order_by(items.c.anchor.desc(), items.c.item_id.desc(), items.c.patient_id))
-    return stmt if state == ALL_ITEMS else stmt.where(items.c.state == state)
+            .order_by(*_newest_first(items)))
 
 
-def page_with_total(stmt: sa.Select, page: int, per_page: int) -> tuple[list, int]:
-    """One page of `stmt`'s rows and how many rows it has in all, in one statement: the
-    total is a window over the whole result (counted before LIMIT), so the items are found
-    once, not once to count and again for the page. A page past the end has no row to carry
-    the total; only then is it counted on its own."""
-    counted = stmt.add_columns(sa.func.count().over().label("total_rows"))
-    rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
+def drilldown(rule: Rule, state: str, scope: Scope) -> sa.Select:
+    """The items of one rule in one state (ALL_ITEMS: every state), with the patient's and
+    clinician's names, newest first (the CSV export; the page reads drilldown_page)."""
+    return _named(_in_state(rule, state, scope), scope)
+
+
+def drilldown_page(rule: Rule, state: str, scope: Scope, page: int,
+                   per_page: int) -> tuple[list, int]:
+    """One page of `drilldown` and how many items it has in all, in one statement: the items
+    are counted (a window over all of them, before LIMIT) and cut to the page first, and only
+    the page's rows are joined to the names (not a month's 9,000 task days). A page past the
+    end has no row to carry the total; only then is it counted on its own."""
+    items = _in_state(rule, state, scope)
+    one_page = (sa.select(items, sa.func.count().over().label("total_rows"))
+                .order_by(*_newest_first(items))
+                .limit(per_page).offset((page - 1) * per_page).subquery("one_page"))
+    rows = db.session.execute(_named(one_page, scope)).all()
     if rows:
         return rows, rows[0].total_rows
     if page == 1:
         return [], 0
-    return [], db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    return [], db.session.scalar(sa.select(sa.func.count()).select_from(items))
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,7 @@ def drilldown(rule, state):
                                state=state, states=DRILLDOWN_LABELS), 400
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     per_page = current_app.config["PAGE_SIZE"]
-    rows, total = queries.page_with_total(queries.drilldown(rule_def, state, _scope(form)),
-                                          page, per_page)
+    rows, total = queries.drilldown_page(rule_def, state, _scope(form), page, per_page)
     record_event("list", f"continuity:{rule}"[:40], None)  # a list of patients' records
     db.session.commit()
     return render_template(

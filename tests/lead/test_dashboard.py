@@ -225,6 +225,19 @@ def test_drilldown_lists_the_records_and_pages(app, login_as, lead, clinic, clin
     assert client.get("/lead/continuity/intention_before_start/late?page=x").status_code == 200
 
 
+def test_a_drilldown_page_past_the_end_still_tells_the_total(app, login_as, lead, clinic,
+                                                             clinician):
+    """The page and its total are one statement; a page with no rows has no row to carry the
+    total, which is then counted on its own (and an empty drill-down says none)."""
+    build_sessions(clinic, clinician, app.config["PAGE_SIZE"] + 2)
+    client = login_as(lead)
+    text = page_text(client.get("/lead/continuity/intention_before_start/late?page=7"))
+    assert f"{app.config['PAGE_SIZE'] + 2} dosing sessions" in text
+    assert "Page 7 of 2" in text and "Pat0 " not in text
+    nothing = page_text(client.get("/lead/continuity/intention_before_start/compliant"))
+    assert "0 dosing sessions" in nothing
+
+
 def test_drilldown_of_flags_and_tasks_shows_what_the_item_is(login_as, lead, clinic, clinician):
     build_sessions(clinic, clinician, 1)
     client = login_as(lead)

@@ -36,18 +36,17 @@ def create_app(config=None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # PostgreSQL's JIT compiler spent seconds compiling the dashboard's aggregates, which
-        # then ran in a fraction of that; for short OLTP queries it only ever costs time.
-        # random_page_cost: the planner's price of reading a page by key, relative to reading
-        # the next one (default 4, a spinning disk's ratio); PG_RANDOM_PAGE_COST, 1.1 unless
-        # set, is what PostgreSQL's documentation suggests for SSDs and data in memory. At 4 it
-        # read all of a clinic's 90,000 debriefs (80 ms) to find the 2,000 of a month's
-        # sessions, rather than look each up by key (5 ms).
+        # - jit=off: PostgreSQL's JIT compiler spent seconds compiling the dashboard's
+        #   aggregates, which then ran in a fraction of that; for short queries it only costs.
+        # - random_page_cost: the planner's price of reading a page by key, relative to reading
+        #   the next one (default 4, a spinning disk's ratio); PG_RANDOM_PAGE_COST, 1.1 unless
+        #   set, is what PostgreSQL's documentation suggests for SSDs and data in memory. At 4
+        #   it read every debrief of the ten-clinic benchmark database (895,000: 80 ms) to
+        #   find a month's 2,000, rather than look each up by key (5 ms).
+        # - max_parallel_workers_per_gather=0: a page's statements run in milliseconds;
+        #   starting parallel workers for one cost more than it saved (a drill-down's 4 ms
+        #   statement took 9) and takes cores from the other requests.
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        # max_parallel_workers_per_gather=0: a page's statements run in milliseconds, and
-        # starting parallel workers for one of them cost more than it saved (a drill-down's
-        # 4 ms statement took 9 once its tables were big enough to plan it in parallel), while
-        # taking cores from the other requests.
         settings = (f"-c jit=off -c random_page_cost={app.config['PG_RANDOM_PAGE_COST']} "
                     "-c max_parallel_workers_per_gather=0")
         options["connect_args"] = {**options.get("connect_args", {}), "options": settings}

@@ -44,25 +44,29 @@ def _among(among, patient_id_column) -> list:
 
 
 
+def _primary_clinician(m, *where) -> sa.Select:
+    """The one rule for a patient's primary clinician: the lowest id among the care-team
+    members marked primary (several may be)."""
+    return (sa.select(sa.func.min(m.clinician_id).label("clinician_id"))
+            .where(m.is_primary.is_(True), *where))
+
+
 def primary_clinicians(clinic_id) -> sa.Subquery:
-    """(patient_id, clinician_id): each of the clinic's patients' primary care-team clinician
-    (the lowest id if several are marked), set-based, from the clinic's own care-team rows
-    (one index range: in a network, grouping every clinic's care teams cost a flags export
-    200 ms where the clinic alone took 15)."""
+    """(patient_id, clinician_id): each of the clinic's patients' primary clinician,
+    set-based, from the clinic's own care-team rows (one index range: in a network, grouping
+    every clinic's care teams cost a flags export 200 ms where the clinic alone took 15)."""
     m = alias(CareTeamMember, "primary_member")
-    return (sa.select(m.patient_id, sa.func.min(m.clinician_id).label("clinician_id"))
-            .where(m.clinic_id == clinic_id, m.is_primary.is_(True)).group_by(m.patient_id)
-            .subquery("primary_clinicians"))
+    return (_primary_clinician(m, m.clinic_id == clinic_id).add_columns(m.patient_id)
+            .group_by(m.patient_id).subquery("primary_clinicians"))
 
 
 def primary_clinician_of(patient_id) -> sa.ScalarSelect:
-    """The patient's primary care-team clinician (the lowest id if several are marked), for
-    one item: an index probe per item. For items that a state filter thins out (a
-    drill-down), PostgreSQL misjudged how many remain and re-ran a grouped
-    `primary_clinicians` once per item (2 s for a month's overdue tasks in a network)."""
+    """The patient's primary clinician for one item: an index probe per item. For items that
+    a state filter thins out (a drill-down), PostgreSQL misjudged how many remain and re-ran
+    a grouped `primary_clinicians` once per item (2 s for a month's overdue tasks in a
+    network)."""
     m = alias(CareTeamMember, "item_primary")
-    return (sa.select(sa.func.min(m.clinician_id))
-            .where(m.patient_id == patient_id, m.is_primary.is_(True)).scalar_subquery())
+    return _primary_clinician(m, m.patient_id == patient_id).scalar_subquery()
 
 
 def has_course_with_status(patient_id, status: str) -> sa.Exists:

@@ -19,7 +19,7 @@ TRACKER = Path(__file__).resolve().parent.parent / "tracker"
 LAYERS = [
     ("foundation", {"db", "extensions", "timezones", "fields", "rules", "sqlite", "security",
                     "datetext",
-                    "templating", "errors", "read_only"}, "any"),
+                    "templating", "errors", "read_only", "paging"}, "any"),
     ("core", {"core"}, "any"),
     ("ops", {"ops"}, "any"),  # health probes, request logs, backups: need only the core
     ("auth", {"auth"}, "any"),

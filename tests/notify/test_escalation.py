@@ -11,7 +11,7 @@ from tests import factories as make
 from tests.conftest import page_text
 from tracker.core.alerts import escalate_open_flags
 from tracker.core.flags import raise_flag
-from tracker.core.notices import StaffNotice
+from tracker.core.notices import StaffNotice, read_all_notices, remember_unread, unread_count
 from tracker.core.outbox import Message, MessageKind
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -86,6 +86,35 @@ def test_the_navbar_counts_unread_notices_and_opening_one_reads_it(flag, login_a
         f"/flags/{flag.id}/acknowledge")
     assert db.session.get(StaffNotice, notice.id).read_at is not None
     assert "Notifications 0 unread" in page_text(client.get("/patients/"))
+
+
+def test_the_navbar_count_is_read_with_the_user(flag, login_as, clinician, count_queries):
+    """No statement of its own: after the page commits its audit event, nothing reads again."""
+    client = login_as(clinician)
+    with count_queries() as q:
+        text = page_text(client.get("/patients/"))
+    assert "Notifications 1 unread" in text
+    counting = [s for s in q.statements if "staff_notice" in s]
+    assert len(counting) == 1 and "user_account" in counting[0], q.statements
+    assert "audit_chain_head" in q.statements[-1]  # the commit's, not a read after it
+
+
+def test_a_notice_changed_during_the_request_is_counted_again(app, flag, clinician, patient):
+    with app.test_request_context():
+        remember_unread(clinician.id, 7)   # as the loader read it
+        assert unread_count(clinician.id) == 7
+        notice = db.session.scalars(sa.select(StaffNotice)).one()
+        notice.read_at = utcnow()
+        db.session.flush()
+        assert unread_count(clinician.id) == 0
+        remember_unread(clinician.id, 7)
+        raise_flag(patient_id=patient.id, source="adverse_event", source_id=8,
+                   summary="Severe adverse event: laryngospasm.")
+        assert unread_count(clinician.id) == 1
+        remember_unread(clinician.id, 7)
+        read_all_notices(clinician.id)
+        assert unread_count(clinician.id) == 0
+        db.session.rollback()
 
 
 def test_a_notice_is_its_owners_only(flag, login_as, clinician2):

@@ -27,6 +27,7 @@ from tracker.core.patients import Patient
 from tracker.core.saving import Attempt, save
 from tracker.core.users import CLINICIAN, User
 from tracker.extensions import db
+from tracker.paging import paginate
 from tracker.rules import Refused
 
 bp = Blueprint("care", __name__)
@@ -55,7 +56,7 @@ def _page(template: str, patient: Patient, status: int = 200, **context):
 # --- follow-ups ---------------------------------------------------------------------------------
 
 def _follow_ups_page(patient: Patient, form: FollowUpForm, schedule, status=200):
-    page = db.paginate(queries.follow_up_list(patient.id), per_page=_page_size(), error_out=False)
+    page = paginate(queries.follow_up_list(patient.id), per_page=_page_size(), error_out=False)
     return _page("care/follow_ups.html", patient, status, form=form, page=page,
                  schedule=schedule, next_due=queries.next_follow_up_due(schedule),
                  sessions={s.id: s for s in schedule},
@@ -135,7 +136,7 @@ def record_outcome(patient_id, follow_up_id):
 def _questionnaires_page(patient: Patient, assign_form, status=200):
     instrument = request.args.get("instrument")
     instrument = instrument if instrument in INSTRUMENTS else None
-    page = db.paginate(queries.questionnaire_history(patient.id, instrument),
+    page = paginate(queries.questionnaire_history(patient.id, instrument),
                        per_page=_page_size(), error_out=False)
     baselines = {row.instrument: row for row in db.session.execute(queries.baselines(patient.id))}
     assignments = db.session.scalars(queries.open_assignments(patient.id)).all()
@@ -223,7 +224,7 @@ def questionnaire_response(patient_id, response_id):
 @allow(*STAFF)
 def safety_flags(patient_id):
     patient = patient_or_404(patient_id, record_type="safety_flags")
-    page = db.paginate(queries.flag_list(patient.id), per_page=_page_size(), error_out=False)
+    page = paginate(queries.flag_list(patient.id), per_page=_page_size(), error_out=False)
     return _page("care/safety_flags.html", patient, page=page, sources=FLAG_SOURCES)
 
 

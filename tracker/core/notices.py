@@ -8,7 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import g, has_app_context
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tracker.db import Choice, utcnow
 from tracker.extensions import db
@@ -51,9 +52,47 @@ def add_notice(*, user_id: int, kind: str, flag_id: int) -> StaffNotice:
     return notice
 
 
+def unread_of(user_id) -> sa.ScalarSelect:
+    """How many of the user's notices are unread, as a subquery (`user_id` may be a column)."""
+    return (sa.select(sa.func.count(StaffNotice.id))
+            .where(StaffNotice.user_id == user_id, StaffNotice.read_at.is_(None))
+            .scalar_subquery())
+
+
+# The signed-in user's count is read with the user, in the statement that loads them at the
+# start of the request (tracker/auth/loader.py): the navbar needs no statement of its own, and
+# a page that committed its audit event before rendering does not open a transaction again.
+_KNOWN = "unread_notices"  # flask.g: (user id, count)
+
+
+def remember_unread(user_id: int, count: int) -> None:
+    g.setdefault(_KNOWN, {})[user_id] = count
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count(StaffNotice.id)).where(
-        StaffNotice.user_id == user_id, StaffNotice.read_at.is_(None))) or 0
+    """The navbar's count: as read with the user if nothing changed a notice since, or counted."""
+    known = g.get(_KNOWN, {}) if has_app_context() else {}
+    if user_id in known:
+        return known[user_id]
+    return db.session.scalar(sa.select(unread_of(user_id))) or 0
+
+
+def _forget_unread() -> None:
+    if has_app_context():
+        g.pop(_KNOWN, None)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _notices_changed(session, _context) -> None:
+    """A notice added, read or removed in this request: the count read with the user is stale."""
+    if any(isinstance(o, StaffNotice) for o in (*session.new, *session.dirty, *session.deleted)):
+        _forget_unread()
+
+
+def read_all_notices(user_id: int) -> None:
+    db.session.execute(sa.update(StaffNotice).where(
+        StaffNotice.user_id == user_id, StaffNotice.read_at.is_(None)).values(read_at=utcnow()))
+    _forget_unread()
 
 
 def recent_notices(user_id: int, limit: int = 50) -> sa.Select:

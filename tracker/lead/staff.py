@@ -26,6 +26,7 @@ from tracker.lead.forms import (
     TransferForm,
 )
 from tracker.lead.routes import bp
+from tracker.paging import paginate
 
 
 def _staff_or_404(staff_id):
@@ -167,7 +168,7 @@ def care_teams():
     search = request.args.get("q", "")[:100]
     clinician_id = parse_id(request.args.get("clinician"))
     unstaffed = request.args.get("unstaffed") == "1"
-    page = db.paginate(q.care_team_list(current_user, search=search, clinician_id=clinician_id,
+    page = paginate(q.care_team_list(current_user, search=search, clinician_id=clinician_id,
                                         unstaffed=unstaffed),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     clinicians = db.session.execute(q.clinic_clinicians(current_user.clinic_id)).all()

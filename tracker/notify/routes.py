@@ -13,13 +13,14 @@ from sqlalchemy.orm import defer, joinedload
 
 from tracker.core.access import STAFF, allow, parse_id, public
 from tracker.core.audit.service import record_event
-from tracker.core.notices import StaffNotice, recent_notices, unread_count
+from tracker.core.notices import StaffNotice, read_all_notices, recent_notices, unread_count
 from tracker.core.outbox import MESSAGE_KINDS, Message, MessageStatus
 from tracker.core.reminders import BadUnsubscribe, ReminderPreference, patient_for_unsubscribe
 from tracker.core.users import LEAD
 from tracker.db import utcnow
 from tracker.extensions import csrf, db
 from tracker.notify.transport import mail_folder
+from tracker.paging import paginate
 
 bp = Blueprint("notify", __name__)
 
@@ -27,7 +28,7 @@ bp = Blueprint("notify", __name__)
 @bp.app_context_processor
 def _notice_count():
     def unread_notices() -> int | None:
-        """The navbar's unread count (staff only; one COUNT query)."""
+        """The navbar's unread count (staff only; read with the user, tracker.core.notices)."""
         if not current_user.is_authenticated or current_user.role not in STAFF:
             return None
         return unread_count(current_user.id)
@@ -52,7 +53,7 @@ def delivery_log():
         stmt = stmt.where(Message.status == MessageStatus.PENDING, Message.attempts > 0)
     elif status in tuple(MessageStatus):
         stmt = stmt.where(Message.status == status)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     record_event("read", "delivery_log", None)
     db.session.commit()
     return render_template("notify/delivery_log.html", page=page, kinds=MESSAGE_KINDS,
@@ -85,8 +86,7 @@ def open_notice(notice_id: int):
 @bp.route("/notifications/read", methods=["POST"])
 @allow(*STAFF)
 def mark_all_read():
-    db.session.execute(sa.update(StaffNotice).where(
-        StaffNotice.user_id == current_user.id, StaffNotice.read_at.is_(None)).values(read_at=utcnow()))
+    read_all_notices(current_user.id)
     db.session.commit()
     return redirect(url_for("notify.notifications"))
 

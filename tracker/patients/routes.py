@@ -20,6 +20,7 @@ from tracker.extensions import db
 from tracker.fhir.bundle import journey_bundle
 from tracker.fhir.http import fhir_json
 from tracker.fhir.records import Audience
+from tracker.paging import paginate
 from tracker.patients import queries, services
 from tracker.patients.chart import load_chart
 from tracker.patients.forms import CourseForm, PatientForm, ScheduleSessionForm, StatusChangeForm
@@ -38,7 +39,7 @@ def my_patients():
     attention = request.args.get("attention", "")
     attention = attention if attention in ATTENTION_REASONS or attention == queries.ANY_ATTENTION else ""
     clinic, now = current_user.clinic, utcnow()
-    page = db.paginate(queries.patient_list(current_user, search=search, status=status,
+    page = paginate(queries.patient_list(current_user, search=search, status=status,
                                             attention=attention, clinic=clinic, now=now),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False, max_per_page=100)
     ids = [p.id for p in page.items]

@@ -10,6 +10,7 @@ from tracker.core.audit.service import record_event
 from tracker.core.audit.vocabulary import patient_words
 from tracker.core.users import PATIENT, ROLE_LABELS, User
 from tracker.extensions import db
+from tracker.paging import paginate
 from tracker.portal import queries
 from tracker.portal.routes import bp, own_patient, show
 
@@ -41,7 +42,7 @@ def access_log():
     record_event("read", "access_log", patient.id, patient_id=patient.id)
     stmt = (queries.record_access(patient.id) if include_mine
             else queries.record_access_by_others(patient.id, current_user.id))
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     staff_ids = {e.user_id for e in page.items if e.user_id and e.user_id != current_user.id}
     names = dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(staff_ids))).all()) \
         if staff_ids else {}

@@ -128,6 +128,15 @@ def _render(session_id: int, *, record: DosingSession | None = None,
             section_errors: dict | None = None):
     """The session page; `submitted` holds a form as the user sent it (errors, text kept).
     `record`, if given, is already loaded with queries.SESSION_PAGE; else it is read afresh."""
+    return render_template("dosing/session.html", **_page(
+        session_id, record=record, submitted=submitted, alert=alert,
+        section_errors=section_errors)), status
+
+
+def _page(session_id: int, *, record: DosingSession | None = None, submitted: dict | None = None,
+          alert: str | None = None, section_errors: dict | None = None) -> dict:
+    """Everything the session page shows, read from the database (nothing is read while it
+    renders)."""
     if record is None:
         record = db.session.scalar(queries.session_page(session_id)
                                    .execution_options(populate_existing=True))
@@ -144,8 +153,8 @@ def _render(session_id: int, *, record: DosingSession | None = None,
         dose_confirmed_by = db.session.get(User, record.dose_confirmed_by_id)
     thresholds = current_user.clinic.thresholds
     flags = db.session.scalars(queries.session_flags(record.id)).all()
-    return render_template(
-        "dosing/session.html", record=record, patient=record.patient, intention=record.intention,
+    return dict(
+        record=record, patient=record.patient, intention=record.intention,
         gaps=readiness_gaps(record.intention), forms=forms, can_chart=can_chart,
         findings={v.id: classify_vitals(v, thresholds) for v in record.vitals},
         addenda=db.session.scalars(record_addenda("dosing_session", record.id)).all(),
@@ -158,7 +167,7 @@ def _render(session_id: int, *, record: DosingSession | None = None,
         section_errors=section_errors or {}, labels=LABELS, links=_links(record),
         addendum_form=AddendumForm(prefix="addendum", formdata=None),
         rems=rems_summary(record, current_user.clinic),
-    ), status
+    )
 
 
 def _schedule(record: DosingSession, thresholds: dict) -> list:
@@ -243,8 +252,9 @@ def _refused(sid: int, outcome, name: str | None = None, form=None):
 @allow(LEAD, CLINICIAN)
 def session(session_id):
     record = _load(session_id, audit_action="read", options=queries.SESSION_PAGE)
-    db.session.commit()  # the read is audited even if rendering fails
-    return _render(record.id, record=record)
+    page = _page(record.id, record=record)
+    db.session.commit()  # the read is audited even if rendering fails; nothing reads after it
+    return render_template("dosing/session.html", **page)
 
 
 @bp.post("/sessions/<session_id>/start")

@@ -65,6 +65,15 @@ def test_a_typed_time_is_the_first_instant_showing_it_or_refused(zone_and_wall):
     assert result == candidates[0]
 
 
+def test_a_repeated_time_is_its_first_occurrence_whatever_its_fold():
+    """Found by hypothesis: a wall time carrying fold=1 (none of the app's parsers make one,
+    but the function took it) gave the second 02:00 of Berlin's autumn night."""
+    berlin = ZoneInfo("Europe/Berlin")
+    for fold in (0, 1):
+        wall = datetime(2000, 10, 29, 2, 0, fold=fold)
+        assert local_to_utc(wall, berlin) == datetime(2000, 10, 29, 0, 0, tzinfo=UTC)
+
+
 @settings(max_examples=400, deadline=None)
 @given(zone_and_wall=zone_and_wall)
 def test_a_time_shown_by_the_clock_is_never_refused(zone_and_wall):

@@ -31,6 +31,7 @@ def local_to_utc(wall: datetime, zone) -> datetime:
     for the user; a time the clocks repeat (fall back) means its first occurrence (fold=0)."""
     if wall.tzinfo is not None:
         return wall.astimezone(UTC)
+    wall = wall.replace(fold=0)  # whatever fold a caller set: the first occurrence
     instant = wall.replace(tzinfo=zone).astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != wall:
         raise ValueError(f"{wall:%H:%M} on {wall:%d %b %Y} does not exist in {zone.key}: the "

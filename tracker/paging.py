@@ -14,7 +14,8 @@ class CountedPagination(SelectPagination):
     total; only then is it counted on its own.
 
     For a select of one entity (many-to-one joined loads and select-in loads are fine), whose
-    rows are one per item, as every list of the app is."""
+    rows are one per item (no DISTINCT: the window counts rows before DISTINCT removes any),
+    as every list of the app is."""
 
     _total: int | None = None
 

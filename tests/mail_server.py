@@ -1,6 +1,7 @@
 """A real SMTP server (aiosmtpd) inside the test process: fixtures for every test package."""
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -11,6 +12,12 @@ from aiosmtpd.controller import Controller
 
 from tracker.notify.mailurl import parse_mail_url
 from tracker.notify.transport import SMTPTransport
+
+# aiosmtpd logs every connection from its own thread ("mail.log"), sometimes after pytest has
+# closed the stream that the root logger's handler writes to ("--- Logging error ---" in CI's
+# output). Its chatter is not the tests': the messages each test receives are checked instead.
+logging.getLogger("mail.log").propagate = False
+logging.getLogger("mail.log").addHandler(logging.NullHandler())
 
 
 class Mailbox:

@@ -137,7 +137,7 @@ def _questionnaires_page(patient: Patient, assign_form, status=200):
     instrument = request.args.get("instrument")
     instrument = instrument if instrument in INSTRUMENTS else None
     page = paginate(queries.questionnaire_history(patient.id, instrument),
-                       per_page=_page_size(), error_out=False)
+                    per_page=_page_size(), error_out=False)
     baselines = {row.instrument: row for row in db.session.execute(queries.baselines(patient.id))}
     assignments = db.session.scalars(queries.open_assignments(patient.id)).all()
     return _page("care/questionnaires.html", patient, status, page=page, baselines=baselines,

@@ -62,7 +62,7 @@ def unread_of(user_id) -> sa.ScalarSelect:
 # The signed-in user's count is read with the user, in the statement that loads them at the
 # start of the request (tracker/auth/loader.py): the navbar needs no statement of its own, and
 # a page that committed its audit event before rendering does not open a transaction again.
-_KNOWN = "unread_notices"  # flask.g: (user id, count)
+_KNOWN = "unread_notices"  # flask.g: {user id: count}
 
 
 def remember_unread(user_id: int, count: int) -> None:

@@ -169,8 +169,8 @@ def care_teams():
     clinician_id = parse_id(request.args.get("clinician"))
     unstaffed = request.args.get("unstaffed") == "1"
     page = paginate(q.care_team_list(current_user, search=search, clinician_id=clinician_id,
-                                        unstaffed=unstaffed),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+                                     unstaffed=unstaffed),
+                    per_page=current_app.config["PAGE_SIZE"], error_out=False)
     clinicians = db.session.execute(q.clinic_clinicians(current_user.clinic_id)).all()
     record_event("list", "care_team", None)  # patients' names and their clinicians
     db.session.commit()

@@ -40,8 +40,8 @@ def my_patients():
     attention = attention if attention in ATTENTION_REASONS or attention == queries.ANY_ATTENTION else ""
     clinic, now = current_user.clinic, utcnow()
     page = paginate(queries.patient_list(current_user, search=search, status=status,
-                                            attention=attention, clinic=clinic, now=now),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False, max_per_page=100)
+                                         attention=attention, clinic=clinic, now=now),
+                    per_page=current_app.config["PAGE_SIZE"], error_out=False, max_per_page=100)
     ids = [p.id for p in page.items]
     summaries, attention_by_id = {}, {}
     if ids:
